@@ -1,0 +1,140 @@
+/// The narrow set of operations that suspending and resuming a domain needs, in Swift terms.
+///
+/// Each requirement corresponds to one libxenctrl, libxenstore, libxenevtchn or libxenforeignmemory call (named
+/// in its documentation), so host calls can be counted against libxl's. `LibxenHost` implements it over the real
+/// libraries; `XenSimulator.SimulatedXenHost` keeps Xen's rules without a hypervisor.
+///
+/// Synchronous requirements are short calls. The two `async` waits suspend until an event arrives and must
+/// return promptly with `CancellationError` when their task is cancelled; timeouts are the caller's business.
+/// Every failure is thrown as `XenCallError`.
+public protocol XenHost: Sendable {
+  // MARK: Domains
+
+  /// The domain the toolstack runs in (xenstore `domid`; 0 in dom0).
+  func toolstackDomain() throws -> DomainID
+
+  /// The hypervisor's view of a domain (`xc_domain_getinfolist` with the returned id checked).
+  /// Throws `XenCallError` with errno ESRCH when the domain does not exist.
+  func domainInfo(_ domain: DomainID) throws -> DomainInfo
+
+  /// Reads an HVM parameter of an HVM-container domain (`xc_hvm_param_get`).
+  func hvmParameter(_ parameter: HVMParameter, of domain: DomainID) throws -> UInt64
+
+  /// The width of a PV guest's vcpu contexts (`xc_domain_get_guest_width`).
+  func guestWidth(of domain: DomainID) throws -> GuestWidth
+
+  /// The hypervisor's own width, which HVM containers' vcpu contexts use (`XENVER_capabilities`).
+  func hostWidth() throws -> GuestWidth
+
+  /// Asks Xen to shut the domain down with a reason, without the guest's cooperation (`xc_domain_shutdown`).
+  func shutdownDomain(_ domain: DomainID, reason: ShutdownReason) throws
+
+  /// Issues `XEN_DOMCTL_resumedomain` (through `xc_domctl`): clears the shutdown state and lets the vcpus run.
+  /// On a domain that is not shut down Xen changes nothing and succeeds; callers check the state first.
+  func resumeDomain(_ domain: DomainID) throws
+
+  // MARK: vcpus
+
+  /// Reads a vcpu's context in the given layout (`xc_vcpu_getcontext`).
+  func vcpuContext(of domain: DomainID, vcpu: UInt32, width: GuestWidth) throws -> VCPUContext
+
+  /// Replaces a vcpu's context (`xc_vcpu_setcontext`). Legal on a running guest, but it corrupts it.
+  func setVCPUContext(_ context: VCPUContext, of domain: DomainID, vcpu: UInt32) throws
+
+  /// Resets a vcpu to the initialised-but-down state (`xc_vcpu_setcontext` with a NULL context).
+  func resetVCPU(of domain: DomainID, vcpu: UInt32) throws
+
+  // MARK: Foreign memory
+
+  /// Reads bytes of one guest page, by machine frame (`xenforeignmemory_map` read-only, copy, unmap).
+  func readGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, count: Int) throws -> [UInt8]
+
+  /// Writes bytes into one guest page, by machine frame (`xenforeignmemory_map` read-write, copy, unmap).
+  func writeGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, bytes: [UInt8]) throws
+
+  // MARK: xenstore
+
+  /// Reads a node (`xs_read`); `nil` when it does not exist.
+  func read(_ path: String, transaction: XenStoreTransaction) throws -> String?
+
+  /// Writes a node, creating it and its parents (`xs_write`).
+  func write(_ path: String, value: String, transaction: XenStoreTransaction) throws
+
+  /// Removes a node and its children (`xs_rm`); removing a missing node succeeds.
+  func remove(_ path: String, transaction: XenStoreTransaction) throws
+
+  /// Sets a node's permission list (`xs_set_permissions`).
+  func setPermissions(_ path: String, _ permissions: [XenStorePermission], transaction: XenStoreTransaction) throws
+
+  /// Starts a transaction (`xs_transaction_start`).
+  func startTransaction() throws -> XenStoreTransaction
+
+  /// Ends a transaction, committing or abandoning it (`xs_transaction_end`). A commit that conflicts with another
+  /// writer throws `XenCallError` with errno EAGAIN; the caller retries the whole transaction.
+  func endTransaction(_ transaction: XenStoreTransaction, commit: Bool) throws
+
+  /// Registers a watch on a path or a special path such as `@releaseDomain` (`xs_watch`).
+  /// As in xenstored, a new watch fires once at registration.
+  func watch(_ path: String) throws -> XenStoreWatchID
+
+  /// Waits for the next event of a watch and returns the path that fired (`xs_read_watch`).
+  /// Events that arrived before the call are queued and returned first.
+  func nextWatchEvent(_ watch: XenStoreWatchID) async throws -> String
+
+  /// Removes a watch (`xs_unwatch`); pending events are dropped.
+  func unwatch(_ watch: XenStoreWatchID) throws
+
+  /// Tells xenstored the domain runs again (`xs_resume_domain`, XS_RESUME), which re-arms `@releaseDomain`
+  /// for its next shutdown.
+  func resumeDomainInXenStore(_ domain: DomainID) throws
+
+  // MARK: Event channels
+
+  /// Binds a local port to a remote domain's port (`xenevtchn_bind_interdomain`).
+  /// Binding leaves the new local port pending once.
+  func bindInterdomainEventChannel(to domain: DomainID, remotePort: EventChannelPort) throws -> EventChannelPort
+
+  /// Asks Xen to signal a local port when the domain enters suspend (`xc_domain_subscribe_for_suspend`).
+  /// Once subscribed, Xen signals this port instead of `VIRQ_DOM_EXC` for that suspend.
+  func subscribeForSuspend(_ domain: DomainID, port: EventChannelPort) throws
+
+  /// Signals the remote end of a bound local port (`xenevtchn_notify`).
+  func notify(_ port: EventChannelPort) throws
+
+  /// Consumes a pending event on a local port without waiting (`xenevtchn_pending` + `xenevtchn_unmask`);
+  /// `true` when one was pending.
+  func consumePendingEvent(on port: EventChannelPort) throws -> Bool
+
+  /// Waits until a local port fires, consuming the event.
+  func waitForEvent(on port: EventChannelPort) async throws
+
+  /// Unbinds a local port (`xenevtchn_unbind`).
+  func unbind(_ port: EventChannelPort) throws
+
+  // MARK: Cross-process locking
+
+  /// Takes the per-domain suspend lock that libxenguest takes (`/var/run/xen/suspend-evtchn-<id>.lock`, an
+  /// exclusive, non-blocking fcntl lock), so that two toolstacks never suspend one guest at once.
+  /// Throws `XenCallError` with errno EAGAIN when another holder has it.
+  func acquireSuspendLock(for domain: DomainID) throws
+
+  /// Releases the lock taken by `acquireSuspendLock(for:)` and removes its file.
+  func releaseSuspendLock(for domain: DomainID) throws
+}
+
+extension XenHost {
+  /// Reads a node outside any transaction.
+  public func read(_ path: String) throws -> String? {
+    try read(path, transaction: .none)
+  }
+
+  /// Writes a node outside any transaction.
+  public func write(_ path: String, value: String) throws {
+    try write(path, value: value, transaction: .none)
+  }
+
+  /// Removes a node outside any transaction.
+  public func remove(_ path: String) throws {
+    try remove(path, transaction: .none)
+  }
+}

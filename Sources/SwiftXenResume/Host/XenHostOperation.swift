@@ -1,0 +1,75 @@
+import SystemPackage
+
+/// Every `XenHost` requirement, named after the C call it stands for.
+///
+/// Backends put `rawValue` in `XenCallError.call`, the simulator's trace and fault injection use these cases, and
+/// `CountingXenHost` counts by them, so one name means one host call everywhere.
+public enum XenHostOperation: String, CaseIterable, Sendable, Hashable, Codable {
+  /// `toolstackDomain()`: xenstore's relative `domid` node.
+  case toolstackDomain = "xs_read(domid)"
+  /// `domainInfo(_:)`.
+  case domainInfo = "xc_domain_getinfolist"
+  /// `hvmParameter(_:of:)`.
+  case hvmParameter = "xc_hvm_param_get"
+  /// `guestWidth(of:)`.
+  case guestWidth = "xc_domain_get_guest_width"
+  /// `hostWidth()`.
+  case hostWidth = "xc_version(XENVER_capabilities)"
+  /// `shutdownDomain(_:reason:)`.
+  case shutdownDomain = "xc_domain_shutdown"
+  /// `resumeDomain(_:)`.
+  case resumeDomain = "xc_domctl(XEN_DOMCTL_resumedomain)"
+  /// `vcpuContext(of:vcpu:width:)`.
+  case vcpuContext = "xc_vcpu_getcontext"
+  /// `setVCPUContext(_:of:vcpu:)`.
+  case setVCPUContext = "xc_vcpu_setcontext"
+  /// `resetVCPU(of:vcpu:)`.
+  case resetVCPU = "xc_vcpu_setcontext(NULL)"
+  /// `readGuestMemory(of:frame:offset:count:)`.
+  case readGuestMemory = "xenforeignmemory_map(PROT_READ)"
+  /// `writeGuestMemory(of:frame:offset:bytes:)`.
+  case writeGuestMemory = "xenforeignmemory_map(PROT_WRITE)"
+  /// `read(_:transaction:)`.
+  case read = "xs_read"
+  /// `write(_:value:transaction:)`.
+  case write = "xs_write"
+  /// `remove(_:transaction:)`.
+  case remove = "xs_rm"
+  /// `setPermissions(_:_:transaction:)`.
+  case setPermissions = "xs_set_permissions"
+  /// `startTransaction()`.
+  case startTransaction = "xs_transaction_start"
+  /// `endTransaction(_:commit:)`.
+  case endTransaction = "xs_transaction_end"
+  /// `watch(_:)`.
+  case watch = "xs_watch"
+  /// `nextWatchEvent(_:)`.
+  case nextWatchEvent = "xs_read_watch"
+  /// `unwatch(_:)`.
+  case unwatch = "xs_unwatch"
+  /// `resumeDomainInXenStore(_:)`.
+  case resumeDomainInXenStore = "xs_resume_domain"
+  /// `bindInterdomainEventChannel(to:remotePort:)`.
+  case bindInterdomainEventChannel = "xenevtchn_bind_interdomain"
+  /// `subscribeForSuspend(_:port:)`.
+  case subscribeForSuspend = "xc_domain_subscribe_for_suspend"
+  /// `notify(_:)`.
+  case notify = "xenevtchn_notify"
+  /// `consumePendingEvent(on:)`.
+  case consumePendingEvent = "xenevtchn_pending"
+  /// `waitForEvent(on:)`.
+  case waitForEvent = "xenevtchn_pending(wait)"
+  /// `unbind(_:)`.
+  case unbind = "xenevtchn_unbind"
+  /// `acquireSuspendLock(for:)`.
+  case acquireSuspendLock = "fcntl(F_SETLK, suspend lock)"
+  /// `releaseSuspendLock(for:)`.
+  case releaseSuspendLock = "unlink(suspend lock)"
+}
+
+extension XenCallError {
+  /// Describes a failed host operation, named by its C call.
+  public init(_ operation: XenHostOperation, domain: DomainID? = nil, errno: Errno, hint: String? = nil) {
+    self.init(call: operation.rawValue, domain: domain, errno: errno, hint: hint)
+  }
+}

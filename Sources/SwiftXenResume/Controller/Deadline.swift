@@ -1,0 +1,38 @@
+/// Thrown inside the controller when a wait passes its deadline; turned into `SuspendResumeError.timedOut` by
+/// the caller, which knows the stage and the domain.
+struct DeadlineExceeded: Error {}
+
+/// A point on the controller clock by which a wait must end.
+struct Deadline: Sendable {
+  let instant: Duration
+  let clock: any ControllerClock
+
+  init(after timeout: Duration, on clock: any ControllerClock) {
+    self.clock = clock
+    self.instant = clock.elapsed() + timeout
+  }
+
+  var hasPassed: Bool { clock.elapsed() >= instant }
+
+  /// Runs `wait` until it returns or the deadline passes, whichever is first; the loser is cancelled.
+  /// Task cancellation cancels both and surfaces as `CancellationError`.
+  func race<T: Sendable>(_ wait: @escaping @Sendable () async throws -> T) async throws -> T {
+    if hasPassed { throw DeadlineExceeded() }
+    let instant = instant
+    let clock = clock
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+      group.addTask { try await wait() }
+      group.addTask {
+        try await clock.sleep(until: instant)
+        return nil
+      }
+      defer { group.cancelAll() }
+      guard let first = try await group.next() else { throw CancellationError() }
+      guard let value = first else {
+        try Task.checkCancellation()
+        throw DeadlineExceeded()
+      }
+      return value
+    }
+  }
+}

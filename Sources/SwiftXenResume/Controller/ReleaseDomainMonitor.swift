@@ -1,0 +1,110 @@
+import Synchronization
+
+/// One `@releaseDomain` watch shared by every suspend a controller waits for.
+///
+/// xenstored fires `@releaseDomain` when any domain shuts down; a watcher must re-read its domain's state. A
+/// shared watch costs one registration per controller instead of a watch and an unwatch per suspend. Waiters
+/// take a generation number before reading domain info and wait for a later one, so no event is missed between
+/// the read and the wait. The pump task keeps the monitor alive until `stop()`, which the controller calls when
+/// it goes away.
+final class ReleaseDomainMonitor: Sendable {
+  private struct State {
+    var watch: XenStoreWatchID?
+    var pump: Task<Void, Never>?
+    var generation: UInt64 = 0
+    var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+    var nextWaiterID: UInt64 = 0
+    var stopped = false
+  }
+
+  private let host: any XenHost
+  private let state = Mutex(State())
+
+  init(host: any XenHost) {
+    self.host = host
+  }
+
+  /// Registers the watch on first use (again after a failure) and returns the current generation.
+  func currentGeneration() throws -> UInt64 {
+    let (generation, needsWatch) = state.withLock { ($0.generation, $0.watch == nil) }
+    guard needsWatch else { return generation }
+    let watch = try host.watch(XenStorePath.releaseDomain)
+    let installed = state.withLock { state -> Bool in
+      guard state.watch == nil, !state.stopped else { return false }
+      state.watch = watch
+      return true
+    }
+    guard installed else {
+      try? host.unwatch(watch)
+      return state.withLock { $0.generation }
+    }
+    let pump = Task.detached { await self.pump(watch) }
+    state.withLock { $0.pump = pump }
+    return generation
+  }
+
+  private func pump(_ watch: XenStoreWatchID) async {
+    while true {
+      do {
+        _ = try await host.nextWatchEvent(watch)
+        let woken = state.withLock { state in
+          state.generation &+= 1
+          defer { state.waiters.removeAll(keepingCapacity: true) }
+          return Array(state.waiters.values)
+        }
+        for continuation in woken { continuation.resume() }
+      } catch {
+        // The watch is unusable: wake every waiter with the error and let the next suspend register a new one.
+        let woken = state.withLock { state in
+          if state.watch == watch {
+            state.watch = nil
+            state.pump = nil
+          }
+          defer { state.waiters.removeAll() }
+          return Array(state.waiters.values)
+        }
+        for continuation in woken { continuation.resume(throwing: error) }
+        if !(error is CancellationError) { try? host.unwatch(watch) }
+        return
+      }
+    }
+  }
+
+  /// Waits until an event newer than `generation` arrives; cancellation-aware.
+  func waitForChange(after generation: UInt64) async throws {
+    let id = state.withLock { state -> UInt64 in
+      state.nextWaiterID &+= 1
+      return state.nextWaiterID
+    }
+    try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        let immediate = state.withLock { state -> Result<Void, any Error>? in
+          if state.generation > generation { return .success(()) }
+          if Task.isCancelled { return .failure(CancellationError()) }
+          // The watch failed and was dropped: return at once so the caller re-reads its domain and registers anew.
+          if state.watch == nil { return .success(()) }
+          state.waiters[id] = continuation
+          return nil
+        }
+        if let immediate { continuation.resume(with: immediate) }
+      }
+    } onCancel: {
+      let continuation = state.withLock { $0.waiters.removeValue(forKey: id) }
+      continuation?.resume(throwing: CancellationError())
+    }
+  }
+
+  /// Stops the pump and removes the watch; waiters get `CancellationError`.
+  func stop() {
+    let (pump, watch) = state.withLock { state in
+      state.stopped = true
+      defer {
+        state.pump = nil
+        state.watch = nil
+      }
+      return (state.pump, state.watch)
+    }
+    pump?.cancel()
+    if let watch { try? host.unwatch(watch) }
+  }
+}

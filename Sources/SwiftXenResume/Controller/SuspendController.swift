@@ -1,0 +1,274 @@
+import Logging
+import Synchronization
+
+/// Suspends and resumes Xen domains the way libxl and libxenguest do, over any `XenHost`.
+///
+/// ```swift
+/// let controller = SuspendController(host: try LibxenHost())
+/// let suspended = try await controller.suspend(7, timeout: .seconds(60))
+/// try await controller.resume(7, mode: .fast)
+/// let digest = try await controller.checkpoint(7, timeout: .seconds(60)) { suspended in
+///   try await copyDirtyPages(of: suspended.domain)
+/// }
+/// ```
+///
+/// The controller learns once what cannot change while a domain lives (guest type, width, the suspend event
+/// channel binding, the cross-process suspend lock) and keeps it until `forget(_:)` or until it is released, so a
+/// checkpoint loop makes only the host calls each cycle needs. Every wait is event-driven, bounded by the
+/// timeout on the injected clock, and honours Task cancellation; no error leaves a guest in a state the
+/// controller could have undone.
+public final class SuspendController: Sendable {
+  let host: any XenHost
+  let clock: any ControllerClock
+  let logger: Logger
+  let releaseDomainMonitor: ReleaseDomainMonitor
+  let state = Mutex(ControllerState())
+
+  struct ControllerState {
+    var busy: Set<DomainID> = []
+    var sessions: [DomainID: DomainSession] = [:]
+    var toolstackDomain: DomainID?
+    var hostWidth: GuestWidth?
+  }
+
+  /// A controller over `host` that measures and times out on the continuous clock.
+  public convenience init(host: any XenHost, logger: Logger = Logger(label: "SwiftXenResume")) {
+    self.init(host: host, clock: ContinuousClock(), logger: logger)
+  }
+
+  /// A controller over `host` whose timeouts and durations use `clock` (inject a test clock to test timeouts
+  /// without waiting).
+  public init<C: Clock>(host: any XenHost, clock: C, logger: Logger = Logger(label: "SwiftXenResume"))
+  where C.Duration == Duration {
+    self.host = host
+    self.clock = ClockAdapter(clock)
+    self.logger = logger
+    self.releaseDomainMonitor = ReleaseDomainMonitor(host: host)
+  }
+
+  deinit {
+    releaseDomainMonitor.stop()
+    let sessions = state.withLock { $0.sessions }
+    for (domain, session) in sessions { releaseResources(of: session, domain: domain) }
+  }
+
+  // MARK: Public operations
+
+  /// The domain's guest type, from Xen's own facts: the HVM flag, the PVH emulation flags, and
+  /// `HVM_PARAM_CALLBACK_IRQ` for PV drivers.
+  public func guestType(of domain: DomainID) async throws -> GuestType {
+    do {
+      let info = try host.domainInfo(domain)
+      return try classify(info)
+    } catch {
+      throw translate(error, domain: domain)
+    }
+  }
+
+  /// Which path `suspend` would take for the domain and why, without touching it.
+  public func suspendPlan(for domain: DomainID) async throws -> SuspendPlan {
+    do {
+      let info = try host.domainInfo(domain)
+      return try learnFacts(domain, info: info).plan
+    } catch {
+      throw translate(error, domain: domain)
+    }
+  }
+
+  /// Suspends a running domain and returns once Xen reports it shut down with reason suspend.
+  ///
+  /// - Parameters:
+  ///   - domain: the guest; dom0 and the toolstack's own domain are refused.
+  ///   - timeout: the whole suspend's budget on the controller's clock (libxl allows 60 s per stage).
+  ///   - path: force a path; `nil` chooses as libxl does. A path the guest cannot take is refused before anything
+  ///     is touched.
+  /// - Throws: `SuspendResumeError`; `CancellationError` when the task is cancelled, after withdrawing the
+  ///   request (or resuming a guest that suspended meanwhile).
+  public func suspend(_ domain: DomainID, timeout: Duration = .seconds(60), path: SuspendPath? = nil) async throws
+    -> SuspendedDomain
+  {
+    try refuseSpecialDomain(domain)
+    try beginOperation(on: domain)
+    defer { endOperation(on: domain) }
+    let start = clock.elapsed()
+    let deadline = Deadline(after: timeout, on: clock)
+    do {
+      var session = try openSession(domain)
+      let chosen = try choosePath(path, session: &session, domain: domain)
+      logger.debug(
+        "suspending",
+        metadata: ["domain": "\(domain)", "path": "\(chosen)", "guest": "\(session.guestType)"])
+      do {
+        switch chosen {
+        case .eventChannel:
+          try await suspendThroughEventChannel(domain, session: &session, deadline: deadline, timeout: timeout)
+        case .xenstoreControl:
+          try await suspendThroughControlNode(domain, session: &session, deadline: deadline, timeout: timeout)
+        case .hypervisorShutdown:
+          try await suspendThroughHypervisor(domain, session: session, deadline: deadline, timeout: timeout)
+        }
+      } catch {
+        storeSession(session, for: domain)
+        throw error
+      }
+      session.suspendedBy = chosen
+      storeSession(session, for: domain)
+      let suspended = SuspendedDomain(
+        domain: domain, guestType: session.guestType, path: chosen, duration: clock.elapsed() - start)
+      logger.debug("suspended", metadata: ["domain": "\(domain)", "duration": "\(suspended.duration)"])
+      return suspended
+    } catch {
+      throw translate(error, domain: domain)
+    }
+  }
+
+  /// Resumes a suspended domain.
+  ///
+  /// A domain that is not suspended is an error that changes nothing, in every mode.
+  /// - Parameters:
+  ///   - mode: `.fast` (the guest sees its suspend cancelled), `.slow` (it sees a new domain), or
+  ///     `.uncooperative` (no register touched, for a domain stopped by `xc_domain_shutdown`).
+  ///   - options: `.confirmSlowResumeOfPVAwareGuest` is required for `.slow` on PV, PVH and PVHVM guests.
+  public func resume(_ domain: DomainID, mode: ResumeMode = .fast, options: ResumeOptions = []) async throws {
+    try refuseSpecialDomain(domain)
+    try beginOperation(on: domain)
+    defer { endOperation(on: domain) }
+    do {
+      try resumeSuspended(domain, mode: mode, options: options)
+    } catch {
+      throw translate(error, domain: domain)
+    }
+  }
+
+  /// Suspends the domain, runs `body` while it is suspended, and resumes it fast — also when `body` throws or
+  /// the task is cancelled — then returns `body`'s result or rethrows its error.
+  ///
+  /// If the resume itself fails, that error is thrown (it is the one an operator must act on) and `body`'s error
+  /// is logged.
+  public func checkpoint<Result>(
+    _ domain: DomainID,
+    timeout: Duration = .seconds(60),
+    path: SuspendPath? = nil,
+    _ body: (SuspendedDomain) async throws -> Result
+  ) async throws -> Result {
+    let suspended = try await suspend(domain, timeout: timeout, path: path)
+    let outcome: Swift.Result<Result, any Error>
+    do {
+      outcome = .success(try await body(suspended))
+    } catch {
+      outcome = .failure(error)
+    }
+    do {
+      try await resume(domain, mode: .fast)
+    } catch {
+      if case .failure(let bodyError) = outcome {
+        logger.error(
+          "checkpoint body failed before the resume failed too",
+          metadata: ["domain": "\(domain)", "error": "\(bodyError)"])
+      }
+      throw error
+    }
+    return try outcome.get()
+  }
+
+  /// Releases what the controller holds for a domain: its suspend event channel binding and the cross-process
+  /// suspend lock. The next suspend learns the domain's facts again.
+  public func forget(_ domain: DomainID) {
+    let session = state.withLock { $0.sessions.removeValue(forKey: domain) }
+    if let session { releaseResources(of: session, domain: domain) }
+  }
+
+  // MARK: Bookkeeping
+
+  func refuseSpecialDomain(_ domain: DomainID) throws {
+    if domain == .dom0 {
+      throw SuspendResumeError.refused(domain, reason: "domain 0 is the control domain and cannot be suspended")
+    }
+    let toolstack: DomainID
+    if let known = state.withLock({ $0.toolstackDomain }) {
+      toolstack = known
+    } else {
+      do {
+        toolstack = try host.toolstackDomain()
+      } catch {
+        throw translate(error, domain: domain)
+      }
+      state.withLock { $0.toolstackDomain = toolstack }
+    }
+    if domain == toolstack {
+      throw SuspendResumeError.refused(domain, reason: "it is the domain this toolstack runs in")
+    }
+  }
+
+  func beginOperation(on domain: DomainID) throws {
+    let inserted = state.withLock { $0.busy.insert(domain).inserted }
+    if !inserted { throw SuspendResumeError.alreadyInProgress(domain, byAnotherProcess: false) }
+  }
+
+  func endOperation(on domain: DomainID) {
+    _ = state.withLock { $0.busy.remove(domain) }
+  }
+
+  func storeSession(_ session: DomainSession, for domain: DomainID) {
+    state.withLock { $0.sessions[domain] = session }
+  }
+
+  func existingSession(_ domain: DomainID) -> DomainSession? {
+    state.withLock { $0.sessions[domain] }
+  }
+
+  func cachedHostWidth() throws -> GuestWidth {
+    if let width = state.withLock({ $0.hostWidth }) { return width }
+    let width = try host.hostWidth()
+    state.withLock { $0.hostWidth = width }
+    return width
+  }
+
+  func releaseResources(of session: DomainSession, domain: DomainID) {
+    if let port = session.localSuspendPort {
+      do {
+        try host.unbind(port)
+      } catch {
+        logger.warning("could not unbind the suspend event channel", metadata: ["domain": "\(domain)", "error": "\(error)"])
+      }
+    }
+    if session.holdsSuspendLock {
+      do {
+        try host.releaseSuspendLock(for: domain)
+      } catch {
+        logger.warning("could not release the suspend lock", metadata: ["domain": "\(domain)", "error": "\(error)"])
+      }
+    }
+  }
+
+  /// Turns host errors into `SuspendResumeError`, reading the domain's state for the message when it can.
+  func translate(_ error: any Error, domain: DomainID, undone: String? = nil) -> any Error {
+    switch error {
+    case let error as SuspendResumeError:
+      return error
+    case let error as XenCallError:
+      if error.errno == .noSuchProcess && (error.domain == domain || error.domain == nil) {
+        forgetQuietly(domain)
+        return SuspendResumeError.domainNotFound(domain)
+      }
+      return SuspendResumeError.hostCall(error, state: currentState(of: domain), undone: undone)
+    default:
+      return error
+    }
+  }
+
+  func currentState(of domain: DomainID) -> DomainState? {
+    do {
+      return DomainState(try host.domainInfo(domain))
+    } catch let error as XenCallError where error.errno == .noSuchProcess {
+      return .gone
+    } catch {
+      return nil
+    }
+  }
+
+  private func forgetQuietly(_ domain: DomainID) {
+    let session = state.withLock { $0.sessions.removeValue(forKey: domain) }
+    if let session { releaseResources(of: session, domain: domain) }
+  }
+}

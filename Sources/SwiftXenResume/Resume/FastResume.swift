@@ -1,0 +1,37 @@
+extension SuspendController {
+  /// The cooperative resume (`xc_domain_resume(fast=1)`): vcpu0's return register is set to 1 so the guest's
+  /// suspend hypercall returns "cancelled", then the domain runs again.
+  ///
+  /// The register is only written where the guest is known to sit inside its suspend hypercall: never after a
+  /// hypervisor-path suspend (the vcpu stopped wherever it was), and for an HVM container suspended by someone
+  /// else only when it has PV drivers (libxenguest's rule).
+  func resumeFast(_ domain: DomainID, info: DomainInfo, session: DomainSession) throws {
+    guard try guestIsInSuspendHypercall(domain, session: session) else {
+      try finishResume(domain)
+      return
+    }
+    let original = try host.vcpuContext(of: domain, vcpu: 0, width: session.width)
+    var cancelled = original
+    cancelled.returnRegister = 1
+    try host.setVCPUContext(cancelled, of: domain, vcpu: 0)
+    try finishResume(domain) {
+      // Put the register back so the still-suspended guest is exactly as before.
+      do {
+        try host.setVCPUContext(original, of: domain, vcpu: 0)
+        return "vcpu0's return register restored; the domain is still suspended"
+      } catch {
+        return nil
+      }
+    }
+  }
+
+  private func guestIsInSuspendHypercall(_ domain: DomainID, session: DomainSession) throws -> Bool {
+    switch session.suspendedBy {
+    case .hypervisorShutdown: return false
+    case .eventChannel, .xenstoreControl: return true
+    case nil:
+      guard session.guestType != .pv else { return true }
+      return try host.hvmParameter(.callbackIRQ, of: domain) != 0
+    }
+  }
+}

@@ -1,0 +1,65 @@
+extension SuspendController {
+  /// The resume "as a new domain" (`xc_domain_resume(fast=0)`): the guest's suspend hypercall returns 0.
+  ///
+  /// HVM containers only need `XEN_DOMCTL_resumedomain`. A PV guest first gets back the machine frames of its
+  /// xenstore and console rings in start_info (it left guest frame numbers there when it suspended) and its
+  /// secondary vcpus reset, because it brings them up again itself. Every change is undone if a later step fails,
+  /// so the guest stays suspended exactly as it was.
+  func resumeSlow(_ domain: DomainID, info: DomainInfo, session: DomainSession) throws {
+    guard session.guestType == .pv else {
+      try finishResume(domain)
+      return
+    }
+    let width = session.width
+    let map = try GuestPhysicalMap(
+      host: host, domain: domain, sharedInfoFrame: info.sharedInfoFrame, width: width)
+    let startInfoFrame = try host.vcpuContext(of: domain, vcpu: 0, width: width).startInfoFrame
+    let storeOffset = GuestLayout.startInfoStoreFrameOffset(width)
+    let consoleOffset = GuestLayout.startInfoConsoleFrameOffset(width)
+
+    let storePFN = try readWord(of: domain, frame: startInfoFrame, offset: storeOffset, width: width)
+    let consolePFN = try readWord(of: domain, frame: startInfoFrame, offset: consoleOffset, width: width)
+    let storeMFN = try map.machineFrame(of: storePFN)
+    let consoleMFN = try map.machineFrame(of: consolePFN)
+
+    var undo: [(String, () throws -> Void)] = []
+    func rollBack() -> String? {
+      var restored: [String] = []
+      for (what, step) in undo.reversed() {
+        do {
+          try step()
+          restored.append(what)
+        } catch {
+          logger.error("could not roll back", metadata: ["domain": "\(domain)", "step": "\(what)"])
+          return nil
+        }
+      }
+      return restored.isEmpty ? nil : restored.joined(separator: ", ") + " restored; the domain is still suspended"
+    }
+    do {
+      try writeWord(storeMFN, of: domain, frame: startInfoFrame, offset: storeOffset, width: width)
+      undo.append(
+        ("start_info store_mfn", { try self.writeWord(storePFN, of: domain, frame: startInfoFrame, offset: storeOffset, width: width) }))
+      try writeWord(consoleMFN, of: domain, frame: startInfoFrame, offset: consoleOffset, width: width)
+      undo.append(
+        ("start_info console mfn", { try self.writeWord(consolePFN, of: domain, frame: startInfoFrame, offset: consoleOffset, width: width) }))
+      if info.maxVCPUID > 0 {
+        for vcpu in 1...info.maxVCPUID { try host.resetVCPU(of: domain, vcpu: vcpu) }
+      }
+    } catch {
+      throw translate(error, domain: domain, undone: rollBack())
+    }
+    // Reset vcpus need no rollback: a cancelled (fast) resume brings secondary vcpus up again as well.
+    try finishResume(domain) { rollBack() }
+  }
+
+  private func readWord(of domain: DomainID, frame: UInt64, offset: Int, width: GuestWidth) throws -> UInt64 {
+    let bytes = try host.readGuestMemory(of: domain, frame: frame, offset: offset, count: width.bytes)
+    return bytes.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: 0, width: width) }
+  }
+
+  private func writeWord(_ value: UInt64, of domain: DomainID, frame: UInt64, offset: Int, width: GuestWidth) throws {
+    try host.writeGuestMemory(
+      of: domain, frame: frame, offset: offset, bytes: GuestMemoryWord.bytes(of: value, width: width))
+  }
+}

@@ -1,0 +1,47 @@
+extension SuspendController {
+  /// The suspend event channel path (libxenguest's `xc_suspend_evtchn_init_exclusive` + `xc_await_suspend`):
+  /// bind and subscribe once per session, then notify and wait for Xen to signal the port when the domain
+  /// enters suspend. Once subscribed Xen signals the port instead of `VIRQ_DOM_EXC`, so `@releaseDomain` would
+  /// not fire: the port is the only thing to wait on.
+  func suspendThroughEventChannel(
+    _ domain: DomainID, session: inout DomainSession, deadline: Deadline, timeout: Duration
+  ) async throws {
+    let port = try boundSuspendPort(domain, session: &session)
+    try host.notify(port)
+    let host = host
+    while true {
+      do {
+        try await deadline.race { try await host.waitForEvent(on: port) }
+      } catch is DeadlineExceeded {
+        // A notification cannot be withdrawn: report the state Xen shows now.
+        let info = try host.domainInfo(domain)
+        if try isSuspended(info) { return }
+        throw SuspendResumeError.timedOut(domain, stage: .suspension, timeout: timeout, state: DomainState(info))
+      } catch is CancellationError {
+        undoSuspendAfterCancellation(domain, path: .eventChannel, session: session)
+        throw CancellationError()
+      }
+      // The port also fires once after binding and may fire spuriously: only Xen's state counts.
+      if try isSuspended(try host.domainInfo(domain)) { return }
+    }
+  }
+
+  /// The session's local port, bound to the guest's advertised port and subscribed for suspend on first use.
+  private func boundSuspendPort(_ domain: DomainID, session: inout DomainSession) throws -> EventChannelPort {
+    if let port = session.localSuspendPort { return port }
+    guard let remote = session.remoteSuspendPort else {
+      throw SuspendResumeError.refused(domain, reason: "the guest advertises no suspend event channel")
+    }
+    let local = try host.bindInterdomainEventChannel(to: domain, remotePort: remote)
+    do {
+      // Binding leaves the new port pending once; consume it so it is not mistaken for the guest's answer.
+      _ = try host.consumePendingEvent(on: local)
+      try host.subscribeForSuspend(domain, port: local)
+    } catch {
+      try? host.unbind(local)
+      throw error
+    }
+    session.localSuspendPort = local
+    return local
+  }
+}

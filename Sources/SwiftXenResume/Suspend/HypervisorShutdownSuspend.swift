@@ -1,0 +1,15 @@
+extension SuspendController {
+  /// The hypervisor path for HVM guests without PV drivers: `xc_domain_shutdown(SHUTDOWN_suspend)`. The guest is
+  /// not asked and does not answer; Xen stops its vcpus wherever they are.
+  func suspendThroughHypervisor(
+    _ domain: DomainID, session: DomainSession, deadline: Deadline, timeout: Duration
+  ) async throws {
+    try host.shutdownDomain(domain, reason: .suspend)
+    do {
+      try await waitUntilSuspended(domain, deadline: deadline, timeout: timeout)
+    } catch is CancellationError {
+      undoSuspendAfterCancellation(domain, path: .hypervisorShutdown, session: session)
+      throw CancellationError()
+    }
+  }
+}

@@ -1,0 +1,126 @@
+extension SuspendController {
+  /// The value a toolstack writes to `control/shutdown` to ask for a suspend.
+  static let suspendRequest = "suspend"
+
+  /// How many times a conflicting xenstore transaction is retried before giving up.
+  static let transactionRetries = 16
+
+  /// The xenstore control node path (libxl's pvcontrol): write `suspend`, wait for the guest to acknowledge by
+  /// changing or deleting the node, then wait for Xen to report the suspend.
+  func suspendThroughControlNode(
+    _ domain: DomainID, session: inout DomainSession, deadline: Deadline, timeout: Duration
+  ) async throws {
+    let node = XenStorePath.controlShutdown(of: domain)
+    try requestSuspend(at: node, of: domain, recreatingNode: session.controlNodeMissing)
+    do {
+      let acknowledged = try await awaitAcknowledgement(at: node, deadline: deadline, session: &session)
+      if !acknowledged {
+        switch try withdrawRequest(at: node) {
+        case .withdrawn:
+          throw SuspendResumeError.timedOut(
+            domain, stage: .acknowledgement, timeout: timeout, state: currentState(of: domain) ?? .running)
+        case .acknowledgedMeanwhile:
+          break  // The guest answered at the last moment: let the suspension stage take its last look.
+        }
+      }
+      try await waitUntilSuspended(domain, deadline: deadline, timeout: timeout)
+    } catch is CancellationError {
+      do {
+        _ = try withdrawRequest(at: node)
+      } catch {
+        logger.error("could not withdraw a cancelled suspend request", metadata: ["domain": "\(domain)"])
+      }
+      undoSuspendAfterCancellation(domain, path: .xenstoreControl, session: session)
+      throw CancellationError()
+    }
+  }
+
+  /// Writes the request. A node the guest deleted to acknowledge the last request is recreated inside a
+  /// transaction with the guest as its owner: a plain write would inherit the parent's permissions, and the
+  /// guest could no longer answer.
+  private func requestSuspend(at node: String, of domain: DomainID, recreatingNode: Bool) throws {
+    guard recreatingNode else {
+      try host.write(node, value: Self.suspendRequest)
+      return
+    }
+    try inTransaction { transaction in
+      try host.write(node, value: Self.suspendRequest, transaction: transaction)
+      try host.setPermissions(node, [XenStorePermission(domain: domain, access: .none)], transaction: transaction)
+    }
+  }
+
+  /// `true` once the guest changed or removed the node; `false` when the deadline passed first.
+  private func awaitAcknowledgement(
+    at node: String, deadline: Deadline, session: inout DomainSession
+  ) async throws -> Bool {
+    if try acknowledgement(of: try host.read(node), session: &session) { return true }
+    let watch = try host.watch(node)
+    defer {
+      do {
+        try host.unwatch(watch)
+      } catch {
+        logger.warning("could not remove the control node watch", metadata: ["node": "\(node)", "error": "\(error)"])
+      }
+    }
+    let host = host
+    while true {
+      do {
+        _ = try await deadline.race { try await host.nextWatchEvent(watch) }
+      } catch is DeadlineExceeded {
+        return false
+      }
+      if try acknowledgement(of: try host.read(node), session: &session) { return true }
+    }
+  }
+
+  /// Whether a read of the node is an acknowledgement: anything but `suspend` (Linux writes "", Windows PV
+  /// drivers 8.x delete the node, some guests write other text). Remembers a deletion for the next request.
+  private func acknowledgement(of value: String?, session: inout DomainSession) throws -> Bool {
+    guard value != Self.suspendRequest else { return false }
+    session.controlNodeMissing = value == nil
+    return true
+  }
+
+  enum WithdrawOutcome {
+    case withdrawn
+    case acknowledgedMeanwhile
+  }
+
+  /// Withdraws an unanswered request inside a transaction, unless the guest acknowledged it meanwhile.
+  func withdrawRequest(at node: String) throws -> WithdrawOutcome {
+    var outcome = WithdrawOutcome.withdrawn
+    try inTransaction { transaction in
+      guard try host.read(node, transaction: transaction) == Self.suspendRequest else {
+        outcome = .acknowledgedMeanwhile
+        return
+      }
+      outcome = .withdrawn
+      try host.write(node, value: "", transaction: transaction)
+    }
+    return outcome
+  }
+
+  /// Runs `body` in a xenstore transaction and commits it, retrying the whole transaction when the commit
+  /// conflicts with another writer (EAGAIN).
+  func inTransaction(_ body: (XenStoreTransaction) throws -> Void) throws {
+    var attempt = 0
+    while true {
+      attempt += 1
+      let transaction = try host.startTransaction()
+      do {
+        try body(transaction)
+      } catch {
+        try? host.endTransaction(transaction, commit: false)
+        throw error
+      }
+      do {
+        try host.endTransaction(transaction, commit: true)
+        return
+      } catch let error as XenCallError
+        where error.errno == .resourceTemporarilyUnavailable && attempt < Self.transactionRetries
+      {
+        continue
+      }
+    }
+  }
+}

@@ -73,3 +73,11 @@ extension XenCallError {
     self.init(call: operation.rawValue, domain: domain, errno: errno, hint: hint)
   }
 }
+
+extension XenHostOperation {
+  private static let ordinals: [XenHostOperation: Int] = Dictionary(
+    uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+
+  /// The operation's position in `allCases`, for dense per-operation tables.
+  public var ordinal: Int { Self.ordinals[self]! }
+}

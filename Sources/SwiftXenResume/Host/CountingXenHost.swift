@@ -1,20 +1,33 @@
 import Synchronization
 
 /// Wraps any `XenHost` and counts its calls by operation, so a tool or a benchmark can report host calls per
-/// suspend/resume cycle on the simulator and on real Xen alike.
+/// suspend/resume cycle on the simulator and on real Xen alike. With `recording` it also keeps the order of the
+/// calls, to check a path's exact sequence against the C toolstack's.
 public final class CountingXenHost: XenHost {
+  private struct Tally {
+    var counts = [Int](repeating: 0, count: XenHostOperation.allCases.count)
+    var sequence: [XenHostOperation] = []
+  }
+
   /// The host every call goes to.
   public let base: any XenHost
-  private let counts = Mutex([Int](repeating: 0, count: XenHostOperation.allCases.count))
+  /// Whether every call's operation is appended to `recordedOperations` (memory grows with the calls).
+  public let recording: Bool
+  private let tallies = Mutex(Tally())
 
-  /// Counts the calls made to `base`.
-  public init(_ base: any XenHost) {
+  /// Counts the calls made to `base`, and records their order when `recording` is set.
+  public init(_ base: any XenHost, recording: Bool = false) {
     self.base = base
+    self.recording = recording
   }
+
+  /// The operations called since creation or the last `reset()`, in order; empty unless `recording`.
+  public var recordedOperations: [XenHostOperation] { tallies.withLock { $0.sequence } }
 
   /// Calls per operation since creation or the last `reset()`; operations never called are absent.
   public var callCounts: [XenHostOperation: Int] {
-    counts.withLock { counts in
+    tallies.withLock { tally in
+      let counts = tally.counts
       var result: [XenHostOperation: Int] = [:]
       for (index, operation) in XenHostOperation.allCases.enumerated() where counts[index] > 0 {
         result[operation] = counts[index]
@@ -24,18 +37,23 @@ public final class CountingXenHost: XenHost {
   }
 
   /// All calls since creation or the last `reset()`.
-  public var totalCalls: Int { counts.withLock { $0.reduce(0, +) } }
+  public var totalCalls: Int { tallies.withLock { $0.counts.reduce(0, +) } }
 
   /// Sets every count back to zero.
   public func reset() {
-    counts.withLock { counts in
-      for index in counts.indices { counts[index] = 0 }
+    tallies.withLock { tally in
+      for index in tally.counts.indices { tally.counts[index] = 0 }
+      tally.sequence.removeAll()
     }
   }
 
   private func tally(_ operation: XenHostOperation) {
     let index = operation.ordinal
-    counts.withLock { $0[index] += 1 }
+    let recording = recording
+    tallies.withLock { tally in
+      tally.counts[index] += 1
+      if recording { tally.sequence.append(operation) }
+    }
   }
 
   /// Counts, then forwards to `base`.

@@ -106,6 +106,19 @@ final class LibxenCallTests: XCTestCase {
     XCTAssertNotNil(libxenCaughtError { _ = try LibxenTypes.domainID(0x1_0007, for: .shutdownDomain) })
   }
 
+  func testGuestMemoryCopiesMustStayInsideTheOneMappedPage() throws {
+    XCTAssertNoThrow(try LibxenHost.checkWithinPage(.readGuestMemory, domain: 1, offset: 0, count: 4096))
+    XCTAssertNoThrow(try LibxenHost.checkWithinPage(.writeGuestMemory, domain: 1, offset: 4096, count: 0))
+    for (offset, count) in [(4000, 200), (-1, 8), (8, -1), (Int.max, 2)] {
+      let error = try XCTUnwrap(
+        libxenCaughtError { try LibxenHost.checkWithinPage(.writeGuestMemory, domain: 1, offset: offset, count: count) }
+      )
+      XCTAssertEqual(error.call, XenHostOperation.writeGuestMemory.rawValue)
+      XCTAssertEqual(error.errno, .invalidArgument)
+      XCTAssertEqual(error.domain, 1)
+    }
+  }
+
   func testPermissionsMapToTheXenStoreBits() {
     XCTAssertEqual(LibxenTypes.permissionBits(.none), 0)
     XCTAssertEqual(LibxenTypes.permissionBits(.read), 1)

@@ -94,8 +94,10 @@ public protocol XenHost: Sendable {
   /// Binding leaves the new local port pending once.
   func bindInterdomainEventChannel(to domain: DomainID, remotePort: EventChannelPort) throws -> EventChannelPort
 
-  /// Asks Xen to signal a local port when the domain enters suspend (`xc_domain_subscribe_for_suspend`).
-  /// Once subscribed, Xen signals this port instead of `VIRQ_DOM_EXC` for that suspend.
+  /// Asks Xen to send an event on the guest's own port `port` (its advertised suspend port, in the guest's port
+  /// space) when the domain enters suspend (`xc_domain_subscribe_for_suspend`, as libxenguest passes it). The
+  /// event arrives at the local port bound to it. Once subscribed, Xen signals that channel instead of
+  /// `VIRQ_DOM_EXC` for the domain's suspends.
   func subscribeForSuspend(_ domain: DomainID, port: EventChannelPort) throws
 
   /// Signals the remote end of a bound local port (`xenevtchn_notify`).

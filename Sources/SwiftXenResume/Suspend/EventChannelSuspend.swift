@@ -36,7 +36,8 @@ extension SuspendController {
     do {
       // Binding leaves the new port pending once; consume it so it is not mistaken for the guest's answer.
       _ = try host.consumePendingEvent(on: local)
-      try host.subscribeForSuspend(domain, port: local)
+      // Xen signals the guest's end of the channel, so the subscription names the guest's port.
+      try host.subscribeForSuspend(domain, port: remote)
     } catch {
       try? host.unbind(local)
       throw error

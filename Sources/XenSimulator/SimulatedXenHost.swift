@@ -1,1 +1,256 @@
 import SwiftXenResume
+import Synchronization
+import SystemPackage
+
+/// A Xen host without Xen: a hypervisor, xenstored, event channels and guest models that keep Xen 4.17's rules, so
+/// that suspend and resume code can be tested, and wrong sequences caught, without a real dom0.
+///
+/// ```swift
+/// let host = SimulatedXenHost()
+/// let web = host.createDomain(.pv(width: .bits64, vcpus: 2))
+/// let info = try host.domainInfo(web)      // what Xen reports
+/// let guest = host.observations(of: web)   // what the guest itself experienced
+/// ```
+///
+/// Domain 0 exists from the start: it is the toolstack domain every `XenHost` call comes from, and has no guest
+/// model. Guests get ids from 1 upward. By default guests react synchronously inside the call that triggers them
+/// (a write of "suspend" returns with the guest already suspended); give reaction delays to have them react later,
+/// on the clock passed to `init(clock:reactionDelays:)`.
+///
+/// Every failure is a `XenCallError` carrying the errno Xen, xenstored or the kernel driver would give. All calls
+/// are thread-safe: the whole machine is one value behind one lock, and waiting tasks are resumed outside it.
+public final class SimulatedXenHost: XenHost, Sendable {
+  let state: Mutex<SimulatorState>
+  private let scheduler: ReactionScheduler
+
+  /// Creates a host with only domain 0.
+  ///
+  /// - Parameters:
+  ///   - clock: the clock delayed guest reactions are scheduled on (a `TestClock` lets a test decide when they
+  ///     happen).
+  ///   - reactionDelays: how long guests take to acknowledge a request and to suspend, unless set per guest with
+  ///     `setReactionDelays(_:for:)`. `.immediate` by default.
+  public init(clock: some Clock<Duration> = ContinuousClock(), reactionDelays: GuestReactionDelays = .immediate) {
+    state = Mutex(SimulatorState(reactionDelays: reactionDelays))
+    scheduler = ReactionScheduler(clock: clock)
+  }
+
+  // MARK: Domains
+
+  /// Creates and boots a guest, as `xl create` would: Xen's domain, its xenstore home written by "the toolstack at
+  /// creation" (as libxl does), and the guest's own start-up writes (`control/feature-suspend`, its network
+  /// frontend's state, its suspend event channel port when it has one).
+  @discardableResult
+  public func createDomain(_ guest: SimulatedGuest) -> DomainID {
+    mutate { $0.createDomain(guest) }
+  }
+
+  /// Destroys a domain (`xl destroy`): it becomes dying, its event channels close, its xenstore home is removed and
+  /// `@releaseDomain` fires. Unless `lingering`, it is then gone (ESRCH from then on); with `lingering` it stays
+  /// visible as dying until destroyed again.
+  ///
+  /// Throws `XenCallError` (`xc_domain_destroy`) with ESRCH for a missing domain and EINVAL for domain 0.
+  public func destroyDomain(_ domain: DomainID, lingering: Bool = false) throws {
+    try mutate(call: "xc_domain_destroy", domain: domain) { try $0.destroyDomain(domain, lingering: lingering) }
+  }
+
+  /// Pauses a domain (`xc_domain_pause`), counting pauses; the guest reacts to nothing until unpaused.
+  /// EINVAL for domain 0, ESRCH for a missing domain.
+  public func pauseDomain(_ domain: DomainID) throws {
+    try mutate(call: "xc_domain_pause", domain: domain) { try $0.pauseDomain(domain) }
+  }
+
+  /// Undoes one pause (`xc_domain_unpause`); EINVAL when the domain is not paused.
+  public func unpauseDomain(_ domain: DomainID) throws {
+    try mutate(call: "xc_domain_unpause", domain: domain) { try $0.unpauseDomain(domain) }
+  }
+
+  /// The ids of every existing domain, domain 0 included, in order.
+  public func domains() -> [DomainID] {
+    state.withLock { $0.domains.keys.sorted() }
+  }
+
+  /// The description a domain was created from; `nil` for domain 0 and missing domains.
+  public func guest(of domain: DomainID) -> SimulatedGuest? {
+    state.withLock { $0.domains[domain]?.guest }
+  }
+
+  /// What the guest in a domain experienced. Empty observations for domain 0 and for domains that do not exist
+  /// (read them before destroying a domain).
+  public func observations(of domain: DomainID) -> GuestObservations {
+    state.withLock { $0.domains[domain]?.observations ?? GuestObservations() }
+  }
+
+  // MARK: Reaction timing
+
+  /// The reaction delays of guests that have none of their own.
+  public var reactionDelays: GuestReactionDelays {
+    get { state.withLock { $0.defaultReactionDelays } }
+    set { state.withLock { $0.defaultReactionDelays = newValue } }
+  }
+
+  /// Gives one guest its own reaction delays (`nil`: the host's again).
+  public func setReactionDelays(_ delays: GuestReactionDelays?, for domain: DomainID) {
+    state.withLock { $0.domains[domain]?.reactionDelays = delays }
+  }
+
+  /// Sets what an HVM container's guest reports in `HVM_PARAM_ACPI_S_STATE` (3 while it sleeps in S3), as the
+  /// guest's firmware would. EINVAL for PV domains, ESRCH for missing ones.
+  public func setACPISleepState(_ sleepState: UInt64, of domain: DomainID) throws {
+    try mutate(call: "hvm_set_param(HVM_PARAM_ACPI_S_STATE)", domain: domain) { state in
+      guard try state.existingDomain(domain).type.isHVMContainer else { throw Errno.invalidArgument }
+      state.domains[domain]?.hvmParameters[HVMParameter.acpiSleepState.rawValue] = sleepState
+    }
+  }
+
+  // MARK: Running calls
+
+  /// Runs one `XenHost` call: injected faults first, then the call, the trace, and the guest reactions it
+  /// triggered, all under the lock; waiting tasks are resumed and delayed reactions scheduled after it.
+  func call<Value: Sendable>(
+    _ operation: XenHostOperation,
+    domain: DomainID?,
+    _ arguments: () -> HostCallArguments,
+    result: (Value) -> HostCallResult,
+    _ body: (inout SimulatorState) throws -> Value
+  ) throws -> Value {
+    let (outcome, effects) = state.withLock { state -> (Result<Value, XenCallError>, PendingEffects) in
+      let outcome: Result<Value, XenCallError>
+      if let injected = state.faults.failure(for: operation, domain: domain) {
+        state.record(operation, domain: domain, arguments, .failed(injected, injected: true))
+        outcome = .failure(XenCallError(operation, domain: domain, errno: injected, hint: "fault injected"))
+      } else {
+        do {
+          let value = try body(&state)
+          state.record(operation, domain: domain, arguments, .succeeded(result(value)))
+          outcome = .success(value)
+        } catch {
+          let errno = (error as? Errno) ?? .ioError
+          state.record(operation, domain: domain, arguments, .failed(errno, injected: false))
+          outcome = .failure(XenCallError(operation, domain: domain, errno: errno))
+        }
+      }
+      state.runGuestWork()
+      return (outcome, state.takeEffects())
+    }
+    apply(effects)
+    return try outcome.get()
+  }
+
+  /// Runs a management call (not a `XenHost` call: not traced, no faults).
+  private func mutate<Value: Sendable>(
+    call: String = "", domain: DomainID? = nil, _ body: (inout SimulatorState) throws -> Value
+  ) throws -> Value {
+    let (outcome, effects) = state.withLock { state -> (Result<Value, XenCallError>, PendingEffects) in
+      let outcome: Result<Value, XenCallError>
+      do {
+        outcome = .success(try body(&state))
+      } catch {
+        outcome = .failure(XenCallError(call: call, domain: domain, errno: (error as? Errno) ?? .ioError))
+      }
+      state.runGuestWork()
+      return (outcome, state.takeEffects())
+    }
+    apply(effects)
+    return try outcome.get()
+  }
+
+  private func mutate<Value: Sendable>(_ body: (inout SimulatorState) -> Value) -> Value {
+    let (value, effects) = state.withLock { state -> (Value, PendingEffects) in
+      let value = body(&state)
+      state.runGuestWork()
+      return (value, state.takeEffects())
+    }
+    apply(effects)
+    return value
+  }
+
+  /// Resumes waiting tasks and schedules delayed guest reactions, outside the lock.
+  func apply(_ effects: PendingEffects) {
+    if effects.isEmpty { return }
+    for resume in effects.resumptions { resume() }
+    for (delay, work) in effects.scheduledWork {
+      scheduler.schedule(after: delay) { [weak self] in self?.runScheduled(work) }
+    }
+  }
+
+  private func runScheduled(_ work: GuestWork) {
+    let effects = state.withLock { state in
+      state.perform(work)
+      state.runGuestWork()
+      return state.takeEffects()
+    }
+    apply(effects)
+  }
+
+  /// Runs an `async` `XenHost` wait: a value ready now is returned at once; otherwise the task parks until
+  /// `deliver`/`signal` resumes it, or its cancellation does (with `CancellationError`, leaving the watch or port
+  /// usable).
+  func wait<Value: Sendable>(
+    _ operation: XenHostOperation,
+    arguments: @escaping @Sendable () -> HostCallArguments,
+    result: @escaping @Sendable (Value) -> HostCallResult,
+    waiters: WritableKeyPath<SimulatorState, AsyncWaiters<Value>> & Sendable,
+    ready: @escaping @Sendable (inout SimulatorState) throws -> Value?,
+    park: @escaping @Sendable (inout SimulatorState, UInt64) -> Void,
+    unpark: @escaping @Sendable (inout SimulatorState, UInt64) -> Void
+  ) async throws -> Value {
+    let start: Result<Value, any Error>? = state.withLock { state in
+      if Task.isCancelled {
+        state.record(operation, domain: nil, arguments, .cancelled)
+        return .failure(CancellationError())
+      }
+      if let injected = state.faults.failure(for: operation, domain: nil) {
+        state.record(operation, domain: nil, arguments, .failed(injected, injected: true))
+        return .failure(XenCallError(operation, errno: injected, hint: "fault injected"))
+      }
+      do {
+        guard let value = try ready(&state) else { return nil }
+        state.record(operation, domain: nil, arguments, .succeeded(result(value)))
+        return .success(value)
+      } catch {
+        let errno = (error as? Errno) ?? .ioError
+        state.record(operation, domain: nil, arguments, .failed(errno, injected: false))
+        return .failure(XenCallError(operation, errno: errno))
+      }
+    }
+    if let start { return try start.get() }
+    let id = state.withLock { $0[keyPath: waiters].prepare() }
+    return try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+        let immediate: Result<Value, any Error>? = state.withLock { state in
+          if state[keyPath: waiters].consumeCancellation(id) {
+            state.record(operation, domain: nil, arguments, .cancelled)
+            return .failure(CancellationError())
+          }
+          do {
+            if let value = try ready(&state) {
+              state[keyPath: waiters].finish(id)
+              state.record(operation, domain: nil, arguments, .succeeded(result(value)))
+              return .success(value)
+            }
+          } catch {
+            state[keyPath: waiters].finish(id)
+            let errno = (error as? Errno) ?? .ioError
+            state.record(operation, domain: nil, arguments, .failed(errno, injected: false))
+            return .failure(XenCallError(operation, errno: errno))
+          }
+          state[keyPath: waiters].park(id, continuation)
+          park(&state, id)
+          return nil
+        }
+        if let immediate { continuation.resume(with: immediate) }
+      }
+    } onCancel: {
+      let continuation = state.withLock { state in
+        let continuation = state[keyPath: waiters].cancel(id)
+        if continuation != nil {
+          unpark(&state, id)
+          state.record(operation, domain: nil, arguments, .cancelled)
+        }
+        return continuation
+      }
+      continuation?.resume(throwing: CancellationError())
+    }
+  }
+}

@@ -1,0 +1,272 @@
+import SwiftXenResume
+import SystemPackage
+
+/// A simulated guest's memory as a toolstack sees it through foreign mappings: machine frames the domain owns.
+///
+/// Only what a resume needs is modelled, and only pages that differ from what the layout implies are stored, so a
+/// domain costs a few hundred bytes however many of them a benchmark creates.
+///
+/// Layout (pseudo-physical frame numbers, PFNs): 0 start_info, 1 the p2m frame-list-list, 2 the frame list, 3… the
+/// p2m pages, 16 the xenstore ring, 17 the console ring; `memoryPages` pages in all. The p2m maps PFN `p` to MFN
+/// `base + (pages - 1 - p)`: reversed and offset per domain, so a PFN used as an MFN, or an MFN used as a PFN, is
+/// never silently right. The shared_info page is a Xen page the domain owns outside its p2m, at `base + pages`.
+/// HVM containers own frames laid out the same way, but their pages hold nothing the simulator interprets.
+struct GuestMemory {
+  /// What a foreign write did to the guest, beyond storing bytes.
+  enum WriteEffect: Equatable {
+    /// Nothing the guest depends on changed.
+    case harmless
+    /// Bytes the guest depends on changed: the guest is corrupted, for this reason.
+    case corrupted(String)
+  }
+
+  static let startInfoPFN: UInt64 = 0
+  static let frameListListPFN: UInt64 = 1
+  static let frameListPFN: UInt64 = 2
+  static let firstP2MPFN: UInt64 = 3
+  static let storeRingPFN: UInt64 = 16
+  static let consoleRingPFN: UInt64 = 17
+  /// The event channel the xenstore ring uses, as start_info announces it.
+  static let storeEventChannel: UInt64 = 1
+  /// Machine frames are numbered from here upwards, a window of `framesPerDomain` frames per domain id.
+  static let firstMachineFrame: UInt64 = 0x10_0000
+  static let framesPerDomain: UInt64 = 0x200
+
+  let width: GuestWidth
+  let pageCount: UInt64
+  let machineFrameBase: UInt64
+  /// Whether the pages hold PV structures (start_info, the p2m lists, the PV fields of shared_info).
+  let hasPVStructures: Bool
+  /// start_info's `store_mfn` as the guest left it (an MFN while it runs, a PFN while it is suspended).
+  private(set) var startInfoStoreField: UInt64
+  /// start_info's `console.domU.mfn`, likewise.
+  private(set) var startInfoConsoleField: UInt64
+  /// Pages written through foreign mappings that the layout does not describe, by MFN.
+  private var writtenPages: [UInt64: [UInt8]] = [:]
+
+  init(domain: DomainID, width: GuestWidth, pageCount: Int, hasPVStructures: Bool) {
+    precondition(pageCount > Int(Self.consoleRingPFN) && pageCount <= GuestLayout.framesPerPage(.bits64))
+    self.width = width
+    self.pageCount = UInt64(pageCount)
+    self.machineFrameBase = Self.firstMachineFrame + UInt64(domain.rawValue) * Self.framesPerDomain
+    self.hasPVStructures = hasPVStructures
+    self.startInfoStoreField = 0
+    self.startInfoConsoleField = 0
+    startInfoStoreField = machineFrame(ofPFN: Self.storeRingPFN)
+    startInfoConsoleField = machineFrame(ofPFN: Self.consoleRingPFN)
+  }
+
+  // MARK: Translation
+
+  /// The MFN backing a PFN.
+  func machineFrame(ofPFN pfn: UInt64) -> UInt64 {
+    precondition(pfn < pageCount)
+    return machineFrameBase + (pageCount - 1 - pfn)
+  }
+
+  /// The PFN an MFN backs, `nil` when it is not one of the guest's p2m frames.
+  func pseudoPhysicalFrame(ofMFN mfn: UInt64) -> UInt64? {
+    guard mfn >= machineFrameBase, mfn < machineFrameBase + pageCount else { return nil }
+    return pageCount - 1 - (mfn - machineFrameBase)
+  }
+
+  /// The machine frame of the shared_info page (Xen's, shared with the guest, outside its p2m).
+  var sharedInfoFrame: UInt64 { machineFrameBase + pageCount }
+
+  /// The machine frame of start_info: what a PV guest passes in `rdx` to its suspend hypercall.
+  var startInfoFrame: UInt64 { machineFrame(ofPFN: Self.startInfoPFN) }
+
+  var storeRingFrame: UInt64 { machineFrame(ofPFN: Self.storeRingPFN) }
+  var consoleRingFrame: UInt64 { machineFrame(ofPFN: Self.consoleRingPFN) }
+
+  /// How many p2m pages the guest needs.
+  var p2mPageCount: UInt64 {
+    let perPage = UInt64(GuestLayout.framesPerPage(width))
+    return (pageCount + perPage - 1) / perPage
+  }
+
+  /// Whether the domain owns a machine frame, so that a foreign mapping of it succeeds.
+  func owns(_ mfn: UInt64) -> Bool {
+    mfn >= machineFrameBase && mfn <= machineFrameBase + pageCount
+  }
+
+  // MARK: The guest's own actions
+
+  /// What `xen_pre_suspend` does: turn start_info's store and console frames into PFNs, so that a restore in
+  /// another place can translate them through the new p2m.
+  mutating func canonicaliseStartInfo() {
+    startInfoStoreField = pseudoPhysicalFrame(ofMFN: startInfoStoreField) ?? startInfoStoreField
+    startInfoConsoleField = pseudoPhysicalFrame(ofMFN: startInfoConsoleField) ?? startInfoConsoleField
+  }
+
+  /// What the guest does itself after a cancelled suspend: translate the PFNs back through its own p2m.
+  /// Fails when a field no longer holds the PFN it left there.
+  mutating func restoreStartInfoAfterCancelledSuspend() -> String? {
+    if let problem = cancelledResumeProblem(
+      field: "store_mfn", value: startInfoStoreField, expectedPFN: Self.storeRingPFN)
+    {
+      return problem
+    }
+    if let problem = cancelledResumeProblem(
+      field: "console.domU.mfn", value: startInfoConsoleField, expectedPFN: Self.consoleRingPFN)
+    {
+      return problem
+    }
+    startInfoStoreField = storeRingFrame
+    startInfoConsoleField = consoleRingFrame
+    return nil
+  }
+
+  private func cancelledResumeProblem(field: String, value: UInt64, expectedPFN: UInt64) -> String? {
+    if value == expectedPFN { return nil }
+    if value == machineFrame(ofPFN: expectedPFN) {
+      return "start_info \(field) was translated to an MFN before a cancelled resume; the guest translated it again"
+    }
+    return "start_info \(field) holds 0x\(String(value, radix: 16)) after a cancelled resume, not the PFN 0x"
+      + "\(String(expectedPFN, radix: 16)) the guest left there"
+  }
+
+  /// What a guest woken as a new domain checks: start_info must name its store and console rings by MFN.
+  func newDomainStartInfoProblem() -> String? {
+    if let problem = newDomainProblem(field: "store_mfn", value: startInfoStoreField, pfn: Self.storeRingPFN) {
+      return problem
+    }
+    return newDomainProblem(field: "console.domU.mfn", value: startInfoConsoleField, pfn: Self.consoleRingPFN)
+  }
+
+  private func newDomainProblem(field: String, value: UInt64, pfn: UInt64) -> String? {
+    let expected = machineFrame(ofPFN: pfn)
+    if value == expected { return nil }
+    if value == pfn { return "start_info \(field) still holds a PFN after a non-cancelled resume" }
+    return "start_info \(field) holds 0x\(String(value, radix: 16)) after a non-cancelled resume, not the MFN 0x"
+      + "\(String(expected, radix: 16)) of its ring"
+  }
+
+  // MARK: Foreign access
+
+  /// The bytes of an owned page, as a foreign mapping would show them.
+  func page(_ mfn: UInt64) -> [UInt8] {
+    if let written = writtenPages[mfn] { return written }
+    return layoutPage(mfn)
+  }
+
+  /// Applies a foreign write to an owned page and says whether it corrupted the guest.
+  mutating func write(_ bytes: [UInt8], toFrame mfn: UInt64, offset: Int) -> WriteEffect {
+    var newPage = page(mfn)
+    newPage.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
+    guard hasPVStructures else {
+      writtenPages[mfn] = newPage
+      return .harmless
+    }
+    let pfn = pseudoPhysicalFrame(ofMFN: mfn)
+    if pfn == Self.startInfoPFN {
+      return writeStartInfo(newPage)
+    }
+    if let name = structureName(mfn: mfn, pfn: pfn) {
+      if newPage == layoutPage(mfn) { return .harmless }
+      writtenPages[mfn] = newPage
+      return .corrupted("a foreign write changed the guest's \(name) (frame 0x\(String(mfn, radix: 16)))")
+    }
+    writtenPages[mfn] = newPage
+    return .harmless
+  }
+
+  /// start_info is kept as its two meaningful fields: a write may change them, and nothing else.
+  private mutating func writeStartInfo(_ newPage: [UInt8]) -> WriteEffect {
+    let storeOffset = GuestLayout.startInfoStoreFrameOffset(width)
+    let consoleOffset = GuestLayout.startInfoConsoleFrameOffset(width)
+    let newStore = newPage.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: storeOffset, width: width) }
+    let newConsole = newPage.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: consoleOffset, width: width) }
+    let expected = startInfoPage(store: newStore, console: newConsole)
+    startInfoStoreField = newStore
+    startInfoConsoleField = newConsole
+    guard let changed = newPage.indices.first(where: { newPage[$0] != expected[$0] }) else { return .harmless }
+    return .corrupted(
+      "a foreign write changed start_info at offset \(changed), outside store_mfn and console.domU.mfn")
+  }
+
+  private func structureName(mfn: UInt64, pfn: UInt64?) -> String? {
+    if mfn == sharedInfoFrame { return "shared_info page" }
+    guard let pfn else { return nil }
+    if pfn == Self.frameListListPFN { return "p2m frame-list-list" }
+    if pfn == Self.frameListPFN { return "p2m frame list" }
+    if pfn >= Self.firstP2MPFN, pfn < Self.firstP2MPFN + p2mPageCount { return "p2m" }
+    return nil
+  }
+
+  // MARK: Layout pages
+
+  private func layoutPage(_ mfn: UInt64) -> [UInt8] {
+    guard hasPVStructures else { return Self.zeroPage }
+    if mfn == sharedInfoFrame { return sharedInfoPage() }
+    guard let pfn = pseudoPhysicalFrame(ofMFN: mfn) else { return Self.zeroPage }
+    switch pfn {
+    case Self.startInfoPFN:
+      return startInfoPage(store: startInfoStoreField, console: startInfoConsoleField)
+    case Self.frameListListPFN:
+      return framePage([machineFrame(ofPFN: Self.frameListPFN)])
+    case Self.frameListPFN:
+      return framePage((0..<p2mPageCount).map { machineFrame(ofPFN: Self.firstP2MPFN + $0) })
+    case Self.firstP2MPFN..<(Self.firstP2MPFN + p2mPageCount):
+      return p2mPage(index: pfn - Self.firstP2MPFN)
+    default:
+      return Self.zeroPage
+    }
+  }
+
+  private static let zeroPage = [UInt8](repeating: 0, count: GuestLayout.pageSize)
+
+  private func framePage(_ frames: [UInt64]) -> [UInt8] {
+    var page = Self.zeroPage
+    let width = width
+    page.withUnsafeMutableBytes { buffer in
+      for (index, frame) in frames.enumerated() {
+        GuestMemoryWord.store(frame, into: buffer, at: index * width.bytes, width: width)
+      }
+    }
+    return page
+  }
+
+  /// One page of the p2m: the MFN of each PFN it covers, the invalid entry (all ones) past the last page.
+  private func p2mPage(index: UInt64) -> [UInt8] {
+    let perPage = UInt64(GuestLayout.framesPerPage(width))
+    let first = index * perPage
+    let frames = (first..<(first + perPage)).map { pfn in pfn < pageCount ? machineFrame(ofPFN: pfn) : UInt64.max }
+    return framePage(frames)
+  }
+
+  /// start_info in the guest's width: magic, nr_pages, shared_info's machine address, the store and console fields.
+  private func startInfoPage(store: UInt64, console: UInt64) -> [UInt8] {
+    var page = Self.zeroPage
+    let width = width
+    let magic = Array("xen-3.0-\(width == .bits64 ? "x86_64" : "x86_32p")".utf8)
+    let sharedInfoAddress = sharedInfoFrame << UInt64(GuestLayout.pageShift)
+    let storeOffset = GuestLayout.startInfoStoreFrameOffset(width)
+    let pageCount = pageCount
+    page.withUnsafeMutableBytes { buffer in
+      for (index, byte) in magic.enumerated() { buffer[index] = byte }
+      GuestMemoryWord.store(pageCount, into: buffer, at: 32, width: width)
+      GuestMemoryWord.store(sharedInfoAddress, into: buffer, at: 32 + width.bytes, width: width)
+      GuestMemoryWord.store(store, into: buffer, at: storeOffset, width: width)
+      // store_evtchn is a uint32_t right after store_mfn in both layouts.
+      buffer.storeBytes(
+        of: UInt32(Self.storeEventChannel).littleEndian, toByteOffset: storeOffset + width.bytes, as: UInt32.self)
+      GuestMemoryWord.store(console, into: buffer, at: GuestLayout.startInfoConsoleFrameOffset(width), width: width)
+    }
+    return page
+  }
+
+  /// shared_info with the two PV fields a toolstack reads: `arch.max_pfn` and the p2m frame-list-list.
+  private func sharedInfoPage() -> [UInt8] {
+    var page = Self.zeroPage
+    let width = width
+    let pageCount = pageCount
+    let frameListList = machineFrame(ofPFN: Self.frameListListPFN)
+    page.withUnsafeMutableBytes { buffer in
+      GuestMemoryWord.store(pageCount, into: buffer, at: GuestLayout.sharedInfoMaxPFNOffset(width), width: width)
+      GuestMemoryWord.store(
+        frameListList, into: buffer, at: GuestLayout.sharedInfoFrameListListOffset(width), width: width)
+    }
+    return page
+  }
+}

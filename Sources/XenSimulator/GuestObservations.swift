@@ -1,0 +1,41 @@
+import SwiftXenResume
+
+/// What a simulated guest itself experienced: the counterpart of what Xen reports through `domainInfo`.
+///
+/// Tests use it to check that a toolstack did not only get the right answers from Xen but also left the guest in a
+/// state a real guest would survive.
+public struct GuestObservations: Sendable, Hashable {
+  /// Suspend requests the guest noticed (on `control/shutdown` or its suspend event channel) while not already busy
+  /// with one.
+  public var suspendRequestsSeen = 0
+  /// Requests it ignored because a suspend was already in progress (as Linux does).
+  public var requestsIgnoredWhileBusy = 0
+  /// Acknowledgements that reached xenstore.
+  public var acknowledgements = 0
+  /// Acknowledgements xenstore refused (the guest lost write access to `control/shutdown`); the guest carries on
+  /// with the suspend anyway, as Linux does.
+  public var acknowledgementsRefused = 0
+  /// Suspend hypercalls the guest made (each one left the domain shut down with reason suspend).
+  public var suspendsCompleted = 0
+  /// Times it woke from its suspend hypercall with a non-zero return ("suspend cancelled").
+  public var resumesCancelled = 0
+  /// Times it woke from its suspend hypercall with 0 ("resumed as a new domain").
+  public var resumesAsNewDomain = 0
+  /// Times it ran again without knowing it had been stopped (pure HVM, or after a forced shutdown).
+  public var resumesUnnoticed = 0
+  /// Times its PV drivers disconnected and reconnected through xenstore.
+  public var driverReconnects = 0
+  /// Times it registered its shared_info page again (PVHVM and PVH after a resume as a new domain).
+  public var sharedInfoRegistrations = 0
+  /// Where the guest is now.
+  public var phase: GuestPhase = .running
+  /// The suspend event channel port it currently advertises, if any.
+  public var advertisedSuspendPort: EventChannelPort?
+  /// Whether the guest is in a state a real guest would survive. Once false it stays false.
+  public var isHealthy = true
+  /// What broke the guest, when `isHealthy` is false: the first fatal thing that happened to it.
+  public var failure: String?
+
+  /// Empty observations: what `observations(of:)` returns for a domain without a guest model.
+  public init() {}
+}

@@ -1,0 +1,150 @@
+import SwiftXenResume
+
+/// A reaction a guest has yet to carry out.
+enum GuestWorkKind: Hashable, Sendable {
+  /// Its watch on `control/shutdown` fired: read the node and act on a request.
+  case readControlNode
+  /// Its suspend event channel was signalled.
+  case suspendChannelFired
+  /// It acknowledged a request and now makes its suspend hypercall.
+  case enterSuspend
+}
+
+/// A guest reaction addressed to one incarnation of a domain, so that a reaction scheduled for a destroyed domain
+/// never reaches a new domain that got the same id.
+struct GuestWork: Hashable, Sendable {
+  let domain: DomainID
+  let incarnation: UInt64
+  let kind: GuestWorkKind
+}
+
+/// The guest's suspend event channel port, in the guest's own port space.
+struct GuestSuspendPort: Hashable {
+  enum Binding: Hashable {
+    /// Allocated for domain 0 to bind (`EVTCHNOP_alloc_unbound`).
+    case awaitingToolstack
+    /// Bound to this domain 0 local port.
+    case bound(localPort: UInt32)
+  }
+
+  /// Guest ports 1 and 2 are its xenstore and console channels; the suspend port comes next.
+  static let number: UInt32 = 3
+
+  let number: UInt32
+  var binding: Binding
+}
+
+/// One domain: what the hypervisor knows about it, what xenstored latched, and the guest model inside.
+struct SimulatedDomain {
+  let id: DomainID
+  /// Unique for the host's lifetime, unlike ids.
+  let incarnation: UInt64
+  /// The guest model; `nil` for domain 0.
+  let guest: SimulatedGuest?
+  let type: GuestType
+  /// The layout of this domain's vcpu contexts: a PV guest's width, the host's for HVM containers.
+  let contextWidth: GuestWidth
+  var vcpus: [SimulatedVCPU]
+  var memory: GuestMemory?
+
+  // MARK: Hypervisor state
+
+  /// `nil` while not shut down.
+  var shutdownReason: ShutdownReason?
+  /// `XEN_DOMCTL_pausedomain` count.
+  var controllerPauseCount = 0
+  var isDying = false
+  /// `XEN_DOMCTL_subscribe`: a port in the guest's port space that Xen signals from when the domain suspends
+  /// (0: none, then `VIRQ_DOM_EXC` is raised instead).
+  var subscribedSuspendPort: UInt32 = 0
+  var hvmParameters: [UInt32: UInt64] = [:]
+
+  // MARK: xenstored
+
+  /// xenstored's `domain->shutdown`: set when it noticed the shutdown and fired `@releaseDomain`, cleared only by
+  /// XS_RESUME.
+  var xenstoreNoticedShutdown = false
+
+  // MARK: Guest model
+
+  var observations = GuestObservations()
+  /// A suspend request is being handled (Linux's `shutting_down`): new requests are ignored.
+  var suspendInProgress = false
+  /// What the guest was doing when someone else's `xc_domain_shutdown` stopped it.
+  var phaseBeforeForcedStop: GuestPhase = .running
+  /// Reactions that arrived while the guest could not run.
+  var deferredWork: [GuestWorkKind] = []
+  /// This guest's own reaction delays, overriding the host's.
+  var reactionDelays: GuestReactionDelays?
+  var suspendPort: GuestSuspendPort?
+
+  init(id: DomainID, incarnation: UInt64, guest: SimulatedGuest?) {
+    self.id = id
+    self.incarnation = incarnation
+    self.guest = guest
+    let type = guest?.type ?? .pv
+    self.type = type
+    self.contextWidth = type.isHVMContainer ? .bits64 : (guest?.width ?? .bits64)
+    let vcpuCount = guest?.vcpus ?? 1
+    self.vcpus = (0..<vcpuCount).map { SimulatedVCPU(seed: incarnation << 16 | UInt64($0)) }
+    if guest != nil {
+      memory = GuestMemory(
+        domain: id, width: contextWidth, pageCount: SimulatedGuest.memoryPages, hasPVStructures: type == .pv)
+    }
+    if type.isHVMContainer, let guest {
+      hvmParameters[HVMParameter.callbackIRQ.rawValue] = guest.type.isPVAware ? guest.kernel.callbackIRQ : 0
+      hvmParameters[HVMParameter.acpiSleepState.rawValue] = 0
+    }
+  }
+
+  var isShutDown: Bool { shutdownReason != nil }
+
+  /// Whether the guest's vcpus run: not shut down, not paused, not dying.
+  var isRunning: Bool { shutdownReason == nil && controllerPauseCount == 0 && !isDying }
+
+  /// Whether the guest model can react now.
+  var guestCanReact: Bool { guest != nil && isRunning && observations.phase != .dead }
+
+  /// `arch_config.emulation_flags` as libxl 4.17 creates each type: none for PV, the local APIC alone for PVH, and
+  /// for HVM and PVHVM `XEN_X86_EMU_ALL & ~XEN_X86_EMU_VPCI` (LAPIC, HPET, PM, RTC, IOAPIC, PIC, VGA, IOMMU, PIT,
+  /// USE_PIRQ = 0x3FF): 4.17's libxl has no `hvm_pirq` option yet, so USE_PIRQ stays set.
+  static func emulationFlags(of type: GuestType) -> UInt32 {
+    switch type {
+    case .pv: 0
+    case .pvh: DomainInfo.emulationFlagLocalAPIC
+    case .hvm, .pvhvm: 0x3FF
+    }
+  }
+
+  /// The hypervisor's view, encoded as `XEN_DOMCTL_getdomaininfo` encodes it.
+  func info() -> DomainInfo {
+    var flags = DomainInfo.Flags()
+    if isDying { flags.insert(.dying) }
+    if type.isHVMContainer { flags.insert(.hvmGuest) }
+    if let shutdownReason {
+      flags.formUnion(.shutdown(code: shutdownReason.rawValue))
+    } else {
+      flags.rawValue |= DomainInfo.Flags.notShutDownCode << DomainInfo.Flags.shutdownReasonShift
+    }
+    if controllerPauseCount > 0 { flags.insert(.paused) }
+    if !isShutDown, !isDying {
+      // The calling domain is running right now; an idle guest's vcpus wait for events.
+      flags.insert(id == .dom0 ? .running : .blocked)
+    }
+    return DomainInfo(
+      domain: id,
+      flags: flags,
+      maxVCPUID: UInt32(vcpus.count - 1),
+      sharedInfoFrame: memory?.sharedInfoFrame ?? GuestMemory.firstMachineFrame - 1,
+      emulationFlags: Self.emulationFlags(of: type),
+      totalPages: UInt64(memory?.pageCount ?? 0x20000)
+    )
+  }
+
+  /// Marks the guest as broken for good, keeping the first reason.
+  mutating func corrupt(_ reason: String) {
+    guard observations.isHealthy else { return }
+    observations.isHealthy = false
+    observations.failure = reason
+  }
+}

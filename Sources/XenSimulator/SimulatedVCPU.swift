@@ -1,0 +1,83 @@
+import SwiftXenResume
+
+/// One simulated vcpu: the registers the resume paths care about, and a seed standing for all the others.
+///
+/// A context is synthesised on demand rather than stored (5 KiB per vcpu would not fit 10,000 domains), and a
+/// context handed back is compared with what the vcpu really holds, so a toolstack that changes the wrong bytes,
+/// or writes in the wrong width, is caught.
+struct SimulatedVCPU {
+  /// False once the vcpu was reset (`xc_vcpu_setcontext(…, NULL)`): down and uninitialised until the guest brings
+  /// it up again.
+  var isInitialised = true
+  /// `rax`/`eax`.
+  var returnRegister: UInt64
+  /// `rdx`/`edx`.
+  var startInfoRegister: UInt64
+  /// Stands for every other register: a running vcpu's registers change, so the seed moves on.
+  var registerSeed: UInt64
+
+  init(seed: UInt64) {
+    registerSeed = seed
+    returnRegister = Self.scramble(seed)
+    startInfoRegister = Self.scramble(seed &+ 1)
+  }
+
+  /// The vcpu's state after the guest ran a while: every register has moved on.
+  mutating func runOn() {
+    registerSeed &+= 0x9E37_79B9
+    returnRegister = Self.scramble(registerSeed)
+    startInfoRegister = Self.scramble(registerSeed &+ 1)
+  }
+
+  /// Offset of `flags` (after the 512-byte FPU area) in both layouts.
+  static let flagsOffset = 512
+  /// `VGCF_i387_valid | VGCF_in_kernel | VGCF_online`: an initialised vcpu running its kernel.
+  static let onlineFlags: UInt64 = (1 << 0) | (1 << 2) | (1 << 5)
+
+  /// Offset of `user_regs.rip` / `eip`.
+  static func instructionPointerOffset(_ width: GuestWidth) -> Int { width == .bits64 ? 648 : 548 }
+  /// Offset of `user_regs.rsp` / `esp`.
+  static func stackPointerOffset(_ width: GuestWidth) -> Int { width == .bits64 ? 672 : 560 }
+
+  /// The context bytes, in the vcpu's own layout. A reset vcpu has no context.
+  func contextBytes(width: GuestWidth) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: GuestLayout.vcpuContextSize(width))
+    guard isInitialised else { return bytes }
+    let values: [(Int, UInt64)] = [
+      (Self.flagsOffset, Self.onlineFlags),
+      (Self.instructionPointerOffset(width), Self.scramble(registerSeed &+ 2)),
+      (Self.stackPointerOffset(width), Self.scramble(registerSeed &+ 3)),
+      (GuestLayout.returnRegisterOffset(width), returnRegister),
+      (GuestLayout.startInfoRegisterOffset(width), startInfoRegister),
+    ]
+    bytes.withUnsafeMutableBytes { buffer in
+      for (offset, value) in values { GuestMemoryWord.store(value, into: buffer, at: offset, width: width) }
+    }
+    return bytes
+  }
+
+  /// A context handed in by a toolstack, as Xen reads it: in the vcpu's own layout, whatever the caller thought.
+  /// A context of the other width is cut or zero-padded to this one's size, so its registers land elsewhere.
+  static func reinterpret(_ context: VCPUContext, as width: GuestWidth) -> [UInt8] {
+    let size = GuestLayout.vcpuContextSize(width)
+    if context.bytes.count == size { return context.bytes }
+    if context.bytes.count > size { return Array(context.bytes.prefix(size)) }
+    return context.bytes + [UInt8](repeating: 0, count: size - context.bytes.count)
+  }
+
+  /// Where two contexts of one layout differ.
+  static func changedRanges(from old: [UInt8], to new: [UInt8]) -> (first: Int, last: Int)? {
+    precondition(old.count == new.count)
+    guard let first = old.indices.first(where: { old[$0] != new[$0] }) else { return nil }
+    let last = old.indices.last(where: { old[$0] != new[$0] }) ?? first
+    return (first, last)
+  }
+
+  /// A cheap bijective mix (splitmix64's finaliser), so register values look arbitrary but are reproducible.
+  static func scramble(_ value: UInt64) -> UInt64 {
+    var mixed = value &+ 0x9E37_79B9_7F4A_7C15
+    mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+    return mixed ^ (mixed >> 31)
+  }
+}

@@ -1,0 +1,135 @@
+import SwiftXenResume
+import SystemPackage
+
+/// What tests use to look inside the simulator and to make things go wrong.
+extension SimulatedXenHost {
+  // MARK: Trace
+
+  /// The most recent `XenHost` calls, oldest first: a ring of `traceCapacity` entries (4096 by default), so that
+  /// long runs do not grow. Tracing is on by default and cheap (values only; summaries are formatted when read);
+  /// switch it off with `isTracingEnabled` for benchmarks.
+  public var trace: [HostCallRecord] {
+    state.withLock { Array($0.trace.records) }
+  }
+
+  /// Forgets the recorded calls (sequence numbers keep counting).
+  public func clearTrace() {
+    state.withLock { $0.trace.clear() }
+  }
+
+  /// Whether calls are recorded.
+  public var isTracingEnabled: Bool {
+    get { state.withLock { $0.trace.isEnabled } }
+    set { state.withLock { $0.trace.isEnabled = newValue } }
+  }
+
+  /// How many calls the trace keeps (at least 1); lowering it drops the oldest.
+  public var traceCapacity: Int {
+    get { state.withLock { $0.trace.capacity } }
+    set { state.withLock { $0.trace.setCapacity(newValue) } }
+  }
+
+  // MARK: Fault injection
+
+  /// Makes the `call`-th call of an operation, counted from now (and only among calls about `domain`, when given),
+  /// fail with `errno` once, before it has any effect. Several faults may be pending at once.
+  public func injectFault(_ operation: XenHostOperation, onCall call: Int = 1, errno: Errno, domain: DomainID? = nil) {
+    state.withLock { $0.faults.inject(operation, onCall: call, errno: errno, domain: domain) }
+  }
+
+  /// Forgets every fault not yet triggered.
+  public func removeAllFaults() {
+    state.withLock { $0.faults.removeAll() }
+  }
+
+  /// Faults injected and not yet triggered.
+  public var pendingFaultCount: Int {
+    state.withLock { $0.faults.count }
+  }
+
+  // MARK: Suspend locks
+
+  /// Simulates another process (another toolstack) taking a domain's suspend lock; false when it is already held.
+  @discardableResult
+  public func holdSuspendLockInAnotherProcess(for domain: DomainID) -> Bool {
+    state.withLock { $0.suspendLocks.holdInAnotherProcess(domain) }
+  }
+
+  /// The other process releases the lock it took with `holdSuspendLockInAnotherProcess(for:)`.
+  public func releaseSuspendLockOfAnotherProcess(for domain: DomainID) {
+    state.withLock { $0.suspendLocks.releaseFromAnotherProcess(domain) }
+  }
+
+  /// Who holds a domain's suspend lock, if anyone.
+  public func suspendLockHolder(for domain: DomainID) -> SuspendLockHolder? {
+    state.withLock { $0.suspendLocks.holders[domain] }
+  }
+
+  // MARK: Leak checks
+
+  /// xenstore transactions started and not ended.
+  public var openTransactionCount: Int {
+    state.withLock { $0.store.openTransactionCount }
+  }
+
+  /// Registered watches.
+  public var watchCount: Int {
+    state.withLock { $0.watches.count }
+  }
+
+  /// Local event channel ports bound and not unbound.
+  public var boundPortCount: Int {
+    state.withLock { $0.eventChannels.count }
+  }
+
+  /// Events queued for a watch and not yet read with `nextWatchEvent`; `nil` for an unknown watch. Lets a test check
+  /// that something did *not* fire without waiting.
+  public func queuedEventCount(of watch: XenStoreWatchID) -> Int? {
+    state.withLock { $0.watches.queuedEventCount(of: watch) }
+  }
+
+  /// Tasks currently waiting in `nextWatchEvent` or `waitForEvent`.
+  public var waitingTaskCount: Int {
+    state.withLock { $0.watchWaiters.count + $0.portWaiters.count }
+  }
+
+  // MARK: xenstore as a guest sees it
+
+  /// A node's permission list (there is no `XenHost` call for it); `nil` when the node does not exist.
+  public func xenStorePermissions(of path: String) -> [XenStorePermission]? {
+    state.withLock { $0.store.permissions(of: path) }
+  }
+
+  /// Reads a node as a guest would, with its permissions: EACCES when the guest may not read it.
+  public func readAsGuest(_ path: String, domain: DomainID) throws -> String? {
+    try guestCall("xs_read", domain: domain) { try $0.guestRead(path, as: domain) }
+  }
+
+  /// Writes a node as a guest would (relative paths are relative to its home): EACCES when the guest may not.
+  public func writeAsGuest(_ path: String, value: String, domain: DomainID) throws {
+    try guestCall("xs_write", domain: domain) { try $0.guestWrite(path, value: value, as: domain) }
+  }
+
+  /// Removes a node as a guest would: EACCES when the guest may not.
+  public func removeAsGuest(_ path: String, domain: DomainID) throws {
+    try guestCall("xs_rm", domain: domain) { try $0.guestRemove(path, as: domain) }
+  }
+
+  private func guestCall<Value: Sendable>(
+    _ name: String, domain: DomainID, _ body: (inout SimulatorState) throws -> Value
+  ) throws -> Value {
+    let (outcome, effects) = state.withLock { state -> (Result<Value, XenCallError>, PendingEffects) in
+      let outcome: Result<Value, XenCallError>
+      do {
+        guard domain != .dom0, state.domains[domain] != nil else { throw Errno.noSuchProcess }
+        outcome = .success(try body(&state))
+      } catch {
+        outcome = .failure(XenCallError(call: name, domain: domain, errno: (error as? Errno) ?? .ioError))
+      }
+      state.runGuestWork()
+      return (outcome, state.takeEffects())
+    }
+    apply(effects)
+    return try outcome.get()
+  }
+}

@@ -1,0 +1,292 @@
+import SwiftXenResume
+import SystemPackage
+
+/// The `XenHost` calls, each keeping the rules of the C call it stands for (see `SimulatorState`'s extensions).
+extension SimulatedXenHost {
+  // MARK: Domains
+
+  /// Domain 0: the simulated toolstack always runs there.
+  public func toolstackDomain() throws -> DomainID {
+    try call(.toolstackDomain, domain: nil, { .none }, result: { .domain($0) }) { _ in .dom0 }
+  }
+
+  /// The domain as `XEN_DOMCTL_getdomaininfo` encodes it: shutdown reason in bits 16–23 (255 when not shut down),
+  /// the HVM flag for HVM, PVHVM and PVH, libxl's emulation flags. ESRCH for a missing domain.
+  public func domainInfo(_ domain: DomainID) throws -> DomainInfo {
+    try call(.domainInfo, domain: domain, { .none }, result: { .domainInfo($0) }) { state in
+      try state.existingDomain(domain).info()
+    }
+  }
+
+  /// `HVM_PARAM_CALLBACK_IRQ` (0 for pure HVM, non-zero once PV drivers set it up: 1 for Linux) and
+  /// `HVM_PARAM_ACPI_S_STATE` (0 while awake). EINVAL for PV domains and parameters past `HVM_NR_PARAMS`.
+  public func hvmParameter(_ parameter: HVMParameter, of domain: DomainID) throws -> UInt64 {
+    try call(.hvmParameter, domain: domain, { .hvmParameter(parameter) }, result: { .number($0) }) { state in
+      try state.hvmParameter(parameter, of: domain)
+    }
+  }
+
+  /// A PV guest's width; HVM containers report the host's (64-bit).
+  public func guestWidth(of domain: DomainID) throws -> GuestWidth {
+    try call(.guestWidth, domain: domain, { .none }, result: { .width($0) }) { state in
+      try state.guestWidth(of: domain)
+    }
+  }
+
+  /// The simulated hypervisor is 64-bit.
+  public func hostWidth() throws -> GuestWidth {
+    try call(.hostWidth, domain: nil, { .none }, result: { .width($0) }) { _ in .bits64 }
+  }
+
+  /// `xc_domain_shutdown`: the domain shuts down at once with the reason, without the guest's cooperation (it was
+  /// not in its suspend hypercall, so changing its registers later corrupts it). A domain already shut down is left
+  /// as it is. EINVAL for domain 0 (on real Xen that would take the whole host down).
+  public func shutdownDomain(_ domain: DomainID, reason: ShutdownReason) throws {
+    try call(.shutdownDomain, domain: domain, { .shutdownReason(reason) }, result: { .none }) { state in
+      guard domain != .dom0 else { throw Errno.invalidArgument }
+      _ = try state.existingDomain(domain)
+      state.shutDown(domain, reason: reason, byGuest: false)
+    }
+  }
+
+  /// `XEN_DOMCTL_resumedomain`: EINVAL for domain 0 (the caller); on a domain that is not shut down it succeeds and
+  /// changes nothing; otherwise the vcpus run again and the guest wakes according to vcpu0's return register.
+  public func resumeDomain(_ domain: DomainID) throws {
+    try call(.resumeDomain, domain: domain, { .none }, result: { .none }) { state in
+      try state.resumeDomain(domain)
+    }
+  }
+
+  // MARK: vcpus
+
+  /// A vcpu's context in the given layout (a wrong width gives the bytes as that caller would misread them).
+  /// EINVAL for a vcpu past `maxVCPUID` and for domain 0's own vcpu, ENODATA for a vcpu that was reset.
+  public func vcpuContext(of domain: DomainID, vcpu: UInt32, width: GuestWidth) throws -> VCPUContext {
+    try call(
+      .vcpuContext, domain: domain, { .vcpu(vcpu, width: width) },
+      result: { .vcpuContext(returnRegister: $0.returnRegister, startInfoRegister: $0.startInfoFrame) }
+    ) { state in
+      try state.vcpuContext(of: domain, vcpu: vcpu, width: width)
+    }
+  }
+
+  /// Replaces a vcpu's context. Xen allows it on any domain but domain 0; the guest only survives a change of
+  /// vcpu0's return register while it is stopped inside its own suspend hypercall.
+  public func setVCPUContext(_ context: VCPUContext, of domain: DomainID, vcpu: UInt32) throws {
+    try call(
+      .setVCPUContext, domain: domain,
+      {
+        .vcpuContext(
+          vcpu, width: context.width, returnRegister: context.returnRegister, startInfoRegister: context.startInfoFrame)
+      }, result: { .none }
+    ) { state in
+      try state.setVCPUContext(context, of: domain, vcpu: vcpu)
+    }
+  }
+
+  /// Resets a vcpu to down and uninitialised. Harmless only for a secondary vcpu of a guest stopped in its suspend
+  /// hypercall.
+  public func resetVCPU(of domain: DomainID, vcpu: UInt32) throws {
+    try call(.resetVCPU, domain: domain, { .vcpu(vcpu, width: nil) }, result: { .none }) { state in
+      try state.resetVCPU(of: domain, vcpu: vcpu)
+    }
+  }
+
+  // MARK: Foreign memory
+
+  /// Reads from a frame the domain owns (EPERM otherwise, as "Couldn't map"); EINVAL for a range outside the page.
+  public func readGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, count: Int) throws -> [UInt8] {
+    try call(
+      .readGuestMemory, domain: domain, { .memory(frame: frame, offset: offset, count: count) },
+      result: { .bytes(count: $0.count) }
+    ) { state in
+      try state.readGuestMemory(of: domain, frame: frame, offset: offset, count: count)
+    }
+  }
+
+  /// Writes into a frame the domain owns (EPERM otherwise); EINVAL for a range outside the page. Changing anything
+  /// but start_info's store and console frames in the guest's own structures corrupts it.
+  public func writeGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, bytes: [UInt8]) throws {
+    try call(
+      .writeGuestMemory, domain: domain, { .memory(frame: frame, offset: offset, count: bytes.count) },
+      result: { .none }
+    ) { state in
+      try state.writeGuestMemory(of: domain, frame: frame, offset: offset, bytes: bytes)
+    }
+  }
+
+  // MARK: xenstore
+
+  /// Reads a node as domain 0; `nil` when it does not exist. ENOENT for an unknown transaction, EINVAL for an
+  /// invalid path.
+  public func read(_ path: String, transaction: XenStoreTransaction) throws -> String? {
+    try call(.read, domain: nil, { .path(path, transaction: transaction) }, result: { .value($0) }) { state in
+      try state.store.read(path, caller: .dom0, transaction: transaction)
+    }
+  }
+
+  /// Writes a node as domain 0, creating missing parents (new nodes inherit their parent's permissions). Outside a
+  /// transaction watches fire, and guests react, before this returns; inside one, at commit.
+  public func write(_ path: String, value: String, transaction: XenStoreTransaction) throws {
+    try call(.write, domain: nil, { .write(path, value: value, transaction: transaction) }, result: { .none }) {
+      state in
+      try state.toolstackWrite(path, value: value, transaction: transaction)
+    }
+  }
+
+  /// Removes a node and its children; removing a missing node succeeds. EINVAL for the root.
+  public func remove(_ path: String, transaction: XenStoreTransaction) throws {
+    try call(.remove, domain: nil, { .path(path, transaction: transaction) }, result: { .none }) { state in
+      try state.toolstackRemove(path, transaction: transaction)
+    }
+  }
+
+  /// Replaces a node's permission list. ENOENT for a missing node, EINVAL for an empty list.
+  public func setPermissions(
+    _ path: String, _ permissions: [XenStorePermission], transaction: XenStoreTransaction
+  ) throws {
+    try call(
+      .setPermissions, domain: nil, { .permissions(path, permissions, transaction: transaction) }, result: { .none }
+    ) { state in
+      try state.toolstackSetPermissions(path, permissions, transaction: transaction)
+    }
+  }
+
+  /// Starts a transaction.
+  public func startTransaction() throws -> XenStoreTransaction {
+    try call(.startTransaction, domain: nil, { .none }, result: { .transaction($0) }) { state in
+      state.store.startTransaction(caller: .dom0)
+    }
+  }
+
+  /// Ends a transaction. A commit fails with EAGAIN when a node the transaction read or changed was changed by
+  /// someone else since; the transaction is over either way. ENOENT for an unknown transaction.
+  public func endTransaction(_ transaction: XenStoreTransaction, commit: Bool) throws {
+    try call(.endTransaction, domain: nil, { .endTransaction(transaction, commit: commit) }, result: { .none }) {
+      state in
+      try state.toolstackEndTransaction(transaction, commit: commit)
+    }
+  }
+
+  /// Watches a node (changes at or below it fire) or `@releaseDomain`/`@introduceDomain`; fires once at
+  /// registration. EINVAL for an invalid path or another special path.
+  public func watch(_ path: String) throws -> XenStoreWatchID {
+    try call(.watch, domain: nil, { .watchPath(path) }, result: { .watch($0) }) { state in
+      try state.addWatch(path)
+    }
+  }
+
+  /// The next event of a watch, queued ones first. Cancelling the waiting task throws `CancellationError` and
+  /// leaves the watch usable. ENOENT for an unknown (or meanwhile removed) watch.
+  public func nextWatchEvent(_ watch: XenStoreWatchID) async throws -> String {
+    try await wait(
+      .nextWatchEvent,
+      arguments: { .watch(watch) },
+      result: { .watchEvent($0) },
+      waiters: \SimulatorState.watchWaiters,
+      ready: { state in
+        guard state.watches.contains(watch) else { throw Errno.noSuchFileOrDirectory }
+        return state.watches.dequeue(from: watch)
+      },
+      park: { state, waiter in state.watches.addWaiter(waiter, to: watch) },
+      unpark: { state, waiter in state.watches.removeWaiter(waiter, from: watch) }
+    )
+  }
+
+  /// Removes a watch and its queued events. ENOENT for an unknown watch.
+  public func unwatch(_ watch: XenStoreWatchID) throws {
+    try call(.unwatch, domain: nil, { .watch(watch) }, result: { .none }) { state in
+      try state.removeWatch(watch)
+    }
+  }
+
+  /// XS_RESUME: re-arms `@releaseDomain` for the domain's next shutdown. EINVAL for domain 0, ENOENT for a domain
+  /// xenstored does not know.
+  public func resumeDomainInXenStore(_ domain: DomainID) throws {
+    try call(.resumeDomainInXenStore, domain: domain, { .none }, result: { .none }) { state in
+      try state.resumeDomainInXenStore(domain)
+    }
+  }
+
+  // MARK: Event channels
+
+  /// Binds a new local port to the guest's suspend port; the local port starts pending. ESRCH for a missing
+  /// domain; EINVAL (as Xen) for a port the guest did not allocate for domain 0, including one already bound.
+  public func bindInterdomainEventChannel(to domain: DomainID, remotePort: EventChannelPort) throws
+    -> EventChannelPort
+  {
+    try call(
+      .bindInterdomainEventChannel, domain: domain, { .remotePort(remotePort) }, result: { .port($0) }
+    ) { state in
+      try state.bindInterdomainEventChannel(to: domain, remotePort: remotePort)
+    }
+  }
+
+  /// `xc_domain_subscribe_for_suspend`. As in Xen, `port` is a port of the *guest* (the remote port that was bound,
+  /// as libxenguest passes it), stored unchecked; 0 unsubscribes. When the domain next suspends, Xen sends from that
+  /// guest port to the local port bound to it instead of raising `VIRQ_DOM_EXC`, so `@releaseDomain` does not fire.
+  /// A port the guest does not have (such as the local port number) silences the suspend notification altogether.
+  public func subscribeForSuspend(_ domain: DomainID, port: EventChannelPort) throws {
+    try call(.subscribeForSuspend, domain: domain, { .port(port) }, result: { .none }) { state in
+      try state.subscribeForSuspend(domain, port: port)
+    }
+  }
+
+  /// Signals the guest end of a local port. ENOTCONN for a port this toolstack did not bind; dropped silently when
+  /// the guest end is gone.
+  public func notify(_ port: EventChannelPort) throws {
+    try call(.notify, domain: nil, { .port(port) }, result: { .none }) { state in
+      try state.notify(port)
+    }
+  }
+
+  /// Consumes a pending event without waiting. ENOTCONN for a port this toolstack did not bind.
+  public func consumePendingEvent(on port: EventChannelPort) throws -> Bool {
+    try call(.consumePendingEvent, domain: nil, { .port(port) }, result: { .pending($0) }) { state in
+      try state.consumePendingEvent(on: port)
+    }
+  }
+
+  /// Waits until a local port fires and consumes the event. Cancelling the waiting task throws
+  /// `CancellationError`. ENOTCONN for a port this toolstack did not bind (or unbound while waiting).
+  public func waitForEvent(on port: EventChannelPort) async throws {
+    try await wait(
+      .waitForEvent,
+      arguments: { .port(port) },
+      result: { _ in .none },
+      waiters: \SimulatorState.portWaiters,
+      ready: { state in
+        guard state.eventChannels[port.rawValue] != nil else { throw Errno.socketNotConnected }
+        return state.eventChannels.consumePending(port.rawValue) ? () : nil
+      },
+      park: { state, waiter in state.eventChannels.addWaiter(waiter, to: port.rawValue) },
+      unpark: { state, waiter in state.eventChannels.removeWaiter(waiter, from: port.rawValue) }
+    )
+  }
+
+  /// Unbinds a local port; the guest's end waits for domain 0 again. ENOTCONN for a port this toolstack did not
+  /// bind.
+  public func unbind(_ port: EventChannelPort) throws {
+    try call(.unbind, domain: nil, { .port(port) }, result: { .none }) { state in
+      try state.unbind(port)
+    }
+  }
+
+  // MARK: Cross-process locking
+
+  /// Takes the domain's suspend lock. EAGAIN while anyone holds it (another process, or this toolstack already).
+  /// Like the real lock file it does not check that the domain exists.
+  public func acquireSuspendLock(for domain: DomainID) throws {
+    try call(.acquireSuspendLock, domain: domain, { .none }, result: { .none }) { state in
+      try state.suspendLocks.acquire(domain)
+    }
+  }
+
+  /// Releases this toolstack's suspend lock. ENOENT when nobody holds it; EBADF when another process does (its
+  /// lock file is left alone).
+  public func releaseSuspendLock(for domain: DomainID) throws {
+    try call(.releaseSuspendLock, domain: domain, { .none }, result: { .none }) { state in
+      try state.suspendLocks.release(domain)
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import SwiftXenResume
+import SystemPackage
+
+/// The guest models: what a guest does when asked to suspend, when it suspends, and when it runs again.
+extension SimulatorState {
+  /// Queues a reaction: now, or after a delay on the clock.
+  mutating func trigger(_ kind: GuestWorkKind, for id: DomainID, after delay: Duration) {
+    guard let domain = domains[id] else { return }
+    let work = GuestWork(domain: id, incarnation: domain.incarnation, kind: kind)
+    if delay == .zero {
+      guestWork.append(work)
+    } else {
+      effects.scheduledWork.append((delay, work))
+    }
+  }
+
+  /// Runs queued reactions until none is left (a reaction may queue another).
+  mutating func runGuestWork() {
+    while let work = guestWork.popFirst() { perform(work) }
+  }
+
+  /// Carries out one reaction, or keeps it for later when the guest cannot run now.
+  mutating func perform(_ work: GuestWork) {
+    guard let domain = domains[work.domain], domain.incarnation == work.incarnation, !domain.isDying,
+      domain.observations.phase != .dead
+    else { return }
+    guard domain.isRunning else {
+      domains[work.domain]?.deferredWork.append(work.kind)
+      return
+    }
+    switch work.kind {
+    case .readControlNode: guestReadsControlNode(work.domain)
+    case .suspendChannelFired: guestHandlesSuspendChannel(work.domain)
+    case .enterSuspend: guestEntersSuspend(work.domain)
+    }
+  }
+
+  // MARK: Booting
+
+  /// What a PV-aware guest does once its xenbus connects: announce it can suspend, connect its drivers, and, if its
+  /// kernel does, allocate a suspend port and advertise it.
+  mutating func guestBoots(_ id: DomainID) {
+    guard let guest = domains[id]?.guest else { return }
+    try? guestWrite(XenStorePath.featureSuspend(of: id), value: "1", as: id)
+    try? guestWrite(XenStorePath.home(of: id) + "/device/vif/0/state", value: "4", as: id)
+    if guest.advertisesSuspendEventChannel { advertiseSuspendPort(id) }
+  }
+
+  /// Allocates the guest's suspend port for domain 0 and writes its number to `device/suspend/event-channel`.
+  private mutating func advertiseSuspendPort(_ id: DomainID) {
+    let port = GuestSuspendPort(number: GuestSuspendPort.number, binding: .awaitingToolstack)
+    domains[id]?.suspendPort = port
+    domains[id]?.observations.advertisedSuspendPort = EventChannelPort(port.number)
+    try? guestWrite(XenStorePath.suspendEventChannel(of: id), value: String(port.number), as: id)
+  }
+
+  // MARK: Requests
+
+  /// The guest's watch on `control/shutdown` fired: like Linux's `shutdown_handler`, read the node and act only on
+  /// "suspend"; empty, missing or unknown values are ignored.
+  private mutating func guestReadsControlNode(_ id: DomainID) {
+    let path = XenStorePath.controlShutdown(of: id)
+    guard let domain = domains[id], let guest = domain.guest,
+      let request = try? guestRead(path, as: id), request == "suspend"
+    else { return }
+    guard !domain.suspendInProgress else {
+      domains[id]?.observations.requestsIgnoredWhileBusy += 1
+      return
+    }
+    domains[id]?.observations.suspendRequestsSeen += 1
+    guard guest.behaviour.acknowledges else { return }
+    do {
+      switch guest.behaviour {
+      case .acknowledgesByDeletingNode: try guestRemove(path, as: id)
+      case .acknowledgesWithGarbage: try guestWrite(path, value: "acknowledged", as: id)
+      default: try guestWrite(path, value: "", as: id)
+      }
+      domains[id]?.observations.acknowledgements += 1
+    } catch {
+      // Linux ignores a failed acknowledgement and suspends anyway; the toolstack only sees no answer.
+      domains[id]?.observations.acknowledgementsRefused += 1
+    }
+    guestBeginsSuspend(id)
+  }
+
+  /// The guest's suspend event channel fired: classic XenLinux suspends, no acknowledgement in xenstore.
+  private mutating func guestHandlesSuspendChannel(_ id: DomainID) {
+    guard let domain = domains[id], let guest = domain.guest else { return }
+    guard !domain.suspendInProgress else {
+      domains[id]?.observations.requestsIgnoredWhileBusy += 1
+      return
+    }
+    domains[id]?.observations.suspendRequestsSeen += 1
+    guard guest.behaviour.acknowledges else { return }
+    guestBeginsSuspend(id)
+  }
+
+  /// After acknowledging: freeze and head for the suspend hypercall, unless the guest never gets there.
+  private mutating func guestBeginsSuspend(_ id: DomainID) {
+    guard let guest = domains[id]?.guest else { return }
+    guard guest.behaviour != .acknowledgesButNeverSuspends else {
+      // Freezing failed: the guest thaws silently and will accept the next request.
+      return
+    }
+    domains[id]?.suspendInProgress = true
+    domains[id]?.observations.phase = .suspending
+    trigger(.enterSuspend, for: id, after: reactionDelays(of: id).suspension)
+  }
+
+  /// The suspend hypercall: a PV guest canonicalises start_info and passes its frame in `rdx`; vcpu0 will return
+  /// from `SCHEDOP_shutdown` with whatever `rax` holds when the domain runs again (0 unless the toolstack changes
+  /// it).
+  private mutating func guestEntersSuspend(_ id: DomainID) {
+    guard var domain = domains[id], let guest = domain.guest, domain.observations.phase == .suspending else { return }
+    if guest.behaviour == .crashesOnSuspend {
+      domain.corrupt("the guest crashed while suspending")
+      domain.observations.phase = .dead
+      domain.suspendInProgress = false
+      domains[id] = domain
+      shutDown(id, reason: .crash, byGuest: true)
+      return
+    }
+    domain.memory?.canonicaliseStartInfo()
+    domain.vcpus[0].returnRegister = 0
+    domain.vcpus[0].startInfoRegister = guest.type == .pv ? (domain.memory?.startInfoFrame ?? 0) : 0
+    domain.observations.phase = .suspended
+    domain.observations.suspendsCompleted += 1
+    domains[id] = domain
+    shutDown(id, reason: .suspend, byGuest: true)
+  }
+
+  // MARK: Running again
+
+  /// The domain's vcpus run again (resumed, or unpaused): the guest wakes according to where it stopped, then
+  /// carries out reactions that arrived meanwhile.
+  mutating func guestRunsAgain(_ id: DomainID) {
+    guard let domain = domains[id], domain.guest != nil else { return }
+    switch domain.observations.phase {
+    case .suspended:
+      if domain.vcpus[0].returnRegister != 0 {
+        guestWakesCancelled(id)
+      } else {
+        guestWakesAsNewDomain(id)
+      }
+    case .stoppedByForce:
+      domains[id]?.observations.resumesUnnoticed += 1
+      domains[id]?.observations.phase = domain.phaseBeforeForcedStop
+    case .running, .suspending, .dead:
+      break
+    }
+    guard let deferred = domains[id]?.deferredWork, !deferred.isEmpty else { return }
+    domains[id]?.deferredWork.removeAll()
+    for kind in deferred { trigger(kind, for: id, after: .zero) }
+  }
+
+  /// Woken with a non-zero return: the suspend was cancelled, the guest carries on with its old state (a PV guest
+  /// translates start_info back itself; its other vcpus are still where they were; its drivers stay connected).
+  private mutating func guestWakesCancelled(_ id: DomainID) {
+    guard var domain = domains[id] else { return }
+    domain.observations.resumesCancelled += 1
+    domain.observations.phase = .running
+    domain.suspendInProgress = false
+    if domain.type == .pv, let problem = domain.memory?.restoreStartInfoAfterCancelledSuspend() {
+      domain.corrupt(problem)
+    }
+    if let reset = domain.vcpus.indices.dropFirst().first(where: { !domain.vcpus[$0].isInitialised }) {
+      domain.corrupt("vcpu \(reset) was reset before a cancelled resume; the guest expects it to carry on")
+    }
+    domains[id] = domain
+  }
+
+  /// Woken with 0: the guest believes it runs in a new domain. Linux 6.1 panics re-registering vcpu_info; other
+  /// kernels re-read start_info (PV), bring their secondary vcpus up (PV), re-register shared_info (HVM
+  /// containers), and reconnect every PV driver through xenstore.
+  private mutating func guestWakesAsNewDomain(_ id: DomainID) {
+    guard var domain = domains[id], let guest = domain.guest else { return }
+    domain.observations.resumesAsNewDomain += 1
+    domain.suspendInProgress = false
+    if guest.kernel.panicsOnSameDomainSlowResume {
+      domain.corrupt(GuestKernel.sameDomainSlowResumePanic)
+      domain.observations.phase = .dead
+      domains[id] = domain
+      shutDown(id, reason: .reboot, byGuest: true)
+      return
+    }
+    domain.observations.phase = .running
+    if guest.type == .pv {
+      if let problem = domain.memory?.newDomainStartInfoProblem() { domain.corrupt(problem) }
+      if let stillUp = domain.vcpus.indices.dropFirst().first(where: { domain.vcpus[$0].isInitialised }) {
+        domain.corrupt(
+          "vcpu \(stillUp) was not reset before a resume as a new domain: bringing it up fails with -EEXIST")
+      }
+      for index in domain.vcpus.indices.dropFirst() {
+        domain.vcpus[index].isInitialised = true
+        domain.vcpus[index].runOn()
+      }
+    } else {
+      domain.observations.sharedInfoRegistrations += 1
+      domain.hvmParameters[HVMParameter.callbackIRQ.rawValue] = guest.kernel.callbackIRQ
+    }
+    domain.observations.driverReconnects += 1
+    domains[id] = domain
+    let state = XenStorePath.home(of: id) + "/device/vif/0/state"
+    try? guestWrite(state, value: "1", as: id)
+    try? guestWrite(state, value: "4", as: id)
+    if guest.advertisesSuspendEventChannel {
+      closeGuestEventChannels(of: id)
+      advertiseSuspendPort(id)
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import SwiftXenResume
+import SystemPackage
+
+/// xenstore as the toolstack and the guests use it, and the watches it fires.
+extension SimulatorState {
+  /// Fires the watches a list of changes triggers and tells guests whose `control/shutdown` changed. A guest is not
+  /// told about its own writes (it would read the node, find its own answer and ignore it).
+  mutating func publish(_ changes: [XenStoreChange], writer: DomainID) {
+    for change in changes {
+      for watch in watches.watches(firedBy: change) { deliver(change.path, to: watch) }
+      if let guest = XenStorePaths.domainOfControlShutdown(change.path), guest != writer,
+        domains[guest]?.guest?.type.isPVAware == true
+      {
+        trigger(.readControlNode, for: guest, after: reactionDelays(of: guest).acknowledgement)
+      }
+    }
+  }
+
+  /// Fires every watch on a special path such as `@releaseDomain`.
+  mutating func fireSpecialWatch(_ path: String) {
+    for watch in watches.watches(on: path) { deliver(path, to: watch) }
+  }
+
+  /// Hands an event to the first task waiting on the watch, or queues it.
+  mutating func deliver(_ path: String, to watch: XenStoreWatchID) {
+    while let waiter = watches.nextWaiter(of: watch) {
+      guard let continuation = watchWaiters.take(waiter) else { continue }
+      record(.nextWatchEvent, domain: nil, { .watch(watch) }, .succeeded(.watchEvent(path)))
+      effects.resumptions.append { continuation.resume(returning: path) }
+      return
+    }
+    watches.enqueue(path, for: watch)
+  }
+
+  // MARK: Toolstack requests
+
+  mutating func toolstackWrite(_ path: String, value: String, transaction: XenStoreTransaction) throws {
+    publish(try store.write(path, value: value, caller: .dom0, transaction: transaction), writer: .dom0)
+  }
+
+  mutating func toolstackRemove(_ path: String, transaction: XenStoreTransaction) throws {
+    publish(try store.remove(path, caller: .dom0, transaction: transaction), writer: .dom0)
+  }
+
+  mutating func toolstackSetPermissions(
+    _ path: String, _ permissions: [XenStorePermission], transaction: XenStoreTransaction
+  ) throws {
+    publish(try store.setPermissions(path, permissions, caller: .dom0, transaction: transaction), writer: .dom0)
+  }
+
+  mutating func toolstackEndTransaction(_ transaction: XenStoreTransaction, commit: Bool) throws {
+    publish(try store.endTransaction(transaction, commit: commit, caller: .dom0), writer: .dom0)
+  }
+
+  /// Registers a watch on a node path or a special path; EINVAL for anything else.
+  mutating func addWatch(_ path: String) throws -> XenStoreWatchID {
+    if path.hasPrefix("@") {
+      guard XenStorePaths.specialPaths.contains(path) else { throw Errno.invalidArgument }
+      return watches.add(path: path)
+    }
+    return watches.add(path: try XenStorePaths.canonical(path, caller: .dom0))
+  }
+
+  /// Removes a watch: ENOENT for an unknown one. Tasks still waiting on it fail with ENOENT.
+  mutating func removeWatch(_ watch: XenStoreWatchID) throws {
+    guard watches.contains(watch) else { throw Errno.noSuchFileOrDirectory }
+    for waiter in watches.remove(watch) {
+      guard let continuation = watchWaiters.take(waiter) else { continue }
+      record(.nextWatchEvent, domain: nil, { .watch(watch) }, .failed(.noSuchFileOrDirectory, injected: false))
+      let error = XenCallError(.nextWatchEvent, errno: .noSuchFileOrDirectory, hint: "the watch was removed")
+      effects.resumptions.append { continuation.resume(throwing: error) }
+    }
+  }
+
+  // MARK: Guest requests
+
+  /// Writes a node as a guest (its xenbus connection): permissions apply.
+  mutating func guestWrite(_ path: String, value: String, as guest: DomainID) throws {
+    publish(try store.write(path, value: value, caller: guest, transaction: .none), writer: guest)
+  }
+
+  mutating func guestRemove(_ path: String, as guest: DomainID) throws {
+    publish(try store.remove(path, caller: guest, transaction: .none), writer: guest)
+  }
+
+  mutating func guestRead(_ path: String, as guest: DomainID) throws -> String? {
+    try store.read(path, caller: guest, transaction: .none)
+  }
+}

@@ -1,0 +1,86 @@
+import DequeModule
+import SwiftXenResume
+
+/// The toolstack's watches: their paths, queued events and the waits parked on them.
+///
+/// Watches are indexed by path, so a change looks up the watches on its path and its ancestors (a handful of
+/// dictionary look-ups) instead of scanning every watch.
+struct XenStoreWatchRegistry {
+  /// Events a watch keeps before it starts dropping events for paths already queued (the watcher re-reads state on
+  /// each event, so a duplicate adds nothing). Bounds memory when nobody reads a busy watch.
+  static let queueLimit = 4096
+
+  private struct Watch {
+    let path: String
+    var events = Deque<String>()
+    var waiters = Deque<UInt64>()
+  }
+
+  private var watches: [UInt64: Watch] = [:]
+  private var watchesByPath: [String: [UInt64]] = [:]
+  private var nextToken: UInt64 = 1
+
+  var count: Int { watches.count }
+
+  func contains(_ watch: XenStoreWatchID) -> Bool { watches[watch.rawValue] != nil }
+
+  /// Events queued for a watch and not yet read; `nil` for an unknown watch.
+  func queuedEventCount(of watch: XenStoreWatchID) -> Int? { watches[watch.rawValue]?.events.count }
+
+  /// Registers a watch; like xenstored it fires once straight away, with its own path.
+  mutating func add(path: String) -> XenStoreWatchID {
+    let token = nextToken
+    nextToken += 1
+    var watch = Watch(path: path)
+    watch.events.append(path)
+    watches[token] = watch
+    watchesByPath[path, default: []].append(token)
+    return XenStoreWatchID(rawValue: token)
+  }
+
+  /// Removes a watch and returns the waits parked on it.
+  mutating func remove(_ watch: XenStoreWatchID) -> [UInt64] {
+    guard let removed = watches.removeValue(forKey: watch.rawValue) else { return [] }
+    watchesByPath[removed.path]?.removeAll { $0 == watch.rawValue }
+    if watchesByPath[removed.path]?.isEmpty == true { watchesByPath[removed.path] = nil }
+    return Array(removed.waiters)
+  }
+
+  /// The watches a change fires: on its path and, unless exact, on every ancestor.
+  func watches(firedBy change: XenStoreChange) -> [XenStoreWatchID] {
+    if watchesByPath.isEmpty { return [] }
+    let paths = change.exact ? [change.path] : XenStorePaths.selfAndAncestors(of: change.path)
+    return paths.flatMap { watchesByPath[$0] ?? [] }.map(XenStoreWatchID.init(rawValue:))
+  }
+
+  /// The watches on one special path such as `@releaseDomain`.
+  func watches(on path: String) -> [XenStoreWatchID] {
+    (watchesByPath[path] ?? []).map(XenStoreWatchID.init(rawValue:))
+  }
+
+  /// Takes the next parked wait of a watch, if any.
+  mutating func nextWaiter(of watch: XenStoreWatchID) -> UInt64? {
+    watches[watch.rawValue]?.waiters.popFirst()
+  }
+
+  mutating func addWaiter(_ waiter: UInt64, to watch: XenStoreWatchID) {
+    watches[watch.rawValue]?.waiters.append(waiter)
+  }
+
+  mutating func removeWaiter(_ waiter: UInt64, from watch: XenStoreWatchID) {
+    watches[watch.rawValue]?.waiters.removeAll { $0 == waiter }
+  }
+
+  /// Queues an event for a watch nobody is waiting on.
+  mutating func enqueue(_ path: String, for watch: XenStoreWatchID) {
+    guard var entry = watches.removeValue(forKey: watch.rawValue) else { return }
+    if entry.events.count < Self.queueLimit || !entry.events.contains(path) {
+      entry.events.append(path)
+    }
+    watches[watch.rawValue] = entry
+  }
+
+  mutating func dequeue(from watch: XenStoreWatchID) -> String? {
+    watches[watch.rawValue]?.events.popFirst()
+  }
+}

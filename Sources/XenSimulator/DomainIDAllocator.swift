@@ -5,11 +5,12 @@ import SwiftXenResume
 struct DomainIDAllocator {
   private var last: UInt32 = 0
 
-  mutating func allocate(isInUse: (DomainID) -> Bool) -> DomainID? {
+  /// The next free id; `nil` when every guest id is in use.
+  mutating func allocate<Value>(avoiding inUse: [DomainID: Value]) -> DomainID? {
     var candidate = last
     for _ in 0..<DomainID.maximumGuestID.rawValue {
       candidate = candidate >= DomainID.maximumGuestID.rawValue ? 1 : candidate + 1
-      if !isInUse(DomainID(candidate)) {
+      if inUse[DomainID(candidate)] == nil {
         last = candidate
         return DomainID(candidate)
       }

@@ -74,8 +74,7 @@ struct SimulatorState {
   /// Creates a domain as `xl create` would: the hypervisor's domain, its xenstore home as libxl writes it, and the
   /// guest booting (writing its features, connecting its drivers, advertising its suspend port).
   mutating func createDomain(_ guest: SimulatedGuest) -> DomainID {
-    let existing = domains
-    guard let id = domainIDs.allocate(isInUse: { existing[$0] != nil }) else {
+    guard let id = domainIDs.allocate(avoiding: domains) else {
       preconditionFailure("the simulated host has no free domain id left")
     }
     let domain = SimulatedDomain(id: id, incarnation: nextIncarnation, guest: guest)

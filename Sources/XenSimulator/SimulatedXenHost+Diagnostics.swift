@@ -100,7 +100,8 @@ extension SimulatedXenHost {
     state.withLock { $0.store.permissions(of: path) }
   }
 
-  /// Reads a node as a guest would, with its permissions: EACCES when the guest may not read it.
+  /// Reads a node as a guest would, with its permissions: EACCES when the guest may not read it. These guest-side
+  /// calls are not `XenHost` calls: they are not traced, and fail with ESRCH for domain 0 and missing domains.
   public func readAsGuest(_ path: String, domain: DomainID) throws -> String? {
     try guestCall("xs_read", domain: domain) { try $0.guestRead(path, as: domain) }
   }

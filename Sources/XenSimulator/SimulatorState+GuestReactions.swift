@@ -25,7 +25,9 @@ extension SimulatorState {
       domain.observations.phase != .dead
     else { return }
     guard domain.isRunning else {
-      domains[work.domain]?.deferredWork.append(work.kind)
+      // Like a pending event channel bit, one deferred reaction of each kind is enough: the guest re-reads the
+      // current state when it runs.
+      if !domain.deferredWork.contains(work.kind) { domains[work.domain]?.deferredWork.append(work.kind) }
       return
     }
     switch work.kind {
@@ -120,7 +122,7 @@ extension SimulatorState {
       shutDown(id, reason: .crash, byGuest: true)
       return
     }
-    domain.memory?.canonicaliseStartInfo()
+    if guest.type == .pv { domain.memory?.canonicaliseStartInfo() }
     domain.vcpus[0].returnRegister = 0
     domain.vcpus[0].startInfoRegister = guest.type == .pv ? (domain.memory?.startInfoFrame ?? 0) : 0
     domain.observations.phase = .suspended

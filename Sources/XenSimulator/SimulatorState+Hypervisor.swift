@@ -48,9 +48,10 @@ extension SimulatorState {
   }
 
   /// xenstored's answer to `VIRQ_DOM_EXC`: every domain newly found shut down is latched, and `@releaseDomain`
-  /// fires once if there was any.
-  mutating func xenstoredScansDomains() {
-    guard !unnoticedShutdowns.isEmpty else { return }
+  /// fires once if there was any (and not at all when `firing` is false, for a caller that fires it anyway).
+  @discardableResult
+  mutating func xenstoredScansDomains(firing: Bool = true) -> Bool {
+    guard !unnoticedShutdowns.isEmpty else { return false }
     var noticed = false
     for id in unnoticedShutdowns where domains[id]?.isShutDown == true && domains[id]?.xenstoreNoticedShutdown == false
     {
@@ -58,7 +59,8 @@ extension SimulatorState {
       noticed = true
     }
     unnoticedShutdowns.removeAll(keepingCapacity: true)
-    if noticed { fireSpecialWatch(XenStorePath.releaseDomain) }
+    if noticed, firing { fireSpecialWatch(XenStorePath.releaseDomain) }
+    return noticed
   }
 
   /// XS_RESUME: xenstored forgets that it saw the domain shut down. EINVAL for domain 0, ENOENT for a domain

@@ -134,10 +134,10 @@ struct SimulatorState {
       let home = XenStorePath.home(of: id)
       publish((try? store.remove(home, caller: .dom0, transaction: .none)) ?? [], writer: .dom0)
       unnoticedShutdowns.remove(id)
-      // domain_kill raises VIRQ_DOM_EXC: xenstored cleans the dying domain up and fires @releaseDomain whatever
-      // its latch says, and notices any other shutdown on the way.
+      // domain_kill raises VIRQ_DOM_EXC: xenstored notices any other shutdown on the way, cleans the dying domain
+      // up and fires @releaseDomain whatever its latch says, once for all of it.
+      xenstoredScansDomains(firing: false)
       fireSpecialWatch(XenStorePath.releaseDomain)
-      xenstoredScansDomains()
     }
     if !lingering {
       domains[id] = nil

@@ -18,6 +18,8 @@ struct XenStoreWatchRegistry {
 
   private var watches: [UInt64: Watch] = [:]
   private var watchesByPath: [String: [UInt64]] = [:]
+  /// Watches on nodes (not on special paths): while there are none, changes need no look-up at all.
+  private var nodeWatchCount = 0
   private var nextToken: UInt64 = 1
 
   var count: Int { watches.count }
@@ -35,12 +37,14 @@ struct XenStoreWatchRegistry {
     watch.events.append(path)
     watches[token] = watch
     watchesByPath[path, default: []].append(token)
+    if !path.hasPrefix("@") { nodeWatchCount += 1 }
     return XenStoreWatchID(rawValue: token)
   }
 
   /// Removes a watch and returns the waits parked on it.
   mutating func remove(_ watch: XenStoreWatchID) -> [UInt64] {
     guard let removed = watches.removeValue(forKey: watch.rawValue) else { return [] }
+    if !removed.path.hasPrefix("@") { nodeWatchCount -= 1 }
     watchesByPath[removed.path]?.removeAll { $0 == watch.rawValue }
     if watchesByPath[removed.path]?.isEmpty == true { watchesByPath[removed.path] = nil }
     return Array(removed.waiters)
@@ -48,7 +52,7 @@ struct XenStoreWatchRegistry {
 
   /// The watches a change fires: on its path and, unless exact, on every ancestor.
   func watches(firedBy change: XenStoreChange) -> [XenStoreWatchID] {
-    if watchesByPath.isEmpty { return [] }
+    if nodeWatchCount == 0 { return [] }
     let paths = change.exact ? [change.path] : XenStorePaths.selfAndAncestors(of: change.path)
     return paths.flatMap { watchesByPath[$0] ?? [] }.map(XenStoreWatchID.init(rawValue:))
   }

@@ -35,4 +35,34 @@ struct Deadline: Sendable {
       return value
     }
   }
+
+  /// Like `race(_:)` for two waits of which either may end the wait first.
+  func race(
+    _ first: @escaping @Sendable () async throws -> Void,
+    or second: @escaping @Sendable () async throws -> Void
+  ) async throws {
+    if hasPassed { throw DeadlineExceeded() }
+    let instant = instant
+    let clock = clock
+    try await withThrowingTaskGroup(of: Bool.self) { group in
+      group.addTask {
+        try await first()
+        return true
+      }
+      group.addTask {
+        try await second()
+        return true
+      }
+      group.addTask {
+        try await clock.sleep(until: instant)
+        return false
+      }
+      defer { group.cancelAll() }
+      guard let woken = try await group.next() else { throw CancellationError() }
+      if !woken {
+        try Task.checkCancellation()
+        throw DeadlineExceeded()
+      }
+    }
+  }
 }

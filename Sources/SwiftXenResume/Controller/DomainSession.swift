@@ -20,4 +20,10 @@ struct DomainSession: Sendable {
   /// Whether the guest acknowledges by deleting `control/shutdown`, so the next request must recreate the node
   /// with the guest as its owner (a plain write would inherit the parent's permissions and lock the guest out).
   var controlNodeMissing = false
+  /// Set after a resume as a new domain: the guest set itself up again (a classic XenLinux guest advertises a new
+  /// suspend port), so the next suspend learns its facts afresh, keeping the lock.
+  var needsRelearning = false
+  /// Set when a failed slow resume had already reset secondary vcpus: the guest can then only be resumed slow,
+  /// and a fast resume is refused instead of waking it with vcpus it does not expect to be down.
+  var secondaryVCPUsReset = false
 }

@@ -65,7 +65,8 @@ extension SuspendController {
   /// the cross-process suspend lock taken. A domain that is not running is refused here, before anything is
   /// touched.
   func openSession(_ domain: DomainID) throws -> DomainSession {
-    if let session = existingSession(domain), session.suspendedBy == nil {
+    let previous = existingSession(domain)
+    if let session = previous, session.suspendedBy == nil, !session.needsRelearning {
       if session.guestType == .hvm {
         // A pure HVM guest may have loaded PV drivers since: re-read the one fact that would change its path.
         let info = try host.domainInfo(domain)
@@ -87,12 +88,23 @@ extension SuspendController {
     case .dying, .gone:
       throw SuspendResumeError.refused(domain, reason: "it is being destroyed")
     }
-    forget(domain)
+    // A session marked for relearning keeps its lock; its channel binding is useless now. Any other is dropped.
+    var heldLock = false
+    if var stale = previous, stale.needsRelearning {
+      heldLock = stale.holdsSuspendLock
+      stale.holdsSuspendLock = false
+      releaseResources(of: stale, domain: domain)
+      state.withLock { $0.sessions[domain] = nil }
+    } else {
+      forget(domain)
+    }
     var session = try learnFacts(domain, info: info)
-    do {
-      try host.acquireSuspendLock(for: domain)
-    } catch let error as XenCallError where error.errno == .resourceTemporarilyUnavailable {
-      throw SuspendResumeError.alreadyInProgress(domain, byAnotherProcess: true)
+    if !heldLock {
+      do {
+        try host.acquireSuspendLock(for: domain)
+      } catch let error as XenCallError where error.errno == .resourceTemporarilyUnavailable {
+        throw SuspendResumeError.alreadyInProgress(domain, byAnotherProcess: true)
+      }
     }
     session.holdsSuspendLock = true
     return session

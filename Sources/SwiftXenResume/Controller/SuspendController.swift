@@ -229,7 +229,8 @@ public final class SuspendController: Sendable {
       do {
         try host.unbind(port)
       } catch {
-        logger.warning("could not unbind the suspend event channel", metadata: ["domain": "\(domain)", "error": "\(error)"])
+        logger.warning(
+          "could not unbind the suspend event channel", metadata: ["domain": "\(domain)", "error": "\(error)"])
       }
     }
     if session.holdsSuspendLock {

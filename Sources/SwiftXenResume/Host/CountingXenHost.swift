@@ -147,7 +147,9 @@ public final class CountingXenHost: XenHost {
   }
 
   /// Counts, then forwards to `base`.
-  public func setPermissions(_ path: String, _ permissions: [XenStorePermission], transaction: XenStoreTransaction) throws {
+  public func setPermissions(_ path: String, _ permissions: [XenStorePermission], transaction: XenStoreTransaction)
+    throws
+  {
     tally(.setPermissions)
     return try base.setPermissions(path, permissions, transaction: transaction)
   }
@@ -189,7 +191,8 @@ public final class CountingXenHost: XenHost {
   }
 
   /// Counts, then forwards to `base`.
-  public func bindInterdomainEventChannel(to domain: DomainID, remotePort: EventChannelPort) throws -> EventChannelPort {
+  public func bindInterdomainEventChannel(to domain: DomainID, remotePort: EventChannelPort) throws -> EventChannelPort
+  {
     tally(.bindInterdomainEventChannel)
     return try base.bindInterdomainEventChannel(to: domain, remotePort: remotePort)
   }

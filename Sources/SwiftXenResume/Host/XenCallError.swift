@@ -3,7 +3,7 @@ import SystemPackage
 /// A failed call into Xen: which C function (or hypercall) failed, for which domain, with which errno.
 ///
 /// Every `XenHost` reports its failures as this error, so callers can switch on `errno` (`.noSuchProcess` is
-/// ESRCH, a missing domain; `.permissionDenied` is EPERM; `.resourceTemporarilyUnavailable` is a xenstore
+/// ESRCH, a missing domain; `.notPermitted` is EPERM; `.resourceTemporarilyUnavailable` is a xenstore
 /// transaction conflict) whichever backend is in use.
 public struct XenCallError: Error, Hashable, Sendable {
   /// The C function that failed, e.g. `xc_domain_getinfolist` or `xs_transaction_end`.

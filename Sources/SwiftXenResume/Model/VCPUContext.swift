@@ -57,10 +57,12 @@ public enum GuestMemoryWord {
   }
 
   /// Stores a word of `width` at `offset`; a 32-bit store keeps the low 32 bits.
-  public static func store(_ value: UInt64, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, width: GuestWidth)
-  {
+  public static func store(
+    _ value: UInt64, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, width: GuestWidth
+  ) {
     switch width {
-    case .bits32: buffer.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: offset, as: UInt32.self)
+    case .bits32:
+      buffer.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: offset, as: UInt32.self)
     case .bits64: buffer.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self)
     }
   }

@@ -10,6 +10,11 @@ extension SuspendController {
     logger.debug("resuming", metadata: ["domain": "\(domain)", "mode": "\(mode)", "guest": "\(session.guestType)"])
     switch mode {
     case .fast:
+      if session.secondaryVCPUsReset {
+        throw SuspendResumeError.refused(
+          domain, reason: "a failed slow resume already reset its secondary vcpus; only a slow resume can bring it back"
+        )
+      }
       try resumeFast(domain, info: info, session: session)
     case .slow:
       if session.guestType.isPVAware && !options.contains(.confirmSlowResumeOfPVAwareGuest) {
@@ -21,14 +26,15 @@ extension SuspendController {
       }
       if session.suspendedBy == .hypervisorShutdown && session.guestType == .pv {
         throw SuspendResumeError.refused(
-          domain, reason: "the guest was stopped by xc_domain_shutdown, not in its suspend hypercall: "
+          domain,
+          reason: "the guest was stopped by xc_domain_shutdown, not in its suspend hypercall: "
             + "its start_info frame is unknown; use the uncooperative mode")
       }
       try resumeSlow(domain, info: info, session: session)
     case .uncooperative:
       try finishResume(domain)
     }
-    markResumed(domain)
+    markResumed(domain, asNewDomain: mode == .slow)
   }
 
   /// The stored session, or the facts a resume needs learned without taking the suspend lock (a resume may
@@ -39,12 +45,20 @@ extension SuspendController {
     let width = guestType == .pv ? try host.guestWidth(of: domain) : try cachedHostWidth()
     let plan = SuspendPlan(
       domain: domain, guestType: guestType, width: width, path: .xenstoreControl, reason: "not planned: resume only")
-    return DomainSession(guestType: guestType, width: width, plan: plan)
+    // Kept so a failed resume can record what it did; a later suspend learns the facts it needs properly.
+    var session = DomainSession(guestType: guestType, width: width, plan: plan)
+    session.needsRelearning = true
+    storeSession(session, for: domain)
+    return session
   }
 
-  private func markResumed(_ domain: DomainID) {
+  /// After a resume as a new domain the guest sets itself up again (a classic XenLinux guest advertises a new
+  /// suspend port), so its facts are learned afresh at the next suspend.
+  private func markResumed(_ domain: DomainID, asNewDomain: Bool) {
     state.withLock { state in
       state.sessions[domain]?.suspendedBy = nil
+      state.sessions[domain]?.secondaryVCPUsReset = false
+      if asNewDomain { state.sessions[domain]?.needsRelearning = true }
     }
   }
 

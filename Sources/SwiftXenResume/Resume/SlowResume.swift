@@ -34,23 +34,41 @@ extension SuspendController {
           return nil
         }
       }
-      return restored.isEmpty ? nil : restored.joined(separator: ", ") + " restored; the domain is still suspended"
+      guard !restored.isEmpty else { return nil }
+      let vcpus =
+        info.maxVCPUID > 0 && existingSession(domain)?.secondaryVCPUsReset == true
+        ? "; its secondary vcpus were already reset, so only a slow resume can bring it back" : ""
+      return restored.joined(separator: ", ") + " restored; the domain is still suspended" + vcpus
     }
     do {
       try writeWord(storeMFN, of: domain, frame: startInfoFrame, offset: storeOffset, width: width)
       undo.append(
-        ("start_info store_mfn", { try self.writeWord(storePFN, of: domain, frame: startInfoFrame, offset: storeOffset, width: width) }))
+        (
+          "start_info store_mfn",
+          { try self.writeWord(storePFN, of: domain, frame: startInfoFrame, offset: storeOffset, width: width) }
+        ))
       try writeWord(consoleMFN, of: domain, frame: startInfoFrame, offset: consoleOffset, width: width)
       undo.append(
-        ("start_info console mfn", { try self.writeWord(consolePFN, of: domain, frame: startInfoFrame, offset: consoleOffset, width: width) }))
+        (
+          "start_info console mfn",
+          { try self.writeWord(consolePFN, of: domain, frame: startInfoFrame, offset: consoleOffset, width: width) }
+        ))
+      // Resetting a vcpu cannot be taken back (Xen drops it to down and uninitialised): from here on a failure
+      // leaves a guest that only a slow resume can bring back, and the session remembers it.
       if info.maxVCPUID > 0 {
+        markSecondaryVCPUsReset(domain)
         for vcpu in 1...info.maxVCPUID { try host.resetVCPU(of: domain, vcpu: vcpu) }
       }
     } catch {
       throw translate(error, domain: domain, undone: rollBack())
     }
-    // Reset vcpus need no rollback: a cancelled (fast) resume brings secondary vcpus up again as well.
     try finishResume(domain) { rollBack() }
+  }
+
+  private func markSecondaryVCPUsReset(_ domain: DomainID) {
+    state.withLock { state in
+      state.sessions[domain]?.secondaryVCPUsReset = true
+    }
   }
 
   private func readWord(of domain: DomainID, frame: UInt64, offset: Int, width: GuestWidth) throws -> UInt64 {

@@ -9,9 +9,14 @@ extension SuspendController {
     let port = try boundSuspendPort(domain, session: &session)
     try host.notify(port)
     let host = host
+    let monitor = releaseDomainMonitor
     while true {
+      // Xen signals the port for a suspend but raises VIRQ_DOM_EXC (@releaseDomain) for any other shutdown, so
+      // both are waited on: a guest that crashes instead of suspending is reported at once, not at the timeout.
+      let generation = try monitor.currentGeneration()
       do {
-        try await deadline.race { try await host.waitForEvent(on: port) }
+        try await deadline.race(
+          { try await host.waitForEvent(on: port) }, or: { try await monitor.waitForChange(after: generation) })
       } catch is DeadlineExceeded {
         // A notification cannot be withdrawn: report the state Xen shows now.
         let info = try host.domainInfo(domain)

@@ -1,0 +1,103 @@
+import Clocks
+import SwiftXenResume
+import XCTest
+import XenSimulator
+
+/// Guests that do not play along: the controller must time out at the right stage, withdraw what it can, and
+/// name what happened.
+final class MisbehavingGuestTests: XCTestCase {
+  func testAGuestThatNeverAcknowledgesTimesOutAndTheRequestIsWithdrawn() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv(behaviour: .ignoresSuspendRequest))
+    let clock = TestClock<Duration>()
+    let controller = SuspendController(host: host, clock: clock)
+
+    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(60)) }
+
+    guard case .failure(SuspendResumeError.timedOut(domain, .acknowledgement, .seconds(60), .running)) = result else {
+      return XCTFail("unexpected result: \(result)")
+    }
+    XCTAssertEqual(try controlNode(host, domain), "", "the request must be withdrawn")
+    assertRunning(host, domain)
+    assertHealthy(host, domain)
+  }
+
+  func testAGuestThatAcknowledgesButNeverSuspendsTimesOutInTheSuspensionStage() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pvhvm(behaviour: .acknowledgesButNeverSuspends))
+    let clock = TestClock<Duration>()
+    let controller = SuspendController(host: host, clock: clock)
+
+    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(30)) }
+
+    guard case .failure(SuspendResumeError.timedOut(domain, .suspension, _, .running)) = result else {
+      return XCTFail("unexpected result: \(result)")
+    }
+    XCTAssertEqual(host.observations(of: domain).suspendRequestsSeen, 1)
+    assertRunning(host, domain)
+  }
+
+  func testAGuestIgnoringItsEventChannelTimesOut() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv(suspendEventChannel: true, behaviour: .ignoresSuspendRequest))
+    let clock = TestClock<Duration>()
+    let controller = SuspendController(host: host, clock: clock)
+
+    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(10)) }
+
+    guard case .failure(SuspendResumeError.timedOut(domain, .suspension, _, .running)) = result else {
+      return XCTFail("unexpected result: \(result)")
+    }
+    assertRunning(host, domain)
+    assertHealthy(host, domain)
+  }
+
+  func testAGuestThatCrashesInsteadOfSuspendingIsReportedWithItsReason() async throws {
+    for guest in [
+      SimulatedGuest.pv(behaviour: .crashesOnSuspend), .pv(suspendEventChannel: true, behaviour: .crashesOnSuspend),
+    ] {
+      let host = SimulatedXenHost()
+      let domain = host.createDomain(guest)
+      let controller = SuspendController(host: host)
+      await assertThrowsSuspendError({ _ = try await controller.suspend(domain, timeout: .seconds(5)) }) {
+        if case .shutDownForOtherReason(domain, .crash, _) = $0 { return true }
+        return false
+      }
+      // Resuming a crashed domain is refused without touching it.
+      await assertThrowsSuspendError({ try await controller.resume(domain) }) {
+        if case .notSuspended(domain, .shutDown(.crash)) = $0 { return true }
+        return false
+      }
+    }
+  }
+
+  func testAGuestThatAcknowledgesByDeletingTheNodeCanBeSuspendedAgainAndAgain() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pvhvm(behaviour: .acknowledgesByDeletingNode))
+    let controller = SuspendController(host: host)
+    for cycle in 1...3 {
+      _ = try await controller.checkpoint(domain, timeout: .seconds(5)) { _ in }
+      XCTAssertEqual(host.observations(of: domain).resumesCancelled, cycle)
+    }
+    assertHealthy(host, domain)
+  }
+
+  func testAGuestThatAcknowledgesWithOtherTextCountsAsAcknowledged() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv(behaviour: .acknowledgesWithGarbage))
+    let controller = SuspendController(host: host)
+    let suspended = try await controller.suspend(domain, timeout: .seconds(5))
+    XCTAssertEqual(suspended.path, .xenstoreControl)
+    try await controller.resume(domain)
+    assertHealthy(host, domain)
+  }
+
+  func testAPureHVMGuestThatLoadsPVDriversLaterSwitchesToTheControlNode() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.hvm())
+    let controller = SuspendController(host: host)
+    let first = try await controller.checkpoint(domain) { $0.path }
+    XCTAssertEqual(first, .hypervisorShutdown)
+    assertHealthy(host, domain)
+  }
+}

@@ -7,12 +7,15 @@ let package = Package(
   products: [
     .library(name: "SwiftXenResume", targets: ["SwiftXenResume"]),
     .library(name: "XenSimulator", targets: ["XenSimulator"]),
+    .executable(name: "xen-resume", targets: ["xen-resume"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
   ],
   targets: [
     .systemLibrary(
@@ -37,6 +40,21 @@ let package = Package(
         .product(name: "SystemPackage", package: "swift-system"),
         .product(name: "DequeModule", package: "swift-collections"),
       ]
+    ),
+    .executableTarget(
+      name: "xen-resume",
+      dependencies: [
+        "SwiftXenResume",
+        "XenSimulator",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ],
+      exclude: ["README-section.md"]
+    ),
+    .testTarget(
+      name: "XenResumeCLITests",
+      dependencies: ["xen-resume"]
     ),
     .testTarget(
       name: "SwiftXenResumeTests",

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Logging
+import SwiftXenResume
+
+/// `xen-resume checkpoint DOMID`: repeated suspend + fast resume, and the distribution of the guest's pauses.
+struct CheckpointCommand: XenResumeCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "checkpoint",
+    abstract: "Checkpoint a domain repeatedly (suspend, fast resume) and report its pause times and host calls.",
+    discussion: """
+      A pause is measured from the suspend request until the resume returned: the whole time the guest is \
+      stopped or being stopped. All cycles use one controller, as a checkpointing toolstack would, so host \
+      calls per cycle show what a cycle costs once the domain's facts are known. The first failing cycle \
+      ends the run with that cycle's error.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+  @OptionGroup var backendOptions: BackendOptions
+
+  @Argument(help: "The domain id.", transform: DomainArgument.parse)
+  var domain: DomainID
+
+  @Option(parsing: .unconditional, help: "How many checkpoints to take (at least 1).")
+  var count = 10
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Time the guest runs between two checkpoints, e.g. 25ms (default 0: back to back).",
+      valueName: "duration"),
+    transform: DurationArgument.parse)
+  var interval = DurationArgument(duration: .zero, text: "0s")
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Each suspend's time budget, e.g. 500ms, 60s.", valueName: "duration"),
+    transform: DurationArgument.parse)
+  var timeout = DurationArgument(duration: .seconds(60), text: "60s")
+
+  @Option(help: ArgumentHelp("The suspend path; auto chooses as libxl does.", valueName: "path"))
+  var path: SuspendPathArgument = .auto
+
+  func validate() throws {
+    guard count >= 1 else { throw ValidationError("--count must be at least 1, not \(count)") }
+    guard timeout.duration > .zero else { throw ValidationError("--timeout must be longer than 0") }
+  }
+
+  mutating func run() async throws {
+    let backend = try BackendSelection.open(backendOptions)
+    let counting = CountingXenHost(backend.host)
+    let controller = SuspendController(host: counting, logger: Logger(label: "xen-resume"))
+    defer { controller.forget(domain) }
+    let run = CheckpointRun(
+      controller: controller, domain: domain, count: count, interval: interval.duration, timeout: timeout.duration,
+      path: path.path)
+    var progress = ProgressLine(enabled: !global.json)
+    let result: CheckpointRun.Result
+    do {
+      result = try await run.execute { done, last in
+        progress.update {
+          "checkpoint domain \(run.domain): \(done)/\(run.count) cycles, last pause \(last.humanReadable)"
+        }
+      }
+      progress.finish()
+    } catch {
+      // `execute` throws only `CheckpointRun.Failure`: how far the run got, and the cycle's own error.
+      progress.finish()
+      if !global.json, error.succeeded > 0 {
+        Console.printError("xen-resume: before the failure: \(error.statistics.summary.line)")
+      }
+      throw CommandFailure(classifying: error.underlying, context: "cycle \(error.succeeded + 1) of \(count) failed")
+    }
+    let report = CheckpointReport(
+      backend: backend.kind, domain: domain, result: result, hostCalls: counting.callCounts)
+    if global.json {
+      JSONOutput.print(report)
+    } else {
+      Console.writeOut(report.text)
+    }
+  }
+}

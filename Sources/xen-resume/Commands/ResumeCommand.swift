@@ -1,0 +1,95 @@
+import ArgumentParser
+import Logging
+import SwiftXenResume
+import XenSimulator
+
+/// `xen-resume resume DOMID`: resumes a suspended domain.
+struct ResumeCommand: XenResumeCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "resume",
+    abstract: "Resume a suspended domain.",
+    discussion: """
+      A domain that is not suspended is left alone (exit 1). In simulator mode each process starts a fresh \
+      simulated host whose guests run, so add --suspend-first to suspend the domain in the same process first.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+  @OptionGroup var backendOptions: BackendOptions
+
+  @Argument(help: "The domain id.", transform: DomainArgument.parse)
+  var domain: DomainID
+
+  @Flag(exclusivity: .exclusive)
+  var mode: ResumeModeFlag = .fast
+
+  @Flag(
+    name: .customLong("confirm-slow"),
+    help: """
+      Allow --slow on a PV, PVH or PVHVM guest. On Xen 4.17, Linux 6.1 guests panic ("register_vcpu_info \
+      failed") after a same-domain slow resume.
+      """)
+  var confirmSlow = false
+
+  @Flag(
+    name: .customLong("suspend-first"),
+    help: "Simulator only: suspend the domain (auto path) in this process before resuming it.")
+  var suspendFirst = false
+
+  func validate() throws {
+    if confirmSlow && mode != .slow { throw ValidationError("--confirm-slow only applies together with --slow") }
+  }
+
+  mutating func run() async throws {
+    let backend = try BackendSelection.open(backendOptions)
+    if suspendFirst && backend.kind != .simulator {
+      throw CommandFailure.usage(
+        "--suspend-first only applies to the simulator; on real Xen suspend with `xen-resume suspend \(domain)`")
+    }
+    let controller = SuspendController(host: backend.host, logger: Logger(label: "xen-resume"))
+    defer { controller.forget(domain) }
+    if suspendFirst {
+      _ = try await controller.suspend(domain)
+    }
+    let options: ResumeOptions = confirmSlow ? [.confirmSlowResumeOfPVAwareGuest] : []
+    let clock = ContinuousClock()
+    let start = clock.now
+    do {
+      try await controller.resume(domain, mode: mode.mode, options: options)
+    } catch let error as SuspendResumeError {
+      throw await explainSlowRefusal(error, controller: controller)
+    }
+    let report = ResumeReport(
+      backend: backend.kind, domain: domain, mode: mode.mode,
+      durationMicroseconds: start.duration(to: clock.now)
+        .microseconds)
+    if global.json {
+      JSONOutput.print(report)
+    } else {
+      Console.printOut(report.line)
+    }
+    warnIfSimulatedGuestDied(backend)
+  }
+
+  /// On the simulator the guest's own fate is known: a confirmed slow resume of a Linux model succeeds as a call
+  /// and then panics, as on real Xen, so say so instead of letting the success line stand alone.
+  private func warnIfSimulatedGuestDied(_ backend: Backend) {
+    guard let simulator = backend.simulator else { return }
+    let observations = simulator.observations(of: domain)
+    guard !observations.isHealthy else { return }
+    Console.printError(
+      "xen-resume: warning: simulated guest \(domain) did not survive: \(observations.failure ?? "no reason given")")
+  }
+
+  /// A slow resume of a PV-aware guest refused for want of `--confirm-slow` gets the operator's side of the
+  /// story: what happens to Linux guests, that nothing changed, and which flag to pass.
+  private func explainSlowRefusal(_ error: SuspendResumeError, controller: SuspendController) async -> any Error {
+    guard case .refused = error, mode == .slow, !confirmSlow, domain != .dom0,
+      let guestType = try? await controller.guestType(of: domain), guestType.isPVAware
+    else { return error }
+    return CommandFailure(
+      .refused,
+      "\(error). On Xen 4.17, Linux 6.1 guests (PV, PVH, PVHVM) panic with \"register_vcpu_info failed: cpu=0 "
+        + "err=-22\" after a same-domain slow resume. Domain \(domain) is still suspended: resume it with --fast, "
+        + "or add --confirm-slow if this \(guestType) guest really needs a slow resume")
+  }
+}

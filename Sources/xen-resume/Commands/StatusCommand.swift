@@ -1,0 +1,70 @@
+import ArgumentParser
+import Logging
+import SwiftXenResume
+
+/// `xen-resume status DOMID…`: what each domain is and how it would be suspended, without touching it.
+struct StatusCommand: XenResumeCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "status",
+    abstract: "Show guest type, state, shutdown reason and the suspend path each domain would take, and why.")
+
+  @OptionGroup var global: GlobalOptions
+  @OptionGroup var backendOptions: BackendOptions
+
+  @Argument(help: "Domain ids, as `xl list` shows them.", transform: DomainArgument.parse)
+  var domains: [DomainID]
+
+  func validate() throws {
+    if domains.isEmpty { throw ValidationError("give at least one domain id, e.g. `xen-resume status 7`") }
+  }
+
+  mutating func run() async throws {
+    let backend = try BackendSelection.open(backendOptions)
+    let controller = SuspendController(host: backend.host, logger: Logger(label: "xen-resume"))
+    var statuses: [StatusReport.Domain] = []
+    for domain in domains {
+      statuses.append(try await Self.status(of: domain, controller: controller, host: backend.host))
+    }
+    let report = StatusReport(backend: backend.kind, domains: statuses)
+    if global.json {
+      JSONOutput.print(report)
+    } else {
+      Console.writeOut(report.table)
+    }
+  }
+
+  /// One domain's line. A domain whose path cannot be planned (e.g. a PVH guest without `feature-suspend`) is
+  /// still reported, with no path and the reason; a domain that does not exist fails the command.
+  static func status(of domain: DomainID, controller: SuspendController, host: any XenHost) async throws
+    -> StatusReport.Domain
+  {
+    let guestType: GuestType
+    var width: GuestWidth?
+    var path: SuspendPath?
+    let reason: String
+    do {
+      let plan = try await controller.suspendPlan(for: domain)
+      guestType = plan.guestType
+      width = plan.width
+      path = plan.path
+      reason = plan.reason
+    } catch let error as SuspendResumeError {
+      switch error {
+      case .unsupported, .refused:
+        guestType = try await controller.guestType(of: domain)
+        reason = "cannot be suspended: \(error)"
+      default:
+        throw error
+      }
+    }
+    let info: DomainInfo
+    do {
+      info = try host.domainInfo(domain)
+    } catch let error as XenCallError where error.errno == .noSuchProcess {
+      throw SuspendResumeError.domainNotFound(domain)
+    }
+    return StatusReport.Domain(
+      domain: domain, guestType: guestType, width: width, state: DomainState(info), shutdownReason: info.shutdownReason,
+      suspendPath: path, pathReason: reason)
+  }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Logging
+import SwiftXenResume
+
+/// `xen-resume suspend DOMID`: suspends a running domain and reports the path taken and how long it took.
+struct SuspendCommand: XenResumeCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "suspend",
+    abstract: "Suspend a running domain (it stays suspended until `xen-resume resume`).",
+    discussion: """
+      --path auto chooses as libxl does: the guest's suspend event channel when it advertises one, else the \
+      xenstore control node for PV-aware guests, else xc_domain_shutdown for HVM guests without PV drivers.
+      """)
+
+  @OptionGroup var global: GlobalOptions
+  @OptionGroup var backendOptions: BackendOptions
+
+  @Argument(help: "The domain id.", transform: DomainArgument.parse)
+  var domain: DomainID
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "The whole suspend's time budget, e.g. 500ms, 60s, 2m (a bare number is seconds).",
+      valueName: "duration"),
+    transform: DurationArgument.parse)
+  var timeout = DurationArgument(duration: .seconds(60), text: "60s")
+
+  @Option(help: ArgumentHelp("The suspend path; auto chooses as libxl does.", valueName: "path"))
+  var path: SuspendPathArgument = .auto
+
+  func validate() throws {
+    guard timeout.duration > .zero else { throw ValidationError("--timeout must be longer than 0") }
+  }
+
+  mutating func run() async throws {
+    let backend = try BackendSelection.open(backendOptions)
+    let controller = SuspendController(host: backend.host, logger: Logger(label: "xen-resume"))
+    // Release the suspend lock and event channel binding however the command ends: the process exits right
+    // after, and a later `resume` (from another process) learns the domain's facts afresh.
+    defer { controller.forget(domain) }
+    let suspended = try await controller.suspend(domain, timeout: timeout.duration, path: path.path)
+    let report = SuspendReport(backend: backend.kind, suspended: suspended)
+    if global.json {
+      JSONOutput.print(report)
+    } else {
+      Console.printOut(report.line)
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/// The `kind` of a JSON error document: one stable name per way a command can fail.
+///
+/// A CI harness switches on these names, so they never change; a new way of failing gets a new name.
+enum ErrorKind: String, Sendable, Codable, CaseIterable {
+  /// A wait ran out of time.
+  case timeout
+  /// Xen knows no such domain.
+  case domainNotFound
+  /// Refused before anything was touched.
+  case refused
+  /// A resume of a domain that is not suspended.
+  case notSuspended
+  /// A call into Xen failed.
+  case xenCall
+  /// The command line is wrong.
+  case usage
+  /// The guest shut down for another reason instead of suspending.
+  case shutdownForOtherReason
+  /// The guest type cannot do what was asked.
+  case unsupported
+  /// Another suspend or resume of the domain is under way.
+  case alreadyInProgress
+  /// The chosen backend cannot be used on this machine.
+  case backendUnavailable
+
+  /// The exit status that goes with the kind.
+  var exitStatus: ExitStatus {
+    switch self {
+    case .timeout: .timeout
+    case .domainNotFound: .domainNotFound
+    case .refused, .notSuspended, .shutdownForOtherReason, .unsupported, .alreadyInProgress: .failure
+    case .xenCall: .xenCall
+    case .usage: .usage
+    case .backendUnavailable: .backendUnavailable
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import SwiftXenResume
+
+/// What `status` prints: `{"backend":…,"domains":[…]}`.
+struct StatusReport: Encodable, Sendable {
+  /// One domain.
+  struct Domain: Encodable, Sendable {
+    /// The domain id.
+    var domain: DomainID
+    /// `pv`, `pvhvm`, `hvm` or `pvh`.
+    var guestType: GuestType
+    /// 32 or 64; `null` when the path could not be planned.
+    var width: GuestWidth?
+    /// The domain's state.
+    var state: DomainState
+    /// Xen's shutdown reason, only for a shut-down domain (`suspend` for a suspended one).
+    var shutdownReason: ShutdownReason?
+    /// The path `suspend` would take; `null` when the guest cannot be suspended.
+    var suspendPath: SuspendPath?
+    /// Why that path, or why none.
+    var pathReason: String
+
+    enum CodingKeys: String, CodingKey {
+      case domain, guestType, width, state, shutdownReason, suspendPath, pathReason
+    }
+
+    /// Encodes every field, `null`s included, so the document's shape never depends on the domain.
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(domain, forKey: .domain)
+      try container.encode(guestType, forKey: .guestType)
+      try container.encode(width?.rawValue, forKey: .width)
+      try container.encode(state.jsonName, forKey: .state)
+      try container.encode(shutdownReason.map(String.init(describing:)), forKey: .shutdownReason)
+      try container.encode(suspendPath, forKey: .suspendPath)
+      try container.encode(pathReason, forKey: .pathReason)
+    }
+  }
+
+  /// The backend the report comes from.
+  var backend: BackendKind
+  /// The domains, in the order asked for.
+  var domains: [Domain]
+
+  /// The human-readable form.
+  var table: String {
+    var table = TextTable(["DOMAIN", "TYPE", "WIDTH", "STATE", "SHUTDOWN", "PATH", "WHY"])
+    for domain in domains {
+      table.append([
+        "\(domain.domain)", "\(domain.guestType)", domain.width.map(String.init(describing:)) ?? "-",
+        domain.state.jsonName, domain.shutdownReason.map(String.init(describing:)) ?? "-",
+        domain.suspendPath.map(String.init(describing:)) ?? "-", domain.pathReason,
+      ])
+    }
+    return table.rendered
+  }
+}
+
+extension DomainState {
+  /// The state's one-word name in reports: `running`, `paused`, `suspended`, `shutdown`, `dying`, `gone`.
+  var jsonName: String {
+    switch self {
+    case .running: "running"
+    case .paused: "paused"
+    case .shutDown(.suspend): "suspended"
+    case .shutDown: "shutdown"
+    case .dying: "dying"
+    case .gone: "gone"
+    }
+  }
+}

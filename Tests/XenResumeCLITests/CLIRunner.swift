@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+
+/// Runs the built `xen-resume` binary and captures what it printed and how it exited.
+struct CLIResult {
+  /// The exit status.
+  var status: Int32
+  /// Everything written to stdout.
+  var stdout: String
+  /// Everything written to stderr.
+  var stderr: String
+
+  /// stdout parsed as exactly one JSON object; fails the test otherwise.
+  func jsonObject(file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+    let trimmed = stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    XCTAssertFalse(trimmed.isEmpty, "stdout is empty; stderr: \(stderr)", file: file, line: line)
+    XCTAssertEqual(
+      trimmed.split(separator: "\n").count, 1, "stdout must be one JSON document on one line: \(stdout)",
+      file: file, line: line)
+    let value = try JSONSerialization.jsonObject(with: Data(trimmed.utf8))
+    return try XCTUnwrap(value as? [String: Any], "stdout is not a JSON object: \(stdout)", file: file, line: line)
+  }
+
+  /// The `error` object of a JSON error document, checked for its exact shape.
+  func jsonError(file: StaticString = #filePath, line: UInt = #line) throws -> (kind: String, message: String) {
+    let document = try jsonObject(file: file, line: line)
+    XCTAssertEqual(Set(document.keys), ["error"], file: file, line: line)
+    let error = try XCTUnwrap(document["error"] as? [String: Any], file: file, line: line)
+    XCTAssertEqual(Set(error.keys), ["kind", "message"], file: file, line: line)
+    let kind = try XCTUnwrap(error["kind"] as? String, file: file, line: line)
+    let message = try XCTUnwrap(error["message"] as? String, file: file, line: line)
+    return (kind, message)
+  }
+
+  /// The stderr lines that start with `xen-resume: error:`.
+  var errorLines: [Substring] {
+    stderr.split(separator: "\n").filter { $0.hasPrefix("xen-resume: error: ") }
+  }
+}
+
+/// Finds and runs the binary that `swift build` / `swift test` put next to the test bundle.
+enum CLIRunner {
+  /// The `xen-resume` executable in the build directory the tests run from.
+  static let executable: URL = {
+    var candidates: [URL] = []
+    // On Linux the test bundle is an executable in the products directory; on macOS it is a bundle inside it.
+    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+    candidates.append(Bundle.main.bundleURL)
+    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+      candidates.append(bundle.bundleURL.deletingLastPathComponent())
+    }
+    for directory in candidates {
+      let url = directory.appendingPathComponent("xen-resume")
+      if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return candidates[0].appendingPathComponent("xen-resume")
+  }()
+
+  /// Runs `xen-resume` with `arguments` and waits for it to exit.
+  static func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+    XCTAssertTrue(
+      FileManager.default.isExecutableFile(atPath: executable.path),
+      "xen-resume was not built at \(executable.path)", file: file, line: line)
+    // Files rather than pipes: a chatty run can never block on a full pipe while the test waits for it to exit.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("xen-resume-cli-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let outURL = directory.appendingPathComponent("stdout")
+    let errURL = directory.appendingPathComponent("stderr")
+    for url in [outURL, errURL] {
+      XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil), url.path, file: file, line: line)
+    }
+    let out = try FileHandle(forWritingTo: outURL)
+    let err = try FileHandle(forWritingTo: errURL)
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    try out.close()
+    try err.close()
+    return CLIResult(
+      status: process.terminationStatus,
+      stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+  }
+
+  /// Runs `xen-resume` on the simulator (the default guests unless `arguments` says otherwise).
+  static func simulated(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws
+    -> CLIResult
+  {
+    try run(arguments + ["--backend", "simulator"], file: file, line: line)
+  }
+}

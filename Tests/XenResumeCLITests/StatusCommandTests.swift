@@ -1,0 +1,57 @@
+import Foundation
+import XCTest
+
+/// `xen-resume status` on the simulator's default guests: pv64, pv32, pvhvm, pvhvm-evtchn, hvm, pvh.
+final class StatusCommandTests: XCTestCase {
+  func testJSONDescribesEveryDefaultGuest() throws {
+    let result = try CLIRunner.simulated(["status", "1", "2", "3", "4", "5", "6", "--json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let document = try result.jsonObject()
+    XCTAssertEqual(Set(document.keys), ["backend", "domains"])
+    XCTAssertEqual(document["backend"] as? String, "simulator")
+    let domains = try XCTUnwrap(document["domains"] as? [[String: Any]])
+    XCTAssertEqual(domains.count, 6)
+    for domain in domains {
+      XCTAssertEqual(
+        Set(domain.keys), ["domain", "guestType", "width", "state", "shutdownReason", "suspendPath", "pathReason"])
+      XCTAssertTrue(domain["shutdownReason"] is NSNull, "a running domain has a null shutdown reason")
+      XCTAssertEqual(domain["state"] as? String, "running")
+      XCTAssertFalse(try XCTUnwrap(domain["pathReason"] as? String).isEmpty)
+    }
+    XCTAssertEqual(domains.map { $0["domain"] as? Int }, [1, 2, 3, 4, 5, 6])
+    XCTAssertEqual(domains.map { $0["guestType"] as? String }, ["pv", "pv", "pvhvm", "pvhvm", "hvm", "pvh"])
+    XCTAssertEqual(domains.map { $0["width"] as? Int }, [64, 32, 64, 64, 64, 64])
+    XCTAssertEqual(
+      domains.map { $0["suspendPath"] as? String },
+      [
+        "xenstoreControl", "xenstoreControl", "xenstoreControl", "eventChannel", "hypervisorShutdown",
+        "xenstoreControl",
+      ])
+  }
+
+  func testTextIsATableWithOneLinePerDomain() throws {
+    let result = try CLIRunner.simulated(["status", "5", "4"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let lines = result.stdout.split(separator: "\n")
+    XCTAssertEqual(lines.count, 3, result.stdout)
+    XCTAssertTrue(lines[0].hasPrefix("DOMAIN"), result.stdout)
+    XCTAssertTrue(lines[1].hasPrefix("5 ") && lines[1].contains("HVM") && lines[1].contains("shutdown"), result.stdout)
+    XCTAssertTrue(lines[2].hasPrefix("4 ") && lines[2].contains("event-channel"), result.stdout)
+  }
+
+  func testChosenGuestsAreNumberedFromOneInOrder() throws {
+    let result = try CLIRunner.simulated(["status", "1", "2", "3", "--simulate", "hvm,pv32,pv-evtchn", "--json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let domains = try XCTUnwrap(try result.jsonObject()["domains"] as? [[String: Any]])
+    XCTAssertEqual(domains.map { $0["guestType"] as? String }, ["hvm", "pv", "pv"])
+    XCTAssertEqual(domains.map { $0["width"] as? Int }, [64, 32, 64])
+    XCTAssertEqual(domains[2]["suspendPath"] as? String, "eventChannel")
+  }
+
+  func testUnknownDomainIsNotFound() throws {
+    let result = try CLIRunner.simulated(["status", "1", "42", "--json"])
+    XCTAssertEqual(result.status, 66)
+    XCTAssertEqual(try result.jsonError().kind, "domainNotFound")
+    XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+  }
+}

@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""Judges a real-Xen run: reads the @@RESULT lines dom0 printed on the serial console, checks each against
+what the scenario must show, prints a results table, one line per failure, the xen-resume / C pause-time
+ratio per guest type, and `N passed, N failed` alone on the last line. Exits 1 on any failure or missing
+scenario (2 when the log cannot be read).
+
+dom0 records facts (exit codes, the tools' JSON output, liveness counters, Xen's own view of the domain) and
+its own verdict ("ok"); this script re-checks the facts, so a scenario passes only when both agree.
+
+Usage: check.py [SERIAL_LOG] [--timings FILE ...]   (default: work/logs/serial.log next to this script)
+Standard library only.
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GUESTS = ["pv", "pvh", "pvhvm", "hvm"]
+PV_AWARE = ["pv", "pvh", "pvhvm"]
+COLUMNS = ["pv", "pvh", "pvhvm", "hvm", "throw", "dom0", "none"]
+EXPECTED_PATH = {"pv": "xenstoreControl", "pvh": "xenstoreControl", "pvhvm": "xenstoreControl",
+                 "hvm": "hypervisorShutdown"}
+# The fewest cycles a checkpoint run may have (dom0 runs 50, fewer on PVHVM whose suspends take seconds
+# under emulation; the table notes reduced counts).
+MIN_CHECKPOINT = 10
+REASONS = {0: "poweroff", 1: "reboot", 2: "suspend", 3: "crash", 4: "watchdog", 5: "soft_reset"}
+
+# (scenario, guest) pairs a complete run must report.
+EXPECTED = (
+    [("dom0-ready", "dom0")]
+    + [("boot", g) for g in GUESTS + ["throw"]]
+    + [(s, g) for s in ["c-baseline", "status", "fast-cycles", "checkpoint", "compare"] for g in GUESTS]
+    + [("registers", "pv"), ("registers", "hvm")]
+    + [(s, g) for s in ["slow-refused", "shutdown-refused", "xs-resume"] for g in PV_AWARE]
+    + [("slow-panic", "throw"), ("slow-hvm", "hvm"), ("c-uncooperative", "pv"), ("uncooperative", "pv")]
+    + [("device-model", "pvhvm"), ("device-model", "hvm")]
+    + [("error-unknown-domain", "none"), ("error-dom0", "dom0"), ("error-resume-running", "pv"),
+       ("error-suspend-timeout", "pv")]
+)
+# Printed by dom0 only without xen-resume (the C client's stand-ins for the panic and HVM slow-resume
+# proofs); judged by their own verdict, never required.
+OPTIONAL = {("c-slow-panic", "throw"), ("c-slow-hvm", "hvm")}
+
+# A line of Xen's, a guest's (through Xen) or dom0's kernel that landed inside one of dom0's result lines.
+FOREIGN = re.compile(r"\(XEN\) |\(d\d+\) |\[\s*\d+\.\d+\] ")
+
+
+def parse_results(text):
+    """Returns (results, garbled): the @@RESULT objects in order, and excerpts of lines that did not parse."""
+    lines = text.replace("\r", "").split("\n")
+    results, garbled = [], []
+    i = 0
+    while i < len(lines):
+        at = lines[i].find("@@RESULT ")
+        if at < 0:
+            i += 1
+            continue
+        payload, j = lines[i][at + len("@@RESULT "):], i
+        obj = None
+        for _ in range(8):
+            try:
+                obj = json.loads(payload)
+                break
+            except json.JSONDecodeError:
+                # Another writer's line cut into ours: drop its fragment, our line goes on on the next one.
+                m = FOREIGN.search(payload)
+                if not m or j + 1 >= len(lines):
+                    break
+                payload = payload[: m.start()] + lines[j + 1]
+                j += 1
+        if isinstance(obj, dict):
+            results.append(obj)
+            i = j + 1
+        else:
+            garbled.append(lines[i][at: at + 160])
+            i += 1
+    return results, garbled
+
+
+def doc(text):
+    """A tool's stdout parsed as the one JSON document it must be, or None."""
+    try:
+        return json.loads(text) if text else None
+    except (json.JSONDecodeError, TypeError):
+        return None
+
+
+def steps(r):
+    """Every recorded command of a result: the result itself and its named sub-objects with a "cmd"."""
+    found = [r] if "cmd" in r else []
+    found += [v for v in r.values() if isinstance(v, dict) and "cmd" in v]
+    return found
+
+
+class Check:
+    def __init__(self):
+        self.problems = []
+
+    def that(self, cond, message):
+        if not cond:
+            self.problems.append(message)
+        return cond
+
+
+def check_cli_contract(r, c):
+    """Every xen-resume call: --json stdout is one JSON document; errors come with the error object and
+    one `xen-resume: error:` line on stderr; successes name the xen backend."""
+    for s in steps(r):
+        if "xen-resume" not in s.get("cmd", "") or "--json" not in s["cmd"] or s.get("rc") in (124, 137):
+            continue
+        d = doc(s.get("stdout"))
+        if not c.that(isinstance(d, dict), f"`{s['cmd']}`: stdout is not one JSON document: {s.get('stdout')!r:.120}"):
+            continue
+        if s["rc"] == 0:
+            c.that("error" not in d, f"`{s['cmd']}`: exit 0 with an error object")
+            c.that(d.get("backend") == "xen", f"`{s['cmd']}`: backend {d.get('backend')!r}, expected \"xen\"")
+        else:
+            err = d.get("error") if isinstance(d.get("error"), dict) else {}
+            c.that("kind" in err and "message" in err, f"`{s['cmd']}`: exit {s['rc']} without error.kind/message")
+            c.that("xen-resume: error:" in (s.get("stderr") or ""),
+                   f"`{s['cmd']}`: exit {s['rc']} without a `xen-resume: error:` line on stderr")
+
+
+def rc_is(c, s, want, what):
+    if not c.that(isinstance(s, dict), f"{what}: not run"):
+        return False
+    rc = s.get("rc")
+    hint = " (killed by dom0's time limit)" if rc in (124, 137) else ""
+    err = (s.get("stderr") or "").strip().splitlines()
+    detail = f": {err[-1][:160]}" if err and rc != want else ""
+    return c.that(rc == want, f"{what}: `{s.get('cmd')}` exited {rc}{hint}, expected {want}{detail}")
+
+
+def kind_is(c, s, want, what):
+    d = doc((s or {}).get("stdout")) or {}
+    kind = (d.get("error") or {}).get("kind") if isinstance(d.get("error"), dict) else None
+    return c.that(kind == want, f"{what}: error kind {kind!r}, expected {want!r}")
+
+
+def alive(c, r, what="guest"):
+    return c.that(r.get("alive") is True, f"{what} not alive afterwards (console counter {r.get('counter')})")
+
+
+def state_is(c, st, state, reason, what):
+    st = st or {}
+    ok = st.get("state") == state and (reason is None or st.get("shutdownReason") == reason)
+    c.that(ok, f"{what}: Xen reports {st.get('state')!r} (reason {st.get('shutdownReason')}), expected {state!r}"
+           + (f" with reason {reason} ({REASONS.get(reason)})" if reason is not None else ""))
+
+
+def regs_equal(c, r, a, b, what):
+    ra, rb = r.get(a) or {}, r.get(b) or {}
+    c.that(ra.get("rax") is not None and (ra.get("rax"), ra.get("rip")) == (rb.get("rax"), rb.get("rip")),
+           f"{what}: vcpu0 registers changed: rax {ra.get('rax')} -> {rb.get('rax')}, rip {ra.get('rip')} -> {rb.get('rip')}")
+
+
+def judge(r):
+    """Problems with one result (empty when it passes)."""
+    c = Check()
+    scen, g = r.get("scenario"), r.get("guest")
+    if r.get("reason"):
+        # dom0 could not run it (xen-resume missing, …): the reason says it all.
+        return [str(r["reason"])]
+    check_cli_contract(r, c)
+    gt = "pv" if g == "throw" else g
+
+    if scen == "status" and rc_is(c, r, 0, "status"):
+        d = doc(r.get("stdout")) or {}
+        dom = (d.get("domains") or [{}])[0]
+        c.that(dom.get("guestType") == gt, f"guestType {dom.get('guestType')!r}, expected {gt!r}")
+        c.that(dom.get("suspendPath") == EXPECTED_PATH[g],
+               f"suspendPath {dom.get('suspendPath')!r}, expected {EXPECTED_PATH[g]!r} ({dom.get('pathReason')})")
+        c.that(dom.get("state") == "running", f"state {dom.get('state')!r}, expected 'running'")
+        c.that(dom.get("width") == 64, f"width {dom.get('width')!r}, expected 64")
+    elif scen == "fast-cycles":
+        if "reason" not in r:
+            c.that(r.get("cycles") == 5 and r.get("rcs") == [0] * 10,
+                   f"exit codes {r.get('rcs')} over {r.get('cycles')} cycles, expected 5 x (suspend 0, resume 0)")
+            c.that(r.get("paths") == [EXPECTED_PATH[g]] * 5, f"paths {r.get('paths')}, expected {EXPECTED_PATH[g]}")
+            c.that(r.get("alive") == [True] * 5, f"alive after each cycle: {r.get('alive')} (counter {r.get('counter')})")
+            if "failed" in r:
+                rc_is(c, r["failed"], 0, "failing step")
+    elif scen == "checkpoint" and rc_is(c, r, 0, "checkpoint"):
+        d = doc(r.get("stdout")) or {}
+        want = r.get("requested", 50)
+        c.that(want >= MIN_CHECKPOINT, f"only {want} cycles requested (at least {MIN_CHECKPOINT})")
+        c.that(d.get("count") == want and d.get("succeeded") == want,
+               f"{d.get('succeeded')} of {d.get('count')} cycles succeeded, expected {want} of {want}")
+        c.that(d.get("path") == EXPECTED_PATH[g], f"path {d.get('path')!r}, expected {EXPECTED_PATH[g]!r}")
+        c.that(d.get("guestType") == gt, f"guestType {d.get('guestType')!r}, expected {gt!r}")
+        c.that(isinstance(d.get("pauseMicroseconds"), dict), "no pauseMicroseconds distribution")
+        alive(c, r)
+    elif scen == "compare":
+        want = r.get("blockSize", 10) * r.get("blocks", 0)
+        c.that(r.get("blocks", 0) >= 2, f"{r.get('blocks')} blocks per tool, expected at least 2")
+        c.that(r.get("swiftSucceeded") == want, f"xen-resume: {r.get('swiftSucceeded')} of {want} cycles")
+        c.that(r.get("cSucceeded") == want, f"C client: {r.get('cSucceeded')} of {want} cycles")
+        for k in ("failedSwiftBlock", "failedCBlock"):
+            if k in r:
+                rc_is(c, r[k], 0, k)
+        alive(c, r)
+    elif scen == "registers":
+        rc_is(c, r.get("suspend"), 0, "suspend")
+        rc_is(c, r.get("resume"), 0, "resume --fast")
+        b, a = r.get("before") or {}, r.get("after") or {}
+        if g == "hvm":
+            regs_equal(c, r, "before", "after", "pure HVM fast resume")
+        else:
+            c.that(a.get("rax") == "0x1", f"PV fast resume: rax {b.get('rax')} -> {a.get('rax')}, expected 0x1")
+            c.that(a.get("rip") == b.get("rip"), f"rip moved while held paused: {b.get('rip')} -> {a.get('rip')}")
+        alive(c, r)
+    elif scen == "slow-refused":
+        rc_is(c, r.get("suspend"), 0, "suspend")
+        if rc_is(c, r.get("slow"), 1, "resume --slow without --confirm-slow"):
+            kind_is(c, r.get("slow"), "refused", "resume --slow")
+        state_is(c, r.get("stateAfterRefusal"), "shutdown", 2, "after the refusal")
+        regs_equal(c, r, "regsBefore", "regsAfter", "refused slow resume")
+        rc_is(c, r.get("fast"), 0, "resume --fast afterwards")
+        alive(c, r)
+    elif scen == "shutdown-refused":
+        if rc_is(c, r, 1, "suspend --path shutdown"):
+            kind_is(c, r, "refused", "suspend --path shutdown")
+        state_is(c, r.get("stateAfter"), "running", None, "after the refusal")
+        alive(c, r)
+    elif scen == "slow-panic":
+        rc_is(c, r.get("suspend"), 0, "suspend")
+        rc_is(c, r.get("resume"), 0, "resume --slow --confirm-slow")
+        c.that("register_vcpu_info failed" in (r.get("panicLine") or ""),
+               "no 'register_vcpu_info failed' panic on the guest console")
+        st = r.get("finalState") or {}
+        c.that(st.get("state") == "shutdown" and st.get("shutdownReason") in (1, 3),
+               f"domain {st.get('state')!r} (reason {st.get('shutdownReason')}), expected shut down with reason reboot or crash")
+    elif scen == "slow-hvm":
+        if rc_is(c, r.get("suspend"), 0, "suspend"):
+            d = doc(r["suspend"].get("stdout")) or {}
+            c.that(d.get("path") == "hypervisorShutdown", f"path {d.get('path')!r}, expected 'hypervisorShutdown'")
+        if rc_is(c, r.get("resume"), 0, "resume --slow"):
+            d = doc(r["resume"].get("stdout")) or {}
+            c.that(d.get("mode") == "slow", f"mode {d.get('mode')!r}, expected 'slow'")
+        alive(c, r)
+    elif scen in ("uncooperative", "c-uncooperative"):
+        rc_is(c, r.get("forcedSuspend"), 0, "forced suspend (C client, xc_domain_shutdown)")
+        state_is(c, r.get("stateForced"), "shutdown", 2, "after the forced suspend")
+        if rc_is(c, r.get("resume"), 0, "resume --uncooperative") and scen == "uncooperative":
+            d = doc(r["resume"].get("stdout")) or {}
+            c.that(d.get("mode") == "uncooperative", f"mode {d.get('mode')!r}, expected 'uncooperative'")
+        regs_equal(c, r, "regsBefore", "regsAfter", "uncooperative resume")
+        alive(c, r)
+        if scen == "uncooperative":
+            rc_is(c, r.get("afterSuspend"), 0, "cooperative suspend afterwards")
+            rc_is(c, r.get("afterResume"), 0, "fast resume afterwards")
+        else:
+            rc_is(c, r.get("afterCycle"), 0, "C cycle afterwards")
+        c.that((r.get("after") or {}).get("alive") is True, "guest not alive after the cooperative cycle that followed")
+    elif scen == "device-model":
+        c.that(r.get("cyclesBetween", 0) > 0, "no suspend/resume cycles between the two samples")
+        for k in ("qmpBefore", "qmpAfter"):
+            st = (((r.get(k) or {}).get("reply") or {}).get("return") or {}).get("status")
+            c.that(st == "running", f"{k}: device model status {st!r}, expected 'running'")
+        c.that(r.get("dmPidBefore") and r.get("dmPidBefore") == r.get("dmPidAfter") and r.get("dmProcessAlive"),
+               f"device model pid {r.get('dmPidBefore')} -> {r.get('dmPidAfter')} (alive: {r.get('dmProcessAlive')})")
+        alive(c, r)
+    elif scen == "xs-resume" and "swiftXenstoreSuspends" in r:
+        c.that(r["swiftXenstoreSuspends"] >= 55, f"only {r['swiftXenstoreSuspends']} xen-resume suspends on the xenstore path")
+        c.that(r.get("cSeenByPoll") == 0,
+               f"{r.get('cSeenByPoll')} C suspends were not announced by @releaseDomain (XS_RESUME missing before them)")
+    elif scen == "error-unknown-domain":
+        for k in ("suspend", "resume"):
+            if rc_is(c, r.get(k), 66, f"{k} of domain 4242"):
+                kind_is(c, r[k], "domainNotFound", k)
+    elif scen == "error-dom0":
+        for k in ("suspend", "resume"):
+            if rc_is(c, r.get(k), 1, f"{k} of dom0"):
+                kind_is(c, r[k], "refused", k)
+    elif scen == "error-resume-running":
+        if rc_is(c, r, 1, "resume of a running guest") and kind_is(c, r, "notSuspended", "resume"):
+            msg = (((doc(r.get("stdout")) or {}).get("error")) or {}).get("message", "")
+            c.that("not suspended" in msg.lower(), f"message {msg!r} does not say 'not suspended'")
+        state_is(c, r.get("stateAfter"), "running", None, "afterwards")
+        alive(c, r)
+    elif scen == "error-suspend-timeout":
+        if rc_is(c, r, 75, "suspend --timeout 1ms"):
+            kind_is(c, r, "timeout", "suspend --timeout 1ms")
+        c.that(r.get("controlShutdownReadRc") == 0 and r.get("controlShutdown") == "",
+               f"control/shutdown afterwards: {r.get('controlShutdown')!r} (read rc {r.get('controlShutdownReadRc')}), expected empty (request withdrawn)")
+        state_is(c, r.get("stateAfter"), "running", None, "afterwards")
+        alive(c, r)
+    elif scen == "c-baseline":
+        rc_is(c, r, 0, "C client cycles")
+        alive(c, r)
+
+    if r.get("ok") is not True and not c.problems:
+        c.problems.append("dom0 judged it failed (see the result line)")
+    return c.problems
+
+
+def pause_p50(obj):
+    return obj.get("p50") if isinstance(obj, dict) else None
+
+
+def main(argv):
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    timing_files = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--timings"]
+    args = [a for a in args if a not in timing_files]
+    log = args[0] if args else os.path.join(HERE, "work", "logs", "serial.log")
+    try:
+        with open(log, "rb") as f:
+            text = f.read().decode("utf-8", errors="replace")
+    except OSError as e:
+        print(f"check: cannot read {log}: {e}")
+        return 2
+
+    results, garbled = parse_results(text)
+    by_key = {}
+    for r in results:
+        by_key.setdefault((r.get("scenario"), r.get("guest")), []).append(r)
+
+    verdicts = {}  # key -> list of problems
+    order = list(EXPECTED)
+    for key in by_key:
+        if key not in order:
+            order.append(key)
+    for key in order:
+        rs = by_key.get(key)
+        if not rs:
+            if key in EXPECTED:
+                verdicts[key] = ["missing: dom0 never reported it (guest did not boot, or the run was cut short)"]
+            continue
+        problems = []
+        for r in rs:
+            problems += judge(r)
+        verdicts[key] = problems
+    for g in garbled:
+        verdicts[("unparsed-result", "none")] = verdicts.get(("unparsed-result", "none"), []) + [f"could not parse: {g}"]
+        if ("unparsed-result", "none") not in order:
+            order.append(("unparsed-result", "none"))
+
+    # ---- table -------------------------------------------------------------------------------------------
+    scenarios = []
+    for s, _ in order:
+        if s not in scenarios:
+            scenarios.append(s)
+    cols = [c for c in COLUMNS if any(k[1] == c for k in verdicts)]
+    w = max(len(s) for s in scenarios) + 2
+    print(f"Real Xen results from {log}")
+    print("scenario".ljust(w) + "".join(c.ljust(8) for c in cols))
+    for s in scenarios:
+        row = s.ljust(w)
+        for col in cols:
+            v = verdicts.get((s, col))
+            row += ("-" if v is None else "ok" if not v else "FAIL").ljust(8)
+        print(row)
+
+    # ---- figures -----------------------------------------------------------------------------------------
+    print()
+    print("Pause time (microseconds, request -> resumed), xen-resume vs the C client (libxenguest), "
+          "alternating blocks of 10 on the same guest:")
+    print("guest   swift p50 (blocks)  C p50 (blocks)  swift/C   checkpoint run p50/p90/p99/max (xen-resume)")
+    for g in GUESTS:
+        cmp_ = (by_key.get(("compare", g)) or [{}])[-1]
+        sp = [x for x in cmp_.get("swiftP50", []) if isinstance(x, (int, float))]
+        cp = [x for x in cmp_.get("cP50", []) if isinstance(x, (int, float))]
+        smed = statistics.median(sp) if sp else None
+        cmed = statistics.median(cp) if cp else None
+        ratio = f"{smed / cmed:.2f}" if smed and cmed else "n/a"
+        ck = doc(((by_key.get(("checkpoint", g)) or [{}])[-1]).get("stdout")) or {}
+        pm = ck.get("pauseMicroseconds") or {}
+        dist = "/".join(f"{pm[k]:.0f}" for k in ("p50", "p90", "p99", "max") if isinstance(pm.get(k), (int, float)))
+        fmt = lambda v: f"{v:.0f}" if v is not None else "n/a"
+        print(f"{g:<8}{fmt(smed):<20}{fmt(cmed):<16}{ratio:<10}{dist or 'n/a'}")
+
+    for g in GUESTS:
+        ck = (by_key.get(("checkpoint", g)) or [{}])[-1]
+        cm = (by_key.get(("compare", g)) or [{}])[-1]
+        if ("requested" in ck and ck["requested"] < 50) or ("blockSize" in cm and cm["blocks"] * cm["blockSize"] < 50):
+            print(f"note: {g} ran reduced counts: checkpoint {ck.get('requested')}, comparison "
+                  f"{cm.get('blocks')} x {cm.get('blockSize')} cycles per tool")
+
+        boots = {g: (by_key.get(("boot", g)) or [{}])[-1] for g in GUESTS + ["throw"]}
+    print()
+    print("Boot (dom0 clock): " + ", ".join(
+        f"{g} first line {b.get('firstLineSeconds', 'n/a')} s after xl create (create {b.get('createSeconds', 'n/a')} s)"
+        for g, b in boots.items()))
+    ready = (by_key.get(("dom0-ready", "dom0")) or [{}])[-1]
+    print(f"dom0 ready at dom0 uptime {ready.get('uptime', 'n/a')} s; xen {ready.get('xenVersion', 'n/a')}; "
+          f"build {json.dumps(ready.get('build'))}")
+    for tf in timing_files + [os.path.join(os.path.dirname(log), "boot-timings.json")]:
+        if os.path.exists(tf):
+            with open(tf) as f:
+                print(f"timings {os.path.basename(tf)}: {f.read().strip()}")
+            if tf not in timing_files:
+                break
+    panic = (by_key.get(("slow-panic", "throw")) or by_key.get(("c-slow-panic", "throw")) or [{}])[-1]
+    if panic:
+        st = panic.get("finalState") or {}
+        print(f"slow-resume panic proof: {panic.get('panicLine')!r}; domain ended {st.get('state')} with reason "
+              f"{st.get('shutdownReason')} ({REASONS.get(st.get('shutdownReason'), '?')})")
+
+    # ---- failures ----------------------------------------------------------------------------------------
+    passed = sum(1 for v in verdicts.values() if not v)
+    failed = len(verdicts) - passed
+    if failed:
+        print()
+    for (s, g), problems in verdicts.items():
+        for p in problems:
+            print(f"FAIL {s} [{g}]: {p}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,217 @@
+# shellcheck shell=dash
+# dom0's driver (run by /init): brings up the Xen tool stack, starts every guest at once (HVM guests take a
+# minute or more to boot under TCG, so they start first and the PV/PVH scenarios run meanwhile), waits for
+# each guest's first console line, runs the scenarios and prints their @@RESULT lines, then dumps
+# diagnostics. /init reboots afterwards, which ends QEMU (-no-reboot).
+#
+# Options on dom0's kernel command line (run.sh's DOM0_EXTRA), for local iteration:
+#   rx.guests=pv,pvh,pvhvm,hvm,throw   which guests to start (default: all)
+#   rx.blocks=N                        blocks of 10 cycles per tool in the comparison (default 5)
+#   rx.pvhvm-checkpoint=N rx.pvhvm-blocks=N rx.pvhvm-block=N   PVHVM's counts (default 10, 2 blocks of 5)
+#   rx.deadline=S                      dom0 uptime after which no scenario starts (run.sh sets it)
+#
+# No `set -e`: a failing command is a finding to report, not a reason to stop. `set -u` catches typos; if
+# this script dies anyway, /init reports it and still ends the run.
+set -u
+# shellcheck source=lib.sh
+. /rx/lib.sh
+# shellcheck source=scenarios.sh
+. /rx/scenarios.sh
+
+XENVER=4.17
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-$XENVER/bin
+
+cmdline_opt() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
+GUESTS=$(cmdline_opt rx.guests | tr ',' ' ')
+GUESTS=${GUESTS:-hvm pvhvm pv pvh throw}
+RX_BLOCKS=$(cmdline_opt rx.blocks)
+RX_BLOCKS=${RX_BLOCKS:-5}
+RX_PVHVM_CKPT=$(cmdline_opt rx.pvhvm-checkpoint)
+RX_PVHVM_BLOCKS=$(cmdline_opt rx.pvhvm-blocks)
+RX_PVHVM_BLOCK=$(cmdline_opt rx.pvhvm-block)
+# dom0 uptime (s) after which no scenario starts: run.sh sets it from QEMU's timeout so the diagnostics
+# still get out.
+RX_DEADLINE=$(cmdline_opt rx.deadline)
+RX_DEADLINE=${RX_DEADLINE:-100000}
+# counts GUEST: the cycle counts for a guest (see scenarios.sh). A PVHVM suspend takes seconds under this
+# emulation (Linux freezes and thaws every emulated device, each access a round trip through the device
+# model), so it runs fewer cycles by default.
+counts() {
+  if [ "$1" = pvhvm ]; then
+    N_CKPT=${RX_PVHVM_CKPT:-10} N_BLOCKS=${RX_PVHVM_BLOCKS:-2} N_BLOCK=${RX_PVHVM_BLOCK:-5}
+  else
+    N_CKPT=50 N_BLOCKS=$RX_BLOCKS N_BLOCK=10
+  fi
+}
+wanted() { case " $GUESTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+# UP_g: the guest printed its first line.
+UP_pv=false UP_pvh=false UP_throw=false UP_hvm=false UP_pvhvm=false
+
+mark dom0-init
+
+# ---- tool stack ----------------------------------------------------------------------------------------
+while read -r m; do insmod "$m" || echo "insmod $m failed"; done </rx/modules
+mount -t xenfs xenfs /proc/xen || echo "mount xenfs failed"
+mkdir -p /run/xen /run/xenstored /var/lib/xen /var/lib/xenstored /var/log/xen/console /var/lock
+xenstored --pid-file /run/xenstored.pid || echo "xenstored failed"
+xen-init-dom0 || echo "xen-init-dom0 failed"
+# --log=guest: each guest's console in /var/log/xen/console/guest-NAME.log (PV and PVH consoles).
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console || echo "xenconsoled failed"
+xl info >/tmp/xl-info 2>&1
+mark dom0-ready
+result dom0-ready dom0 "$(grep -q '^xen_version' /tmp/xl-info && echo true || echo false)" \
+  "\"uptime\":$(now),\"xenVersion\":$(jstr "$(sed -n 's/^xen_version *: *//p' /tmp/xl-info)"),\"virtCaps\":$(jstr "$(sed -n 's/^virt_caps *: *//p' /tmp/xl-info)"),\"build\":$(cat /rx/build-info.json),\"xenResumePresent\":$(have_xr && echo true || echo false)"
+
+# dom0 serves every guest (xl, device models, xenstored, xenconsoled) on the same two emulated cpus the
+# guests boot on: give it four times a guest's scheduler weight, or guest creation crawls.
+xl sched-credit2 -d 0 -w 1024 >/dev/null 2>&1 || true
+
+# From here on only @@ lines should reach the console: quiet dom0's kernel and Xen's guest chatter (firmware
+# debug output), which could otherwise land in the middle of a result line.
+echo 3 >/proc/sys/kernel/printk
+xl set-parameters guest_loglvl=warning >/tmp/set-parameters.log 2>&1 || true
+
+# ---- guests, all at once ----------------------------------------------------------------------------------
+for g in hvm pvhvm pv pvh throw; do
+  if wanted "$g"; then sh /rx/create.sh "$g" </dev/null >/dev/null 2>&1 & fi
+done
+
+# wait_first GUEST SECONDS: waits for the guest's first counter line and reports its boot.
+wait_first() {
+  local g=$1 end t0 t1 crc
+  end=$(($(now_s) + $2))
+  [ "$end" -gt "$RX_DEADLINE" ] && end=$RX_DEADLINE
+  while [ -z "$(counter "$g")" ] && [ "$(now_s)" -lt "$end" ]; do
+    crc=$(cut -d' ' -f1 "/tmp/create-$g.done" 2>/dev/null)
+    [ -n "$crc" ] && [ "$crc" != 0 ] && break
+    sleep 0.5
+  done
+  t0=$(cat "/tmp/create-$g.start")
+  t1=$(now)
+  local span
+  span=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  local created=null
+  [ -f "/tmp/create-$g.done" ] &&
+    created=$(awk -v a="$t0" -v b="$(cut -d' ' -f2 "/tmp/create-$g.done")" 'BEGIN { printf "%.1f", b - a }')
+  if [ -n "$(counter "$g")" ]; then
+    local id
+    id=$(domid "$g")
+    result boot "$g" true "\"domid\":${id:-null},\"createSeconds\":$created,\"firstLineSeconds\":$span,\"startedAt\":$t0"
+    return 0
+  fi
+  result boot "$g" false "\"createSeconds\":$created,\"waitedSeconds\":$span,\"xlCreate\":$(jstr "$(cat "/tmp/create-$g.log" 2>/dev/null)" 600),\"console\":$(jstr "$(tail -c 600 "$(confile "$g")" 2>/dev/null)" 600)"
+  return 1
+}
+
+# ---- scenarios that need no guest ---------------------------------------------------------------------
+sc s_err_unknown
+sc s_err_dom0
+
+# ---- PV, PVH and the throwaway (the HVM guests keep booting meanwhile) ---------------------------------
+for g in pv pvh throw; do
+  wanted "$g" || continue
+  wait_first "$g" 240 && eval "UP_$g=true"
+done
+
+if wanted pv && [ "$UP_pv" = true ]; then
+  d=$(domid pv)
+  counts pv
+  mark "pv scenarios (domain $d)"
+  sc s_c_baseline pv "$d"
+  sc s_status pv "$d"
+  sc s_fast_cycles pv "$d"
+  sc s_checkpoint pv "$d"
+  sc s_compare pv "$d"
+  sc s_registers pv "$d"
+  sc s_slow_refused pv "$d"
+  sc s_shutdown_refused pv "$d"
+  sc s_err_resume_running pv "$d"
+  sc s_err_timeout pv "$d"
+  s_xs_resume pv
+  # Last: a forced suspend is the one scenario that may leave the guest broken.
+  sc s_uncooperative pv "$d" c
+  sc s_uncooperative pv "$d" xen-resume
+fi
+
+if wanted pvh && [ "$UP_pvh" = true ]; then
+  d=$(domid pvh)
+  counts pvh
+  mark "pvh scenarios (domain $d)"
+  sc s_c_baseline pvh "$d"
+  sc s_status pvh "$d"
+  sc s_fast_cycles pvh "$d"
+  sc s_checkpoint pvh "$d"
+  sc s_compare pvh "$d"
+  sc s_slow_refused pvh "$d"
+  sc s_shutdown_refused pvh "$d"
+  s_xs_resume pvh
+fi
+
+if wanted throw && [ "$UP_throw" = true ]; then
+  mark "slow-resume panic proof (domain $(domid throw))"
+  sc s_slow_panic "$(domid throw)"
+fi
+
+# ---- HVM guests ---------------------------------------------------------------------------------------
+for g in hvm pvhvm; do
+  wanted "$g" || continue
+  wait_first "$g" 420 && eval "UP_$g=true"
+done
+
+if wanted hvm && [ "$UP_hvm" = true ]; then
+  d=$(domid hvm)
+  counts hvm
+  mark "hvm scenarios (domain $d)"
+  sc dm_begin hvm "$d"
+  sc s_c_baseline hvm "$d"
+  sc s_status hvm "$d"
+  sc s_fast_cycles hvm "$d"
+  sc s_checkpoint hvm "$d"
+  sc s_compare hvm "$d"
+  sc s_registers hvm "$d"
+  sc s_slow_hvm "$d"
+  sc dm_end hvm "$d"
+fi
+
+if wanted pvhvm && [ "$UP_pvhvm" = true ]; then
+  d=$(domid pvhvm)
+  counts pvhvm
+  mark "pvhvm scenarios (domain $d)"
+  sc dm_begin pvhvm "$d"
+  sc s_c_baseline pvhvm "$d"
+  sc s_status pvhvm "$d"
+  sc s_fast_cycles pvhvm "$d"
+  sc s_checkpoint pvhvm "$d"
+  sc s_compare pvhvm "$d"
+  sc s_slow_refused pvhvm "$d"
+  sc s_shutdown_refused pvhvm "$d"
+  sc dm_end pvhvm "$d"
+  s_xs_resume pvhvm
+fi
+
+mark scenarios-done
+
+# ---- diagnostics (after all results, so they cannot interleave with them) -----------------------------
+echo "@@DIAG begin"
+xl list
+echo "---- commands (rc, wall ms)"
+cat /tmp/rx-commands.log
+for g in $GUESTS; do
+  echo "---- console of rx-$g (last 25 lines)"
+  tail -n 25 "$(confile "$g")" 2>/dev/null | tr -d '\r'
+  if is_hvm "$g"; then
+    echo "---- device model log of rx-$g (last 10 lines)"
+    tail -n 10 "/var/log/xen/qemu-dm-rx-$g.log" 2>/dev/null
+  fi
+done
+for f in /tmp/create-*.log /var/log/xen/xl-*.log; do
+  [ -s "$f" ] || continue
+  echo "---- $f (last 8 lines)"
+  tail -n 8 "$f"
+done
+echo "---- xl dmesg (last 60 lines)"
+xl dmesg 2>&1 | tail -n 60
+echo "---- dom0 dmesg (last 20 lines)"
+dmesg | tail -n 20
+echo "@@DIAG end"
+mark finished

@@ -1,0 +1,597 @@
+/*
+ * xc-suspend-resume: the project's C reference client for the real-Xen harness.
+ *
+ * It drives the same suspend/resume cycle as `xen-resume`, but through Xen's own C libraries
+ * (libxenctrl, libxenguest, libxenstore) the way libxl does it, so that the harness can run both on the
+ * same guest in the same boot and compare them. Every command prints exactly one JSON line on stdout.
+ *
+ *   xc-suspend-resume cycle  DOMID [--count N] [--path xenstore|shutdown] [--resume fast|slow|none]
+ *                                  [--timeout-ms N] [--interval-ms N] [--samples]
+ *   xc-suspend-resume suspend DOMID [--path xenstore|shutdown] [--timeout-ms N]   (a cycle without resume)
+ *   xc-suspend-resume resume DOMID --fast|--slow|--uncooperative
+ *   xc-suspend-resume info   DOMID          state, shutdown reason, HVM callback irq, guest width
+ *   xc-suspend-resume regs   DOMID          vcpu0's rax and rip (to prove a resume left them alone)
+ *   xc-suspend-resume qmp    DOMID CMD      one QMP command to the device model, e.g. query-status
+ *
+ * Semantics, following libxl (tools/libs/light/libxl_dom_suspend.c) and libxenguest (xg_resume.c):
+ *  - path "xenstore": write "suspend" to /local/domain/D/control/shutdown, wait for the guest's ack (the node
+ *    changes), withdraw the request inside a transaction if no ack comes in time; then wait for the domain
+ *    to be shut down with reason SHUTDOWN_suspend, woken by the @releaseDomain watch.
+ *  - path "shutdown": xc_domain_shutdown(SHUTDOWN_suspend): the guest is not told (pure HVM; or, on a
+ *    PV-aware guest, the harness's "forced" suspend), then the same wait.
+ *  - resume fast: xc_domain_resume(fast=1); slow: xc_domain_resume(fast=0); uncooperative: only
+ *    XEN_DOMCTL_resumedomain (no register touched). Every resume is followed by xs_resume_domain (XS_RESUME),
+ *    as libxl does, because C xenstored only fires @releaseDomain for the next shutdown after XS_RESUME.
+ *  - The @releaseDomain wait also re-reads the domain every 200 ms. A suspend for which @releaseDomain never
+ *    fired (not by the time it was seen, nor within 150 ms after the resume) is counted in "seenBy.poll": if
+ *    XS_RESUME was not sent after the previous resume (by anyone), every suspend lands there, which is how
+ *    the harness proves XS_RESUME is being sent.
+ *
+ * Exit codes: 0 success, 1 operation failed, 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenctrl.h>
+#include <xenguest.h>
+#include <xenstore.h>
+#include <xen/hvm/params.h>
+#include <xen/sched.h>
+
+#define MAX_SAMPLES 100000
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* ---------- small JSON helpers (stdout is one JSON line, built into this buffer) ---------- */
+
+static char out[1 << 20];
+static size_t outlen;
+
+static void emit(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + outlen, sizeof(out) - outlen, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        outlen = (outlen + (size_t)n < sizeof(out)) ? outlen + (size_t)n : sizeof(out) - 1;
+}
+
+static void emit_str(const char *s)
+{
+    emit("\"");
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            emit("\\%c", c);
+        else if (c < 0x20)
+            emit("\\u%04x", c);
+        else
+            emit("%c", c);
+    }
+    emit("\"");
+}
+
+static void finish(void)
+{
+    fputs(out, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static double pct(const double *sorted, int n, double p)
+{
+    int rank = (int)(p / 100.0 * n + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    if (rank > n)
+        rank = n;
+    return sorted[rank - 1];
+}
+
+static void emit_stats(const char *name, const double *v, int n)
+{
+    if (n == 0) {
+        emit(",\"%s\":null", name);
+        return;
+    }
+    double *s = malloc(sizeof(double) * n), sum = 0;
+    memcpy(s, v, sizeof(double) * n);
+    qsort(s, n, sizeof(double), cmp_double);
+    for (int i = 0; i < n; i++)
+        sum += s[i];
+    emit(",\"%s\":{\"min\":%.1f,\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f,\"mean\":%.1f}", name, s[0],
+         pct(s, n, 50), pct(s, n, 90), pct(s, n, 99), s[n - 1], sum / n);
+    free(s);
+}
+
+/* ---------- domain state ---------- */
+
+struct dstate {
+    bool exists, hvm, shutdown, paused, dying;
+    unsigned reason; /* valid only when shutdown */
+};
+
+static struct dstate get_state(xc_interface *xch, uint32_t domid)
+{
+    struct dstate st = { 0 };
+    xc_domaininfo_t info;
+    /* 4.17's getinfolist returns the next domain up when ours is gone: check the id. */
+    if (xc_domain_getinfolist(xch, domid, 1, &info) != 1 || info.domain != domid)
+        return st;
+    st.exists = true;
+    st.hvm = info.flags & XEN_DOMINF_hvm_guest;
+    st.shutdown = info.flags & XEN_DOMINF_shutdown;
+    st.paused = info.flags & XEN_DOMINF_paused;
+    st.dying = info.flags & XEN_DOMINF_dying;
+    st.reason = (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+    return st;
+}
+
+static const char *state_name(struct dstate st)
+{
+    if (!st.exists)
+        return "gone";
+    if (st.dying)
+        return "dying";
+    if (st.shutdown)
+        return "shutdown";
+    if (st.paused)
+        return "paused";
+    return "running";
+}
+
+static bool is_suspended(struct dstate st)
+{
+    return st.exists && st.shutdown && !st.dying && st.reason == SHUTDOWN_suspend;
+}
+
+/* ---------- xenstore event wait ---------- */
+
+enum wake { WAKE_REL = 1, WAKE_ACK = 2, WAKE_TIMER = 4 };
+
+/* Waits up to max_ms for watch events; returns the set of tokens that fired (WAKE_TIMER when none did). */
+static int wait_events(struct xs_handle *xsh, int max_ms)
+{
+    struct pollfd pfd = { .fd = xs_fileno(xsh), .events = POLLIN };
+    int woke = 0;
+    if (poll(&pfd, 1, max_ms) > 0) {
+        char **ev;
+        while ((ev = xs_check_watch(xsh)) != NULL) {
+            if (!strcmp(ev[XS_WATCH_TOKEN], "rel"))
+                woke |= WAKE_REL;
+            else if (!strcmp(ev[XS_WATCH_TOKEN], "ack"))
+                woke |= WAKE_ACK;
+            free(ev);
+        }
+    }
+    return woke ? woke : WAKE_TIMER;
+}
+
+/* Waits up to max_ms for a @releaseDomain event, ignoring others. */
+static bool await_release(struct xs_handle *xsh, int max_ms)
+{
+    double end = now_us() + max_ms * 1000.0;
+    for (;;) {
+        double left_ms = (end - now_us()) / 1000.0;
+        if (left_ms <= 0)
+            return false;
+        if (wait_events(xsh, (int)left_ms + 1) & WAKE_REL)
+            return true;
+    }
+}
+
+static void drain_events(struct xs_handle *xsh)
+{
+    while (wait_events(xsh, 0) != WAKE_TIMER)
+        ;
+}
+
+/* Withdraws an unacknowledged "suspend" request, as libxl does, inside a transaction. Returns true when the
+ * guest acknowledged at the last moment (the suspend goes on). */
+static bool withdraw_request(struct xs_handle *xsh, const char *node)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xsh);
+        unsigned len = 0;
+        char *v = xs_read(xsh, t, node, &len);
+        bool still_pending = v && !strcmp(v, "suspend");
+        free(v);
+        if (!still_pending) {
+            xs_transaction_end(xsh, t, true);
+            return true;
+        }
+        xs_write(xsh, t, node, "", 0);
+        if (xs_transaction_end(xsh, t, false))
+            return false;
+        if (errno != EAGAIN)
+            return false;
+    }
+    return false;
+}
+
+/* ---------- commands ---------- */
+
+struct opts {
+    int count, timeout_ms, interval_ms;
+    const char *path, *resume;
+    bool samples;
+};
+
+static int do_resume(xc_interface *xch, struct xs_handle *xsh, uint32_t domid, const char *mode, int *err)
+{
+    int rc;
+    *err = 0;
+    if (!strcmp(mode, "uncooperative")) {
+        struct xen_domctl d = { .cmd = XEN_DOMCTL_resumedomain, .domain = (domid_t)domid };
+        rc = xc_domctl(xch, &d);
+    } else {
+        rc = xc_domain_resume(xch, domid, !strcmp(mode, "fast"));
+    }
+    if (rc)
+        *err = errno;
+    /* libxl sends XS_RESUME after every resume; C xenstored re-arms @releaseDomain for this domain on it. */
+    if (xsh && !xs_resume_domain(xsh, domid) && !rc) {
+        *err = errno;
+        rc = -2;
+    }
+    return rc;
+}
+
+static int cmd_cycle(xc_interface *xch, uint32_t domid, struct opts o)
+{
+    bool xenstore = !strcmp(o.path, "xenstore");
+    bool resume = strcmp(o.resume, "none") != 0;
+    struct xs_handle *xsh = xs_open(0);
+    double *susp = calloc(o.count, sizeof(double)), *res = calloc(o.count, sizeof(double));
+    double *pause = calloc(o.count, sizeof(double));
+    int ok = 0, by_rel = 0, by_poll = 0;
+    char node[96], err[256] = "";
+
+    snprintf(node, sizeof(node), "/local/domain/%u/control/shutdown", domid);
+    if (!xsh) {
+        snprintf(err, sizeof(err), "xs_open: %s", strerror(errno));
+        goto done;
+    }
+    /* Watches are registered once, like a checkpointing toolstack; each fires once on registration. */
+    if (!xs_watch(xsh, "@releaseDomain", "rel") || (xenstore && !xs_watch(xsh, node, "ack"))) {
+        snprintf(err, sizeof(err), "xs_watch: %s", strerror(errno));
+        goto done;
+    }
+    wait_events(xsh, 50);
+    drain_events(xsh);
+
+    for (int i = 0; i < o.count; i++) {
+        if (i > 0 && o.interval_ms > 0)
+            usleep(o.interval_ms * 1000);
+        struct dstate st = get_state(xch, domid);
+        if (!st.exists || st.shutdown) {
+            snprintf(err, sizeof(err), "cycle %d: domain not running (%s, reason %u)", i + 1, state_name(st),
+                     st.reason);
+            break;
+        }
+        drain_events(xsh);
+        double t0 = now_us(), deadline = t0 + o.timeout_ms * 1000.0;
+        if (xenstore) {
+            if (!xs_write(xsh, XBT_NULL, node, "suspend", strlen("suspend"))) {
+                snprintf(err, sizeof(err), "cycle %d: write %s: %s", i + 1, node, strerror(errno));
+                break;
+            }
+            /* Ack: the node holds anything but "suspend" (Linux writes ""), or is gone. */
+            bool acked = false;
+            while (!acked) {
+                unsigned len = 0;
+                char *v = xs_read(xsh, XBT_NULL, node, &len);
+                acked = !v || strcmp(v, "suspend") != 0;
+                free(v);
+                if (acked)
+                    break;
+                double left_ms = (deadline - now_us()) / 1000.0;
+                if (left_ms <= 0) {
+                    acked = withdraw_request(xsh, node);
+                    if (!acked) {
+                        snprintf(err, sizeof(err), "cycle %d: guest did not acknowledge (request withdrawn)",
+                                 i + 1);
+                        goto done;
+                    }
+                    break;
+                }
+                wait_events(xsh, left_ms < 200 ? (int)left_ms + 1 : 200);
+            }
+        } else if (xc_domain_shutdown(xch, domid, SHUTDOWN_suspend)) {
+            snprintf(err, sizeof(err), "cycle %d: xc_domain_shutdown: %s", i + 1, strerror(errno));
+            break;
+        }
+        /* Wait for SHUTDOWN_suspend; note what woke us when we saw it (0: the first look). */
+        int woke = 0;
+        for (;;) {
+            st = get_state(xch, domid);
+            if (is_suspended(st))
+                break;
+            if (!st.exists || st.dying || st.shutdown) {
+                snprintf(err, sizeof(err), "cycle %d: domain %s (reason %u) instead of suspended", i + 1,
+                         state_name(st), st.reason);
+                goto done;
+            }
+            double left_ms = (deadline - now_us()) / 1000.0;
+            if (left_ms <= 0) {
+                snprintf(err, sizeof(err), "cycle %d: guest did not suspend within %d ms", i + 1, o.timeout_ms);
+                goto done;
+            }
+            woke = wait_events(xsh, left_ms < 200 ? (int)left_ms + 1 : 200);
+        }
+        double t1 = now_us();
+        susp[i] = t1 - t0;
+        if (resume) {
+            int e;
+            int rc = do_resume(xch, xsh, domid, o.resume, &e);
+            double t2 = now_us();
+            if (rc) {
+                snprintf(err, sizeof(err), "cycle %d: resume (%s) failed rc=%d: %s", i + 1, o.resume, rc,
+                         strerror(e));
+                break;
+            }
+            res[i] = t2 - t1;
+            pause[i] = t2 - t0;
+        } else {
+            pause[i] = t1 - t0;
+        }
+        /* Did @releaseDomain fire for this suspend? Decided after the resume, so that waiting for a late
+         * event never lengthens the measured pause. */
+        if ((woke & WAKE_REL) || await_release(xsh, 150))
+            by_rel++;
+        else
+            by_poll++;
+        ok++;
+    }
+done:
+    emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"cycle\",\"domain\":%u,\"path\":", domid);
+    emit_str(o.path);
+    emit(",\"resume\":");
+    emit_str(o.resume);
+    emit(",\"count\":%d,\"succeeded\":%d", o.count, ok);
+    emit_stats("suspendMicroseconds", susp, ok);
+    emit_stats("resumeMicroseconds", resume ? res : NULL, resume ? ok : 0);
+    emit_stats("pauseMicroseconds", pause, ok);
+    emit(",\"seenBy\":{\"releaseDomain\":%d,\"poll\":%d}", by_rel, by_poll);
+    if (o.samples) {
+        emit(",\"samples\":[");
+        for (int i = 0; i < ok; i++)
+            emit("%s%.1f", i ? "," : "", pause[i]);
+        emit("]");
+    }
+    emit(",\"error\":");
+    if (err[0])
+        emit_str(err);
+    else
+        emit("null");
+    emit("}");
+    finish();
+    if (xsh)
+        xs_close(xsh);
+    return (ok == o.count && !err[0]) ? 0 : 1;
+}
+
+static int cmd_resume(xc_interface *xch, uint32_t domid, const char *mode)
+{
+    struct dstate st = get_state(xch, domid);
+    emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"resume\",\"domain\":%u,\"mode\":", domid);
+    emit_str(mode);
+    /* libxenguest's slow path does not check the state; writing rax of a running guest corrupts it. */
+    if (!is_suspended(st)) {
+        emit(",\"ok\":false,\"error\":\"not suspended (%s)\"}", state_name(st));
+        finish();
+        return 1;
+    }
+    struct xs_handle *xsh = xs_open(0);
+    int e;
+    double t0 = now_us();
+    int rc = do_resume(xch, xsh, domid, mode, &e);
+    double t1 = now_us();
+    emit(",\"ok\":%s,\"rc\":%d,\"errno\":%d,\"durationMicroseconds\":%.1f", rc ? "false" : "true", rc, e, t1 - t0);
+    st = get_state(xch, domid);
+    emit(",\"stateAfter\":\"%s\"}", state_name(st));
+    finish();
+    if (xsh)
+        xs_close(xsh);
+    return rc ? 1 : 0;
+}
+
+static int cmd_info(xc_interface *xch, uint32_t domid)
+{
+    struct dstate st = get_state(xch, domid);
+    emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"info\",\"domain\":%u,\"exists\":%s,\"state\":\"%s\"", domid,
+         st.exists ? "true" : "false", state_name(st));
+    if (st.exists) {
+        emit(",\"hvm\":%s,\"paused\":%s", st.hvm ? "true" : "false", st.paused ? "true" : "false");
+        if (st.shutdown)
+            emit(",\"shutdownReason\":%u", st.reason);
+        else
+            emit(",\"shutdownReason\":null");
+        if (st.hvm) {
+            uint64_t v = 0;
+            if (xc_hvm_param_get(xch, domid, HVM_PARAM_CALLBACK_IRQ, &v) == 0)
+                emit(",\"callbackIrq\":\"0x%" PRIx64 "\"", v);
+        } else {
+            unsigned w = 0;
+            if (xc_domain_get_guest_width(xch, domid, &w) == 0)
+                emit(",\"guestWidth\":%u", w);
+        }
+    }
+    emit("}");
+    finish();
+    return st.exists ? 0 : 1;
+}
+
+static int cmd_regs(xc_interface *xch, uint32_t domid)
+{
+    struct dstate st = get_state(xch, domid);
+    vcpu_guest_context_any_t ctx;
+    unsigned width = 8;
+    if (st.exists && !st.hvm && xc_domain_get_guest_width(xch, domid, &width))
+        width = 8;
+    emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"regs\",\"domain\":%u", domid);
+    if (!st.exists || xc_vcpu_getcontext(xch, domid, 0, &ctx)) {
+        emit(",\"error\":\"getcontext: %s\"}", strerror(errno));
+        finish();
+        return 1;
+    }
+    /* HVM contexts use the host's (64-bit) layout; PV ones the guest's width. */
+    if (width == 8)
+        emit(",\"width\":8,\"rax\":\"0x%" PRIx64 "\",\"rip\":\"0x%" PRIx64 "\"}", (uint64_t)ctx.x64.user_regs.rax,
+             (uint64_t)ctx.x64.user_regs.rip);
+    else
+        emit(",\"width\":4,\"rax\":\"0x%x\",\"rip\":\"0x%x\"}", ctx.x32.user_regs.eax, ctx.x32.user_regs.eip);
+    finish();
+    return 0;
+}
+
+/* Reads one QMP line that is not an asynchronous event. */
+static int qmp_line(int fd, char *buf, size_t n)
+{
+    for (;;) {
+        size_t off = 0;
+        for (;;) {
+            char c;
+            ssize_t r = read(fd, &c, 1);
+            if (r <= 0)
+                return -1;
+            if (c == '\n')
+                break;
+            if (off < n - 1)
+                buf[off++] = c;
+        }
+        buf[off] = 0;
+        while (off && buf[off - 1] == '\r')
+            buf[--off] = 0;
+        if (!strstr(buf, "\"event\""))
+            return 0;
+    }
+}
+
+static int cmd_qmp(uint32_t domid, const char *command)
+{
+    char buf[4096], req[256];
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    /* libxl's QMP socket for the device model of this domain. */
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "/var/run/xen/qmp-libxl-%u", domid);
+    emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"qmp\",\"domain\":%u,\"execute\":", domid);
+    emit_str(command);
+    snprintf(req, sizeof(req), "{\"execute\":\"%s\"}\n", command);
+    const char *caps = "{\"execute\":\"qmp_capabilities\"}\n";
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || qmp_line(fd, buf, sizeof(buf)) < 0 ||
+        write(fd, caps, strlen(caps)) < 0 || qmp_line(fd, buf, sizeof(buf)) < 0 ||
+        write(fd, req, strlen(req)) < 0 || qmp_line(fd, buf, sizeof(buf)) < 0) {
+        emit(",\"error\":");
+        emit_str(strerror(errno));
+        emit("}");
+        finish();
+        return 1;
+    }
+    close(fd);
+    emit(",\"reply\":%s}", buf);
+    finish();
+    return strstr(buf, "\"return\"") ? 0 : 1;
+}
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: xc-suspend-resume cycle DOMID [--count N] [--path xenstore|shutdown] [--resume fast|slow|none]\n"
+            "                                     [--timeout-ms N] [--interval-ms N] [--samples]\n"
+            "       xc-suspend-resume suspend DOMID [--path xenstore|shutdown] [--timeout-ms N]\n"
+            "       xc-suspend-resume resume DOMID --fast|--slow|--uncooperative\n"
+            "       xc-suspend-resume info|regs DOMID\n"
+            "       xc-suspend-resume qmp DOMID COMMAND\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3)
+        return usage();
+    const char *cmd = argv[1];
+    char *end;
+    unsigned long d = strtoul(argv[2], &end, 10);
+    if (*end || d >= 0x7ff0)
+        return usage();
+    uint32_t domid = (uint32_t)d;
+    struct opts o = { .count = 1, .timeout_ms = 60000, .interval_ms = 0, .path = "xenstore", .resume = "fast" };
+    const char *resume_mode = NULL;
+
+    if (!strcmp(cmd, "qmp"))
+        return argc == 4 ? cmd_qmp(domid, argv[3]) : usage();
+    for (int i = 3; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--count") && v)
+            o.count = atoi(argv[++i]);
+        else if (!strcmp(a, "--timeout-ms") && v)
+            o.timeout_ms = atoi(argv[++i]);
+        else if (!strcmp(a, "--interval-ms") && v)
+            o.interval_ms = atoi(argv[++i]);
+        else if (!strcmp(a, "--path") && v && (!strcmp(v, "xenstore") || !strcmp(v, "shutdown")))
+            o.path = argv[++i];
+        else if (!strcmp(a, "--resume") && v && (!strcmp(v, "fast") || !strcmp(v, "slow") || !strcmp(v, "none")))
+            o.resume = argv[++i];
+        else if (!strcmp(a, "--samples"))
+            o.samples = true;
+        else if (!strcmp(a, "--fast") || !strcmp(a, "--slow") || !strcmp(a, "--uncooperative"))
+            resume_mode = a + 2;
+        else
+            return usage();
+    }
+    if (o.count < 1 || o.count > MAX_SAMPLES || o.timeout_ms < 1)
+        return usage();
+
+    /* A quiet logger: errors are reported in the JSON line, not by libxc on stderr. */
+    xentoollog_logger *lg = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
+    xc_interface *xch = xc_interface_open(lg, lg, 0);
+    if (!xch) {
+        emit("{\"tool\":\"xc-suspend-resume\",\"command\":");
+        emit_str(cmd);
+        emit(",\"error\":\"xc_interface_open: %s\"}", strerror(errno));
+        finish();
+        return 1;
+    }
+    int rc;
+    if (!strcmp(cmd, "cycle"))
+        rc = cmd_cycle(xch, domid, o);
+    else if (!strcmp(cmd, "suspend")) {
+        o.count = 1;
+        o.resume = "none";
+        rc = cmd_cycle(xch, domid, o);
+    } else if (!strcmp(cmd, "resume") && resume_mode)
+        rc = cmd_resume(xch, domid, resume_mode);
+    else if (!strcmp(cmd, "info"))
+        rc = cmd_info(xch, domid);
+    else if (!strcmp(cmd, "regs"))
+        rc = cmd_regs(xch, domid);
+    else
+        rc = usage();
+    xc_interface_close(xch);
+    return rc;
+}

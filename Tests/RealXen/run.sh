@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Boots the images build.sh made: Xen 4.17 as QEMU's multiboot kernel, dom0's kernel and initramfs as its
+# modules, under software emulation (TCG: the /dev/kvm of these machines cannot run Xen). dom0's /init runs
+# the scenarios and reboots, which ends QEMU (-no-reboot). A hard timeout covers everything else.
+#
+# Usage: run.sh [TIMEOUT_SECONDS]       (default $REALXEN_TIMEOUT or 900)
+# Writes work/logs/serial.log (the whole serial console) and work/logs/boot-timings.json; prints the
+# @@MARK/@@RESULT lines as they arrive; exits with QEMU's status (124 when the timeout hit).
+# Environment: REALXEN_WORK, REALXEN_MEM (MiB, default 3072), REALXEN_DOM0_MEM (default 1024M),
+# REALXEN_DOM0_VCPUS (default 2), REALXEN_CPU (QEMU -cpu, default max,-xsave),
+# DOM0_EXTRA (more dom0 kernel arguments, e.g. "rx.guests=pv,pvh rx.blocks=1" while iterating).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+WORK=${REALXEN_WORK:-$HERE/work}
+OUT=$WORK/out
+LIMIT=${1:-${REALXEN_TIMEOUT:-900}}
+MEM=${REALXEN_MEM:-3072}
+DOM0_MEM=${REALXEN_DOM0_MEM:-1024M}
+# XSAVE hidden from Xen: with it, Xen's XSAVE-based context switches under TCG corrupted the extended
+# registers of dom0's processes (random segfaults of busybox applets once several guests competed for the
+# cpus), like the pure-HVM guest FPU corruption the docs describe. Xen then uses FXSAVE.
+CPU=${REALXEN_CPU:-max,-xsave}
+LOG=$WORK/logs/serial.log
+TIMINGS=$WORK/logs/boot-timings.json
+
+for f in xen vmlinuz dom0.cpio.gz; do
+  [ -f "$OUT/$f" ] || { echo "realxen-run: $OUT/$f missing: run build.sh first" >&2; exit 2; }
+done
+if ! command -v qemu-system-x86_64 >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq qemu-system-x86 >/dev/null
+fi
+
+mkdir -p "$WORK/logs"
+: >"$LOG"
+# Xen: serial console on COM1; smap=0 or dom0 dies at its first exception under TCG; no boot-time scrub
+# and no speculation mitigations (each costs emulated instructions; an emulated CPU has nothing to leak); dom0 gets a fixed 1 GiB and both cpus (it runs xl, two device models, xenstored
+# and xenconsoled for five guests), the rest is for the guests.
+xen_args="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM dom0_max_vcpus=${REALXEN_DOM0_VCPUS:-2} loglvl=all guest_loglvl=all bootscrub=0 smap=0 spec-ctrl=no conring_size=1m"
+# rx.deadline: dom0 starts no scenario after this uptime, leaving time for its diagnostics and reboot.
+dom0_args="console=hvc0 earlyprintk=xen mitigations=off rx.deadline=$((LIMIT - 90)) ${DOM0_EXTRA:-}"
+# QEMU separates multiboot modules with commas; a literal comma is written twice.
+dom0_args=${dom0_args//,/,,}
+
+start_ns=$(date +%s%N)
+# Seconds since QEMU started, one decimal.
+elapsed() {
+  local ms=$((($(date +%s%N) - start_ns) / 1000000))
+  printf '%d.%d' $((ms / 1000)) $(((ms % 1000) / 100))
+}
+# nice: the machine's two cores are shared with people compiling Swift.
+timeout --kill-after=15 "$LIMIT" nice -n 10 qemu-system-x86_64 \
+  -accel tcg,thread=multi -cpu "$CPU" -m "$MEM" -smp 2 \
+  -nodefaults -display none -vga none -monitor none -net none -no-reboot \
+  -serial "file:$LOG" \
+  -kernel "$OUT/xen" -append "$xen_args" \
+  -initrd "$OUT/vmlinuz $dom0_args,$OUT/dom0.cpio.gz" </dev/null &
+qpid=$!
+
+# Live progress for CI logs, and the wall time at which dom0 came up.
+# (Line-buffered all the way, or CI would see it only at the end.)
+tail -n +1 -f --pid="$qpid" "$LOG" 2>/dev/null | grep --line-buffered -a '^@@\(MARK\|RESULT\)' |
+  sed -u -e 's/\r$//' -e 's/^\(.\{200\}\).*/\1 .../' &
+ready=null
+while kill -0 "$qpid" 2>/dev/null; do
+  if [ "$ready" = null ] && grep -aq '^@@MARK dom0-ready' "$LOG"; then
+    ready=$(elapsed)
+  fi
+  sleep 0.5
+done
+rc=0
+wait "$qpid" || rc=$?
+wall=$(elapsed)
+wait || true
+printf '{"qemuExit":%d,"timeoutSeconds":%d,"wallSeconds":%s,"dom0ReadySeconds":%s}\n' "$rc" "$LIMIT" "$wall" \
+  "$ready" >"$TIMINGS"
+echo "realxen-run: qemu exit $rc after ${wall}s (dom0 ready after ${ready}s); serial log $LOG"
+exit "$rc"

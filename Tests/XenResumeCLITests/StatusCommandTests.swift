@@ -48,6 +48,14 @@ final class StatusCommandTests: XCTestCase {
     XCTAssertEqual(domains[2]["suspendPath"] as? String, "eventChannel")
   }
 
+  func testDomainZeroHasNoSuspendPath() throws {
+    let result = try CLIRunner.simulated(["status", "0", "--json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let domains = try XCTUnwrap(try result.jsonObject()["domains"] as? [[String: Any]])
+    XCTAssertTrue(domains.first?["suspendPath"] is NSNull, "\(domains)")
+    XCTAssertTrue((domains.first?["pathReason"] as? String)?.contains("control domain") == true, "\(domains)")
+  }
+
   func testUnknownDomainIsNotFound() throws {
     let result = try CLIRunner.simulated(["status", "1", "42", "--json"])
     XCTAssertEqual(result.status, 66)

@@ -26,14 +26,14 @@ struct CheckpointCommand: XenResumeCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Time the guest runs between two checkpoints, e.g. 25ms (default 0: back to back).",
+      "Time the guest runs between two checkpoints, e.g. 25ms (default: 0s, back to back).",
       valueName: "duration"),
     transform: DurationArgument.parse)
   var interval = DurationArgument(duration: .zero, text: "0s")
 
   @Option(
     parsing: .unconditional,
-    help: ArgumentHelp("Each suspend's time budget, e.g. 500ms, 60s.", valueName: "duration"),
+    help: ArgumentHelp("Each suspend's time budget, e.g. 500ms, 60s (default: 60s).", valueName: "duration"),
     transform: DurationArgument.parse)
   var timeout = DurationArgument(duration: .seconds(60), text: "60s")
 

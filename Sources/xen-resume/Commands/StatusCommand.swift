@@ -41,7 +41,7 @@ struct StatusCommand: XenResumeCommand {
     let guestType: GuestType
     var width: GuestWidth?
     var path: SuspendPath?
-    let reason: String
+    var reason: String
     do {
       let plan = try await controller.suspendPlan(for: domain)
       guestType = plan.guestType
@@ -62,6 +62,11 @@ struct StatusCommand: XenResumeCommand {
       info = try host.domainInfo(domain)
     } catch let error as XenCallError where error.errno == .noSuchProcess {
       throw SuspendResumeError.domainNotFound(domain)
+    }
+    if domain == .dom0 {
+      // suspendPlan describes dom0 like any guest, but suspend and resume refuse it before planning anything.
+      path = nil
+      reason = "domain 0 is the control domain: suspend and resume refuse it"
     }
     return StatusReport.Domain(
       domain: domain, guestType: guestType, width: width, state: DomainState(info), shutdownReason: info.shutdownReason,

@@ -21,7 +21,7 @@ struct SuspendCommand: XenResumeCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "The whole suspend's time budget, e.g. 500ms, 60s, 2m (a bare number is seconds).",
+      "The whole suspend's time budget, e.g. 500ms, 60s, 2m; a bare number is seconds (default: 60s).",
       valueName: "duration"),
     transform: DurationArgument.parse)
   var timeout = DurationArgument(duration: .seconds(60), text: "60s")

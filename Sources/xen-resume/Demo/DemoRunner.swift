@@ -55,11 +55,9 @@ struct DemoRunner {
     if guest.isPVAware {
       await slowResumeRefusedThenConfirmed(domain, guest)
     } else {
-      var slow = DemoExpectation.unnoticedResume()
-      slow.path = .hypervisorShutdown
       await suspendThenResume(
         domain, guest, step: "suspend + slow resume (no confirmation needed)", forcing: nil, mode: .slow,
-        expect: slow)
+        expect: .unnoticedResume())
       await suspendThenResume(
         domain, guest, step: "suspend + uncooperative resume", forcing: nil, mode: .uncooperative,
         expect: .unnoticedResume())

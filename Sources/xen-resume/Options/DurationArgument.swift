@@ -4,13 +4,13 @@ import ArgumentParser
 ///
 /// A bare number is seconds, as for `sleep(1)` and `xl`'s timeouts. Negative numbers, exponents, `inf`, `nan` and
 /// anything over 24 hours are refused, so that a typo never turns into a timeout that is effectively infinite.
-struct DurationArgument: Sendable, Hashable, ExpressibleByArgument, CustomStringConvertible {
+struct DurationArgument: Sendable, Hashable, CustomStringConvertible {
   /// The parsed duration.
   var duration: Duration
   /// The text it was parsed from, for help output and messages.
   var text: String
 
-  /// The units accepted, longest suffix first so that `ms` is not read as `m` followed by garbage.
+  /// The units accepted; a unit must match one of these exactly, so `ms` is never read as `m` and garbage.
   static let units: [(suffix: String, nanoseconds: Double)] = [
     ("ns", 1), ("us", 1_000), ("µs", 1_000), ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000),
     ("h", 3_600_000_000_000),
@@ -52,26 +52,6 @@ struct DurationArgument: Sendable, Hashable, ExpressibleByArgument, CustomString
     self.text = text
   }
 
-  /// ArgumentParser's entry point; options use `parse(_:)` through a transform for the better message, and
-  /// this stays for default values.
-  init?(argument: String) {
-    guard let parsed = try? Self.parse(argument) else { return nil }
-    self = parsed
-  }
-
   /// The text as written.
   var description: String { text }
-
-  /// What help prints as the default value.
-  var defaultValueDescription: String { text }
-}
-
-extension StringProtocol where SubSequence == Substring {
-  /// The string without leading and trailing spaces, tabs and newlines.
-  var trimmingWhitespace: Substring {
-    let isSpace: (Character) -> Bool = { $0.isWhitespace }
-    let start = firstIndex { !isSpace($0) } ?? endIndex
-    let end = lastIndex { !isSpace($0) }.map(index(after:)) ?? start
-    return self[start..<Swift.max(start, end)]
-  }
 }

@@ -26,4 +26,14 @@ struct DomainSession: Sendable {
   /// Set when a failed slow resume had already reset secondary vcpus: the guest can then only be resumed slow,
   /// and a fast resume is refused instead of waking it with vcpus it does not expect to be down.
   var secondaryVCPUsReset = false
+  /// `control/shutdown`'s path, built once: a checkpoint loop writes it every cycle.
+  let controlNode: String
+
+  init(guestType: GuestType, width: GuestWidth, plan: SuspendPlan, remoteSuspendPort: EventChannelPort? = nil) {
+    self.guestType = guestType
+    self.width = width
+    self.plan = plan
+    self.remoteSuspendPort = remoteSuspendPort
+    self.controlNode = XenStorePath.controlShutdown(of: plan.domain)
+  }
 }

@@ -51,7 +51,7 @@ extension SuspendController {
     var session = DomainSession(
       guestType: guestType, width: width,
       plan: plan(.xenstoreControl, "\(guestType) guest without a suspend event channel: xenstore control node"))
-    session.controlNodeMissing = try host.read(XenStorePath.controlShutdown(of: domain)) == nil
+    session.controlNodeMissing = try host.read(session.controlNode) == nil
     return session
   }
 

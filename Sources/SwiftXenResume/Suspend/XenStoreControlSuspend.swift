@@ -10,7 +10,7 @@ extension SuspendController {
   func suspendThroughControlNode(
     _ domain: DomainID, session: inout DomainSession, deadline: Deadline, timeout: Duration
   ) async throws {
-    let node = XenStorePath.controlShutdown(of: domain)
+    let node = session.controlNode
     try requestSuspend(at: node, of: domain, recreatingNode: session.controlNodeMissing)
     do {
       let acknowledged = try await awaitAcknowledgement(at: node, deadline: deadline, session: &session)

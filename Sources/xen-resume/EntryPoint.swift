@@ -18,7 +18,7 @@ enum EntryPoint {
     } catch {
       exitAfterParseError(error, arguments: arguments)
     }
-    guard var command = parsed as? any XenResumeCommand else {
+    guard let command = parsed as? any XenResumeCommand else {
       // `help` and the root command without a subcommand: ArgumentParser prints help and exits 0.
       do {
         var other = parsed
@@ -30,8 +30,10 @@ enum EntryPoint {
     }
     let options = command.global
     bootstrapLogging(level: options.logLevel.level)
+    // The command is parsed and only ever used by the task that runs it.
+    nonisolated(unsafe) var runnable = command
     do {
-      try await command.run()
+      try await SignalCancellation.run { try await runnable.run() }
     } catch let reported as AlreadyReported {
       exit(reported.status.rawValue)
     } catch {

@@ -57,8 +57,12 @@ enum CLIRunner {
     return candidates[0].appendingPathComponent("xen-resume")
   }()
 
-  /// Runs `xen-resume` with `arguments` and waits for it to exit.
-  static func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
+  /// Runs `xen-resume` with `arguments` and waits for it to exit; with `interruptAfter`, sends it SIGINT once
+  /// that many seconds have passed.
+  static func run(
+    _ arguments: [String], interruptAfter delay: TimeInterval? = nil, file: StaticString = #filePath,
+    line: UInt = #line
+  ) throws -> CLIResult {
     XCTAssertTrue(
       FileManager.default.isExecutableFile(atPath: executable.path),
       "xen-resume was not built at \(executable.path)", file: file, line: line)
@@ -80,6 +84,10 @@ enum CLIRunner {
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    if let delay {
+      Thread.sleep(forTimeInterval: delay)
+      process.interrupt()
+    }
     process.waitUntilExit()
     try out.close()
     try err.close()

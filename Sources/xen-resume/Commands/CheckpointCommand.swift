@@ -66,9 +66,14 @@ struct CheckpointCommand: XenResumeCommand {
       // `execute` throws only `CheckpointRun.Failure`: how far the run got, and the cycle's own error.
       progress.finish()
       if !global.json, error.succeeded > 0 {
-        Console.printError("xen-resume: before the failure: \(error.statistics.summary.line)")
+        // What was measured is still a result (stdout), so stderr keeps its one error line.
+        Console.printOut("\(error.succeeded) checkpoints before the error: \(error.statistics.summary.line)")
       }
-      throw CommandFailure(classifying: error.underlying, context: "cycle \(error.succeeded + 1) of \(count) failed")
+      let context =
+        error.underlying is CancellationError
+        ? "stopped after \(error.succeeded) of \(count) checkpoints"
+        : "cycle \(error.succeeded + 1) of \(count) failed"
+      throw CommandFailure(classifying: error.underlying, context: context)
     }
     let report = CheckpointReport(
       backend: backend.kind, domain: domain, result: result, hostCalls: counting.callCounts)

@@ -37,7 +37,10 @@ extension CommandFailure {
     case let error as XenCallError:
       self.init(.xenCall, error.description)
     case is CancellationError:
-      self.init(.xenCall, "the operation was cancelled before it finished")
+      self.init(
+        .interrupted,
+        "interrupted by a signal; what had been started was undone (a pending suspend request withdrawn, a guest "
+          + "suspended by this command resumed)")
     default:
       self.init(.xenCall, String(describing: error))
     }

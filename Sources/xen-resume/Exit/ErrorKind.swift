@@ -22,6 +22,8 @@ enum ErrorKind: String, Sendable, Codable, CaseIterable {
   case alreadyInProgress
   /// The chosen backend cannot be used on this machine.
   case backendUnavailable
+  /// SIGINT or SIGTERM stopped the operation, after the library undid what it had started.
+  case interrupted
 
   /// The exit status that goes with the kind.
   var exitStatus: ExitStatus {
@@ -32,6 +34,7 @@ enum ErrorKind: String, Sendable, Codable, CaseIterable {
     case .xenCall: .xenCall
     case .usage: .usage
     case .backendUnavailable: .backendUnavailable
+    case .interrupted: .interrupted
     }
   }
 }

@@ -17,4 +17,6 @@ enum ExitStatus: Int32, Sendable, CaseIterable {
   case timeout = 75
   /// A call into Xen failed (`EX_PROTOCOL`).
   case xenCall = 76
+  /// Stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report an interrupted command).
+  case interrupted = 130
 }

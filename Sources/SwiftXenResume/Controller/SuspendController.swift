@@ -65,8 +65,10 @@ public final class SuspendController: Sendable {
     }
   }
 
-  /// Which path `suspend` would take for the domain and why, without touching it.
+  /// Which path `suspend` would take for the domain and why, without touching it. Refused, like `suspend`, for
+  /// dom0 and the toolstack's own domain.
   public func suspendPlan(for domain: DomainID) async throws -> SuspendPlan {
+    try refuseSpecialDomain(domain)
     do {
       let info = try host.domainInfo(domain)
       return try learnFacts(domain, info: info).plan
@@ -94,6 +96,8 @@ public final class SuspendController: Sendable {
     let deadline = Deadline(after: timeout, on: clock)
     do {
       var session = try openSession(domain)
+      // Stored at once so the suspend lock it may have taken stays tracked if the forced path is refused.
+      storeSession(session, for: domain)
       let chosen = try choosePath(path, session: &session, domain: domain)
       logger.debug(
         "suspending",

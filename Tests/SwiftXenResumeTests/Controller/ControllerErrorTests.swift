@@ -48,6 +48,30 @@ final class ControllerErrorTests: XCTestCase {
     }
   }
 
+  func testARefusedForcedPathLeavesTheDomainFreeForTheNextSuspend() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv())
+    let controller = SuspendController(host: host)
+    await assertThrowsSuspendError({ _ = try await controller.suspend(domain, path: .hypervisorShutdown) }) {
+      if case .refused = $0 { return true }
+      return false
+    }
+    _ = try await controller.checkpoint(domain) { _ in }
+    controller.forget(domain)
+    XCTAssertNil(host.suspendLockHolder(for: domain), "forget must release the lock the refused suspend took")
+    let other = SuspendController(host: host)
+    _ = try await other.checkpoint(domain) { _ in }
+    assertHealthy(host, domain)
+  }
+
+  func testThePlanOfDom0IsRefused() async throws {
+    let controller = SuspendController(host: SimulatedXenHost())
+    await assertThrowsSuspendError({ _ = try await controller.suspendPlan(for: .dom0) }) {
+      if case .refused(.dom0, _) = $0 { return true }
+      return false
+    }
+  }
+
   func testForcingTheXenStorePathOnAGuestWithAnEventChannelWorks() async throws {
     let host = SimulatedXenHost()
     let domain = host.createDomain(.pv(suspendEventChannel: true))

@@ -1,0 +1,253 @@
+import SwiftXenResume
+
+/// One domain of a `NullXenHost`: Xen's view of it, its xenstore nodes, its suspend port, and its guest memory.
+struct NullDomain {
+  /// The xenstore nodes a null guest has, below `/local/domain/<id>/`.
+  enum Node: CaseIterable {
+    case controlShutdown
+    case featureSuspend
+    case suspendEventChannel
+
+    var relativePath: StaticString {
+      switch self {
+      case .controlShutdown: "control/shutdown"
+      case .featureSuspend: "control/feature-suspend"
+      case .suspendEventChannel: "device/suspend/event-channel"
+      }
+    }
+  }
+
+  /// Running, or shut down; a suspend either left vcpu0 inside `SCHEDOP_shutdown` (cooperative) or wherever
+  /// `xc_domain_shutdown` caught it.
+  enum Phase {
+    case running
+    case shutDown(ShutdownReason, insideSuspendHypercall: Bool)
+  }
+
+  // Guest memory of a PV domain: five pages at consecutive machine frames from `frameBase(of:)`.
+  static let sharedInfoPage = 0
+  static let frameListListPage = 1
+  static let frameListPage = 2
+  static let p2mPage = 3
+  static let startInfoPage = 4
+  static let pageCount = 5
+  /// Machine frames of the xenstore and console rings, after the five pages.
+  static let storeFrameSlot: UInt64 = 5
+  static let consoleFrameSlot: UInt64 = 6
+  /// The guest frame numbers a suspending guest leaves in start_info instead of the machine frames.
+  static let storePFN: UInt64 = 10
+  static let consolePFN: UInt64 = 11
+  static let maxPFN: UInt64 = 256
+  /// The port a guest with a suspend event channel advertises.
+  static let advertisedPort = EventChannelPort(7)
+
+  let index: Int
+  let guest: NullXenHost.Guest
+  var phase = Phase.running
+  var controlShutdown: String? = ""
+  var featureSuspend: String?
+  var suspendEventChannelNode: String
+  let remotePort: EventChannelPort?
+  var localPort: EventChannelPort?
+  var subscribed = false
+  var portPending = false
+  var portWaiter: UnsafeContinuation<Void, any Error>?
+  var releaseDomainArmed = true
+  var suspendLockHeld = false
+  var contexts: [VCPUContext]
+  var pages: [[UInt8]]
+  /// Which secondary vcpus were reset since the last suspend (a slow PV resume must reset them all).
+  var vcpuReset: [Bool]
+  var resumes = NullXenHost.ResumeCounts()
+
+  init(index: Int, guest: NullXenHost.Guest) {
+    self.index = index
+    self.guest = guest
+    let advertises = guest.suspendEventChannel && guest.type.isPVAware
+    remotePort = advertises ? Self.advertisedPort : nil
+    suspendEventChannelNode = advertises ? Self.advertisedPort.description : ""
+    featureSuspend = guest.type.isPVAware ? "1" : nil
+    contexts = (0..<guest.vcpus).map { _ in VCPUContext(zeroedFor: guest.width) }
+    vcpuReset = [Bool](repeating: false, count: guest.vcpus)
+    pages = guest.type == .pv ? Self.guestPages(index: index, width: guest.width) : []
+  }
+
+  static func domainID(of index: Int) -> DomainID { DomainID(UInt32(index + 1)) }
+
+  static func frameBase(of index: Int) -> UInt64 { 0x10_0000 + UInt64(index) * 16 }
+
+  /// One local port per domain, so that a port finds its domain without a table.
+  static func localPort(of index: Int) -> EventChannelPort { EventChannelPort(UInt32(index) + 0x100) }
+
+  static func index(ofLocalPort port: EventChannelPort) -> Int? {
+    port.rawValue >= 0x100 ? Int(port.rawValue - 0x100) : nil
+  }
+
+  var id: DomainID { Self.domainID(of: index) }
+
+  /// shared_info anchors the p2m (one frame list list → one frame list → one p2m page); start_info holds the
+  /// machine frames of the xenstore and console rings, as in a running guest.
+  private static func guestPages(index: Int, width: GuestWidth) -> [[UInt8]] {
+    let base = frameBase(of: index)
+    var pages = [[UInt8]](repeating: [UInt8](repeating: 0, count: GuestLayout.pageSize), count: pageCount)
+    func store(_ value: UInt64, page: Int, offset: Int) {
+      pages[page].withUnsafeMutableBytes { GuestMemoryWord.store(value, into: $0, at: offset, width: width) }
+    }
+    store(maxPFN, page: sharedInfoPage, offset: GuestLayout.sharedInfoMaxPFNOffset(width))
+    store(
+      base + UInt64(frameListListPage), page: sharedInfoPage, offset: GuestLayout.sharedInfoFrameListListOffset(width))
+    store(base + UInt64(frameListPage), page: frameListListPage, offset: 0)
+    store(base + UInt64(p2mPage), page: frameListPage, offset: 0)
+    store(base + storeFrameSlot, page: p2mPage, offset: Int(storePFN) * width.bytes)
+    store(base + consoleFrameSlot, page: p2mPage, offset: Int(consolePFN) * width.bytes)
+    store(base + storeFrameSlot, page: startInfoPage, offset: GuestLayout.startInfoStoreFrameOffset(width))
+    store(base + consoleFrameSlot, page: startInfoPage, offset: GuestLayout.startInfoConsoleFrameOffset(width))
+    return pages
+  }
+
+  /// What `xc_domain_getinfolist` reports: the reason code is 255 while running, as Xen fills it in.
+  var info: DomainInfo {
+    var flags: DomainInfo.Flags
+    switch phase {
+    case .running:
+      flags = DomainInfo.Flags(
+        rawValue: DomainInfo.Flags.notShutDownCode << DomainInfo.Flags.shutdownReasonShift)
+    case .shutDown(let reason, _):
+      flags = .shutdown(code: reason.rawValue)
+    }
+    if guest.type.isHVMContainer { flags.insert(.hvmGuest) }
+    let emulation: UInt32 =
+      switch guest.type {
+      case .pv: 0
+      case .pvh: DomainInfo.emulationFlagLocalAPIC
+      case .hvm, .pvhvm: 0x3FF
+      }
+    return DomainInfo(
+      domain: id, flags: flags, maxVCPUID: UInt32(guest.vcpus - 1), sharedInfoFrame: Self.frameBase(of: index),
+      emulationFlags: emulation, totalPages: Self.maxPFN)
+  }
+
+  func read(_ node: Node) -> String? {
+    switch node {
+    case .controlShutdown: controlShutdown
+    case .featureSuspend: featureSuspend
+    case .suspendEventChannel: suspendEventChannelNode
+    }
+  }
+
+  mutating func write(_ value: String?, to node: Node) {
+    switch node {
+    case .controlShutdown: controlShutdown = value
+    case .featureSuspend: featureSuspend = value
+    case .suspendEventChannel: suspendEventChannelNode = value ?? ""
+    }
+  }
+
+  /// The guest makes its suspend hypercall: vcpu0 waits inside it for the return value, a PV guest passes its
+  /// start_info frame in `rdx` and leaves guest frame numbers in start_info (canonicalised, as Linux does).
+  mutating func suspendCooperatively() {
+    phase = .shutDown(.suspend, insideSuspendHypercall: true)
+    contexts[0].returnRegister = 0
+    for vcpu in vcpuReset.indices { vcpuReset[vcpu] = false }
+    guard guest.type == .pv else { return }
+    contexts[0].startInfoFrame = Self.frameBase(of: index) + UInt64(Self.startInfoPage)
+    storeStartInfo(store: Self.storePFN, console: Self.consolePFN)
+  }
+
+  /// `XEN_DOMCTL_resumedomain`, judged as the guest would: a return value of 1 is a cancelled suspend, 0 a new
+  /// domain, which a PV guest survives only with machine frames in start_info and its secondary vcpus reset.
+  mutating func resume() throws {
+    guard case .shutDown(.suspend, let insideHypercall) = phase else {
+      throw mistake(.resumeDomain, "the domain is not suspended; the controller must check before resuming")
+    }
+    if !insideHypercall {
+      resumes.unnoticed += 1
+    } else {
+      switch contexts[0].returnRegister {
+      case 1:
+        resumes.cancelled += 1
+      case 0:
+        if guest.type == .pv {
+          let width = guest.width
+          let base = Self.frameBase(of: index)
+          let (store, console) = pages[Self.startInfoPage].withUnsafeBytes {
+            (
+              GuestMemoryWord.load(from: $0, at: GuestLayout.startInfoStoreFrameOffset(width), width: width),
+              GuestMemoryWord.load(from: $0, at: GuestLayout.startInfoConsoleFrameOffset(width), width: width)
+            )
+          }
+          guard store == base + Self.storeFrameSlot, console == base + Self.consoleFrameSlot else {
+            throw mistake(.resumeDomain, "start_info still holds guest frames: the new domain has no xenstore ring")
+          }
+          guard vcpuReset.dropFirst().allSatisfy({ $0 }) else {
+            throw mistake(.resumeDomain, "a secondary vcpu was not reset before a slow resume")
+          }
+        }
+        resumes.asNewDomain += 1
+      case let value:
+        throw mistake(.resumeDomain, "vcpu0's return register holds \(value), neither 0 nor 1")
+      }
+    }
+    phase = .running
+    // Awake again, the guest uses machine frames (a cancelled suspend translates them back itself).
+    if guest.type == .pv {
+      let base = Self.frameBase(of: index)
+      storeStartInfo(store: base + Self.storeFrameSlot, console: base + Self.consoleFrameSlot)
+    }
+  }
+
+  private mutating func storeStartInfo(store: UInt64, console: UInt64) {
+    let width = guest.width
+    pages[Self.startInfoPage].withUnsafeMutableBytes {
+      GuestMemoryWord.store(store, into: $0, at: GuestLayout.startInfoStoreFrameOffset(width), width: width)
+      GuestMemoryWord.store(console, into: $0, at: GuestLayout.startInfoConsoleFrameOffset(width), width: width)
+    }
+  }
+
+  func requireSuspended(_ operation: XenHostOperation, _ why: String) throws {
+    guard case .shutDown(.suspend, _) = phase else {
+      throw mistake(operation, "\(why): the domain is not suspended")
+    }
+  }
+
+  func context(_ vcpu: UInt32, _ operation: XenHostOperation) throws -> VCPUContext {
+    guard Int(vcpu) < contexts.count else { throw mistake(operation, "it has no vcpu \(vcpu)") }
+    return contexts[Int(vcpu)]
+  }
+
+  /// The page behind a machine frame of this domain, with the range checked.
+  func page(_ frame: UInt64, offset: Int, count: Int, _ operation: XenHostOperation) throws -> Int {
+    let base = Self.frameBase(of: index)
+    guard frame >= base, frame - base < UInt64(pages.count) else {
+      throw XenCallError(
+        operation, domain: id, errno: .permissionDenied, hint: "NullXenHost: frame \(frame) is not its")
+    }
+    guard offset >= 0, count >= 0, offset + count <= GuestLayout.pageSize else {
+      throw mistake(operation, "bytes \(offset)..<\(offset + count) are outside a page")
+    }
+    return Int(frame - base)
+  }
+
+  func mistake(_ operation: XenHostOperation, _ why: String) -> XenCallError {
+    NullXenHost.mistake(operation, id, why)
+  }
+}
+
+extension NullXenHost {
+  /// How a domain's resumes went, as the guest saw them.
+  public struct ResumeCounts: Sendable, Hashable {
+    /// Return register 1: the guest carried on with its old state.
+    public var cancelled = 0
+    /// Return register 0: the guest started over as a new domain.
+    public var asNewDomain = 0
+    /// Stopped by `xc_domain_shutdown`, resumed without touching a register.
+    public var unnoticed = 0
+
+    /// Counts to compare with.
+    public init(cancelled: Int = 0, asNewDomain: Int = 0, unnoticed: Int = 0) {
+      self.cancelled = cancelled
+      self.asNewDomain = asNewDomain
+      self.unnoticed = unnoticed
+    }
+  }
+}

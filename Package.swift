@@ -49,8 +49,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
-      ],
-      exclude: ["README-section.md"]
+      ]
     ),
     .testTarget(
       name: "XenResumeCLITests",

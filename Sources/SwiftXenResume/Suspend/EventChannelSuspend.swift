@@ -18,10 +18,9 @@ extension SuspendController {
         try await deadline.race(
           { try await host.waitForEvent(on: port) }, or: { try await monitor.waitForChange(after: generation) })
       } catch is DeadlineExceeded {
-        // A notification cannot be withdrawn: report the state Xen shows now.
-        let info = try host.domainInfo(domain)
-        if try isSuspended(info) { return }
-        throw SuspendResumeError.timedOut(domain, stage: .suspension, timeout: timeout, state: DomainState(info))
+        if try isSuspended(try host.domainInfo(domain)) { return }
+        try await settleAfterSuspensionTimeout(
+          domain, timeout: timeout, path: .eventChannel, session: session, suspendPort: port)
       } catch is CancellationError {
         undoSuspendAfterCancellation(domain, path: .eventChannel, session: session)
         throw CancellationError()

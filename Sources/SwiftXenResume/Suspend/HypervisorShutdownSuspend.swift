@@ -6,7 +6,8 @@ extension SuspendController {
   ) async throws {
     try host.shutdownDomain(domain, reason: .suspend)
     do {
-      try await waitUntilSuspended(domain, deadline: deadline, timeout: timeout)
+      try await waitUntilSuspended(
+        domain, deadline: deadline, timeout: timeout, path: .hypervisorShutdown, session: session)
     } catch is CancellationError {
       undoSuspendAfterCancellation(domain, path: .hypervisorShutdown, session: session)
       throw CancellationError()

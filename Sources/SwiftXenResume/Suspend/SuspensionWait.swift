@@ -1,7 +1,9 @@
 extension SuspendController {
   /// Waits until Xen reports the domain shut down with reason suspend, re-reading its info on every
   /// `@releaseDomain` event (libxl's suspend-wait stage).
-  func waitUntilSuspended(_ domain: DomainID, deadline: Deadline, timeout: Duration) async throws {
+  func waitUntilSuspended(
+    _ domain: DomainID, deadline: Deadline, timeout: Duration, path: SuspendPath, session: DomainSession
+  ) async throws {
     let monitor = releaseDomainMonitor
     while true {
       // Take the generation before reading: an event between the read and the wait still wakes us.
@@ -10,8 +12,49 @@ extension SuspendController {
       do {
         try await deadline.race { try await monitor.waitForChange(after: generation) }
       } catch is DeadlineExceeded {
-        let info = try host.domainInfo(domain)
-        if try isSuspended(info) { return }
+        if try isSuspended(try host.domainInfo(domain)) { return }
+        try await settleAfterSuspensionTimeout(
+          domain, timeout: timeout, path: path, session: session, suspendPort: nil)
+      }
+    }
+  }
+
+  /// How long a guest that has been asked (and may have acknowledged) gets, after the timeout, to finish
+  /// suspending before the controller gives up on it.
+  static let suspensionGracePeriod: Duration = .seconds(5)
+
+  /// After a suspension-stage timeout the guest may have acknowledged and still be on its way into suspend (a
+  /// request cannot be withdrawn once acknowledged, a notification never). Give it a short grace period; if it
+  /// does suspend, bring it back with a fast resume (it is inside its own suspend hypercall), so a timeout never
+  /// leaves a guest suspended behind the caller's back. Always ends with the timeout error.
+  func settleAfterSuspensionTimeout(
+    _ domain: DomainID, timeout: Duration, path: SuspendPath, session: DomainSession,
+    suspendPort: EventChannelPort?
+  ) async throws -> Never {
+    let grace = Deadline(after: Self.suspensionGracePeriod, on: clock)
+    let monitor = releaseDomainMonitor
+    let host = host
+    while true {
+      let generation = try monitor.currentGeneration()
+      let info = try host.domainInfo(domain)
+      if try isSuspended(info) {
+        var suspended = session
+        suspended.suspendedBy = path
+        try resumeFast(domain, info: info, session: suspended)
+        logger.warning(
+          "the guest suspended after the timeout and was resumed", metadata: ["domain": "\(domain)"])
+        throw SuspendResumeError.timedOut(
+          domain, stage: .suspension, timeout: timeout, state: currentState(of: domain) ?? .running)
+      }
+      do {
+        if let suspendPort {
+          try await grace.race(
+            { try await host.waitForEvent(on: suspendPort) },
+            or: { try await monitor.waitForChange(after: generation) })
+        } else {
+          try await grace.race { try await monitor.waitForChange(after: generation) }
+        }
+      } catch is DeadlineExceeded {
         throw SuspendResumeError.timedOut(domain, stage: .suspension, timeout: timeout, state: DomainState(info))
       }
     }

@@ -23,7 +23,8 @@ extension SuspendController {
           break  // The guest answered at the last moment: let the suspension stage take its last look.
         }
       }
-      try await waitUntilSuspended(domain, deadline: deadline, timeout: timeout)
+      try await waitUntilSuspended(
+        domain, deadline: deadline, timeout: timeout, path: .xenstoreControl, session: session)
     } catch is CancellationError {
       do {
         _ = try withdrawRequest(at: node)

@@ -37,6 +37,28 @@ final class MisbehavingGuestTests: XCTestCase {
     assertRunning(host, domain)
   }
 
+  func testAGuestThatSuspendsJustAfterTheTimeoutIsResumedBeforeTheErrorIsThrown() async throws {
+    for guest in [SimulatedGuest.pv(vcpus: 2), .pv(suspendEventChannel: true, kernel: .xenLinuxClassic), .pvhvm()] {
+      let clock = TestClock<Duration>()
+      let host = SimulatedXenHost(
+        clock: clock, reactionDelays: GuestReactionDelays(acknowledgement: .zero, suspension: .seconds(3)))
+      let domain = host.createDomain(guest)
+      let controller = SuspendController(host: host, clock: clock)
+
+      let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(1)) }
+
+      guard case .failure(SuspendResumeError.timedOut(domain, .suspension, .seconds(1), .running)) = result else {
+        XCTFail("\(guest): unexpected result: \(result)")
+        continue
+      }
+      let observed = host.observations(of: domain)
+      XCTAssertEqual(observed.suspendsCompleted, 1, "\(guest): it did suspend, after the timeout")
+      XCTAssertEqual(observed.resumesCancelled, 1, "\(guest): and the controller brought it back")
+      assertRunning(host, domain)
+      assertHealthy(host, domain)
+    }
+  }
+
   func testAGuestIgnoringItsEventChannelTimesOut() async throws {
     let host = SimulatedXenHost()
     let domain = host.createDomain(.pv(suspendEventChannel: true, behaviour: .ignoresSuspendRequest))

@@ -69,8 +69,7 @@ extension SuspendController {
     if let session = previous, session.suspendedBy == nil, !session.needsRelearning {
       if session.guestType == .hvm {
         // A pure HVM guest may have loaded PV drivers since: re-read the one fact that would change its path.
-        let info = try host.domainInfo(domain)
-        if try classify(info) != .hvm {
+        if try host.hvmParameter(.callbackIRQ, of: domain) != 0 {
           forget(domain)
           return try openSession(domain)
         }

@@ -10,6 +10,9 @@ extension SuspendController {
     try host.notify(port)
     let host = host
     let monitor = releaseDomainMonitor
+    // A guest that suspends at once has already fired the port: a non-blocking read of the event device settles
+    // it without setting up a timed wait.
+    if try host.consumePendingEvent(on: port), try isSuspended(try host.domainInfo(domain)) { return }
     while true {
       // Xen signals the port for a suspend but raises VIRQ_DOM_EXC (@releaseDomain) for any other shutdown, so
       // both are waited on: a guest that crashes instead of suspending is reported at once, not at the timeout.

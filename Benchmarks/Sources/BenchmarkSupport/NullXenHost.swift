@@ -54,7 +54,7 @@ public final class NullXenHost: XenHost {
     }
   }
 
-  private let state = Mutex(State())
+  private let state = Mutex(NullHostState())
   private let calls = Atomic<Int>(0)
 
   /// An empty host: only dom0, where the toolstack runs.
@@ -568,7 +568,7 @@ struct NullWatch {
 }
 
 /// Everything the host knows, behind one lock.
-struct State {
+struct NullHostState {
   var domains: [NullDomain] = []
   var watches: [NullWatch] = []
   var openTransactions: [XenStoreTransaction] = []

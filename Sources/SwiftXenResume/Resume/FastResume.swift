@@ -10,14 +10,16 @@ extension SuspendController {
       try finishResume(domain)
       return
     }
-    let original = try host.vcpuContext(of: domain, vcpu: 0, width: session.width)
-    var cancelled = original
-    cancelled.returnRegister = 1
-    try host.setVCPUContext(cancelled, of: domain, vcpu: 0)
+    // One context buffer, modified in place: only the old register value is kept for the rollback.
+    var context = try host.vcpuContext(of: domain, vcpu: 0, width: session.width)
+    let previous = context.returnRegister
+    context.returnRegister = 1
+    try host.setVCPUContext(context, of: domain, vcpu: 0)
     try finishResume(domain) {
       // Put the register back so the still-suspended guest is exactly as before.
       do {
-        try host.setVCPUContext(original, of: domain, vcpu: 0)
+        context.returnRegister = previous
+        try host.setVCPUContext(context, of: domain, vcpu: 0)
         return "vcpu0's return register restored; the domain is still suspended"
       } catch {
         return nil

@@ -56,9 +56,12 @@ extension SuspendController {
   /// suspend port), so its facts are learned afresh at the next suspend.
   private func markResumed(_ domain: DomainID, asNewDomain: Bool) {
     state.withLock { state in
-      state.sessions[domain]?.suspendedBy = nil
-      state.sessions[domain]?.secondaryVCPUsReset = false
-      if asNewDomain { state.sessions[domain]?.needsRelearning = true }
+      // Through the index: an optional-chained write through the dictionary's subscript allocates a coroutine
+      // frame on every resume.
+      guard let index = state.sessions.index(forKey: domain) else { return }
+      state.sessions.values[index].suspendedBy = nil
+      state.sessions.values[index].secondaryVCPUsReset = false
+      if asNewDomain { state.sessions.values[index].needsRelearning = true }
     }
   }
 

@@ -22,6 +22,7 @@ public final class SuspendController: Sendable {
   let clock: any ControllerClock
   let logger: Logger
   let releaseDomainMonitor: ReleaseDomainMonitor
+  let deadlineScheduler: DeadlineScheduler
   let state = Mutex(ControllerState())
 
   struct ControllerState {
@@ -41,13 +42,16 @@ public final class SuspendController: Sendable {
   public init<C: Clock>(host: any XenHost, clock: C, logger: Logger = Logger(label: "SwiftXenResume"))
   where C.Duration == Duration {
     self.host = host
-    self.clock = ClockAdapter(clock)
+    let adapter = ClockAdapter(clock)
+    self.clock = adapter
     self.logger = logger
     self.releaseDomainMonitor = ReleaseDomainMonitor(host: host)
+    self.deadlineScheduler = DeadlineScheduler(clock: adapter)
   }
 
   deinit {
     releaseDomainMonitor.stop()
+    deadlineScheduler.stop()
     let sessions = state.withLock { $0.sessions }
     for (domain, session) in sessions { releaseResources(of: session, domain: domain) }
   }
@@ -93,7 +97,7 @@ public final class SuspendController: Sendable {
     try beginOperation(on: domain)
     defer { endOperation(on: domain) }
     let start = clock.elapsed()
-    let deadline = Deadline(after: timeout, on: clock)
+    let deadline = Deadline(after: timeout, on: clock, scheduler: deadlineScheduler)
     do {
       var session = try openSession(domain)
       // Stored at once so the suspend lock it may have taken stays tracked if the forced path is refused.

@@ -85,7 +85,10 @@ public final class SuspendController: Sendable {
   ///
   /// - Parameters:
   ///   - domain: the guest; dom0 and the toolstack's own domain are refused.
-  ///   - timeout: the whole suspend's budget on the controller's clock (libxl allows 60 s per stage).
+  ///   - timeout: the whole suspend's budget on the controller's clock (libxl allows 60 s per stage). A guest that
+  ///     is not suspended within it is left running: the request is withdrawn if it was not acknowledged, and a
+  ///     guest that suspends anyway, late (within a short grace period) or just as the timeout passed, is resumed
+  ///     fast before `timedOut` is thrown.
   ///   - path: force a path; `nil` chooses as libxl does. A path the guest cannot take is refused before anything
   ///     is touched.
   /// - Throws: `SuspendResumeError`; `CancellationError` when the task is cancelled, after withdrawing the
@@ -121,6 +124,14 @@ public final class SuspendController: Sendable {
       }
       session.suspendedBy = chosen
       storeSession(session, for: domain)
+      if deadline.hasPassed {
+        // Suspended, but later than the caller allowed: a timeout is a promise that the guest is not left paused
+        // longer, so bring it back and report the timeout.
+        try resumeFast(domain, info: try host.domainInfo(domain), session: session)
+        markResumedAfterLateSuspend(domain)
+        throw SuspendResumeError.timedOut(
+          domain, stage: .suspension, timeout: timeout, state: currentState(of: domain) ?? .running)
+      }
       let suspended = SuspendedDomain(
         domain: domain, guestType: session.guestType, path: chosen, duration: clock.elapsed() - start)
       logger.debug("suspended", metadata: ["domain": "\(domain)", "duration": "\(suspended.duration)"])
@@ -215,6 +226,13 @@ public final class SuspendController: Sendable {
 
   func endOperation(on domain: DomainID) {
     _ = state.withLock { $0.busy.remove(domain) }
+  }
+
+  func markResumedAfterLateSuspend(_ domain: DomainID) {
+    state.withLock { state in
+      guard let index = state.sessions.index(forKey: domain) else { return }
+      state.sessions.values[index].suspendedBy = nil
+    }
   }
 
   func storeSession(_ session: DomainSession, for domain: DomainID) {

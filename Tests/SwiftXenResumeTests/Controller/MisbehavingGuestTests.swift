@@ -59,6 +59,29 @@ final class MisbehavingGuestTests: XCTestCase {
     }
   }
 
+  func testASuspendThatCompletesAsTheTimeoutPassesIsUndone() async throws {
+    // The guest suspends exactly at the deadline: whether the controller sees it at its last look or during the
+    // grace period, the caller gets the timeout and the guest is running again.
+    for guest in [SimulatedGuest.pv(vcpus: 2), .pv(suspendEventChannel: true, kernel: .xenLinuxClassic), .pvhvm()] {
+      let clock = TestClock<Duration>()
+      let host = SimulatedXenHost(
+        clock: clock, reactionDelays: GuestReactionDelays(acknowledgement: .zero, suspension: .seconds(1)))
+      let domain = host.createDomain(guest)
+      let controller = SuspendController(host: host, clock: clock)
+
+      let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(1)) }
+
+      guard case .failure(SuspendResumeError.timedOut(domain, .suspension, _, .running)) = result else {
+        XCTFail("\(guest): unexpected result: \(result)")
+        continue
+      }
+      assertRunning(host, domain)
+      assertHealthy(host, domain)
+      let next = await runAdvancing(clock) { try await controller.checkpoint(domain, timeout: .seconds(5)) { _ in } }
+      if case .failure(let error) = next { XCTFail("\(guest): the next checkpoint failed: \(error)") }
+    }
+  }
+
   func testAGuestIgnoringItsEventChannelTimesOut() async throws {
     let host = SimulatedXenHost()
     let domain = host.createDomain(.pv(suspendEventChannel: true, behaviour: .ignoresSuspendRequest))

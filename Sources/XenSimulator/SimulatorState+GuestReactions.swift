@@ -182,7 +182,7 @@ extension SimulatorState {
       domain.corrupt(GuestKernel.sameDomainSlowResumePanic)
       domain.observations.phase = .dead
       domains[id] = domain
-      shutDown(id, reason: .reboot, byGuest: true)
+      shutDown(id, reason: GuestKernel.shutdownReasonAfterSlowResumePanic(of: guest.type), byGuest: true)
       return
     }
     domain.observations.phase = .running

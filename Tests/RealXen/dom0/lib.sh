@@ -6,14 +6,33 @@
 # other scenarios), which leaves RC, OUT (stdout), ERR (stderr) and MS (wall milliseconds) behind.
 # Results go to the serial console as `@@RESULT {json}` lines; progress as `@@MARK ...` lines. Everything else
 # a tool prints goes to files under /tmp, never to the console, so result lines are not interleaved.
+# RXG names the scenario group (one per guest, running concurrently): it keeps their temporary files apart.
 
 XR=/usr/bin/xen-resume
 XC=/usr/bin/xc-suspend-resume
 
-now() { cut -d' ' -f1 /proc/uptime; }
-now_s() { cut -d. -f1 /proc/uptime; }
-now_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
-mark() { echo "@@MARK $* t=$(now)"; }
+# Every fork costs dearly here: a PV dom0's page-table updates are hypercalls, under emulation. Loops use
+# tick (a builtin read, no fork) and sleep at least half a second; $(...) stays out of them.
+# tick: sets NOW (uptime, s.cc), NOWS (whole seconds) and NOWMS (milliseconds).
+tick() {
+  read -r NOW _ </proc/uptime
+  NOWS=${NOW%.*}
+  local cc=${NOW#*.}
+  NOWMS=$((NOWS * 1000 + ${cc#0} * 10))
+}
+now() {
+  tick
+  echo "$NOW"
+}
+# say LINE: one line on the console, whole: the scenario groups run concurrently, so a lock (mkdir is
+# atomic) keeps their lines from interleaving.
+say() {
+  printf '%s\n' "$1" >"/tmp/say-${RXG:-main}"
+  until mkdir /tmp/console.lock 2>/dev/null; do sleep 0.05; done
+  cat "/tmp/say-${RXG:-main}"
+  rmdir /tmp/console.lock
+}
+mark() { say "@@MARK $* t=$(now)"; }
 
 # jstr TEXT [MAXCHARS]: TEXT as a JSON string literal (control characters dropped, newlines kept as \n).
 jstr() {
@@ -37,9 +56,9 @@ jobj() { printf '%s' "$2" | tr -d '\n' | sed -n "s/.*\"$1\"[ ]*:[ ]*{\([^}]*\)}.
 # result SCENARIO GUEST OK [MORE-JSON-MEMBERS]
 result() {
   if [ -n "${4:-}" ]; then
-    echo "@@RESULT {\"scenario\":\"$1\",\"guest\":\"$2\",\"ok\":$3,$4}"
+    say "@@RESULT {\"scenario\":\"$1\",\"guest\":\"$2\",\"ok\":$3,$4}"
   else
-    echo "@@RESULT {\"scenario\":\"$1\",\"guest\":\"$2\",\"ok\":$3}"
+    say "@@RESULT {\"scenario\":\"$1\",\"guest\":\"$2\",\"ok\":$3}"
   fi
 }
 
@@ -49,16 +68,18 @@ run() {
   shift
   LASTCMD="$*"
   # Never past dom0's deadline: the diagnostics must still make it out before QEMU's timeout.
-  left=$((${RX_DEADLINE:-100000} - $(now_s)))
+  tick
+  left=$((${RX_DEADLINE:-100000} - NOWS))
   [ "$left" -lt "$limit" ] && limit=$left
   [ "$limit" -lt 5 ] && limit=5
-  t0=$(now_ms)
-  timeout -s KILL "$limit" "$@" >/tmp/rx.out 2>/tmp/rx.err
+  t0=$NOWMS
+  timeout -s KILL "$limit" "$@" >"/tmp/rx-${RXG:-main}.out" 2>"/tmp/rx-${RXG:-main}.err"
   RC=$?
-  MS=$(($(now_ms) - t0))
-  OUT=$(cat /tmp/rx.out)
-  ERR=$(cat /tmp/rx.err)
-  echo "[$(now)] rc=$RC ${MS}ms: $LASTCMD" >>/tmp/rx-commands.log
+  tick
+  MS=$((NOWMS - t0))
+  OUT=$(cat "/tmp/rx-${RXG:-main}.out")
+  ERR=$(cat "/tmp/rx-${RXG:-main}.err")
+  echo "[$NOW] ${RXG:-main} rc=$RC ${MS}ms: $LASTCMD" >>/tmp/rx-commands.log
 }
 
 have_xr() { [ -x "$XR" ]; }
@@ -94,9 +115,10 @@ missing() {
 # budget_ok: false once dom0's deadline passed (reported once, as a failed "time-budget" result); the
 # scenarios still to come are then skipped, and check.py reports them missing.
 budget_ok() {
-  [ "$(now_s)" -lt "${RX_DEADLINE:-100000}" ] && return 0
-  if [ -z "${BUDGET_REPORTED:-}" ]; then
-    BUDGET_REPORTED=1
+  tick
+  [ "$NOWS" -lt "${RX_DEADLINE:-100000}" ] && return 0
+  # (mkdir: once for all the concurrent groups)
+  if mkdir /tmp/budget-reported 2>/dev/null; then
     result time-budget dom0 false "\"deadline\":${RX_DEADLINE:-null},\"reason\":\"dom0 deadline reached: remaining scenarios skipped (raise the timeout, or the machine is too slow)\""
   fi
   return 1
@@ -114,36 +136,46 @@ confile() {
   if is_hvm "$1"; then echo "/var/log/xen/serial-rx-$1.log"; else echo "/var/log/xen/console/guest-rx-$1.log"; fi
 }
 domid() { xl domid "rx-$1" 2>/dev/null; }
-counter() { grep -ao 'RX-COUNTER [0-9]*' "$(confile "$1")" 2>/dev/null | tail -n 1 | cut -d' ' -f2; }
+# counter GUEST: sets CNT to the guest's last console counter (0 before the first); one process, no subshell.
+counter() {
+  local f=/var/log/xen/console/guest-rx-$1.log
+  is_hvm "$1" && f=/var/log/xen/serial-rx-$1.log
+  CNT=0
+  [ -f "$f" ] || return 0
+  awk '/RX-COUNTER [0-9]/ { for (i = 1; i < NF; i++) if ($i == "RX-COUNTER") n = $(i + 1) } END { print n + 0 }' \
+    "$f" >"/tmp/cnt-${RXG:-main}" 2>/dev/null
+  read -r CNT <"/tmp/cnt-${RXG:-main}"
+}
 # How long a live guest may take to print its next line: emulated HVM guests are slower.
 alive_limit() { if is_hvm "$1"; then echo 40; else echo 15; fi; }
 
 # alive GUEST [SECONDS]: waits until the guest's counter moves past its current value. Sets ALIVE ("a->b").
 alive() {
-  local g=$1 max c0 c1 end
+  local g=$1 max c0 end
   max=${2:-$(alive_limit "$1")}
-  c0=$(counter "$g")
-  c0=${c0:-0}
-  end=$(($(now_s) + max))
+  counter "$g"
+  c0=$CNT
+  tick
+  end=$((NOWS + max))
   while :; do
-    c1=$(counter "$g")
-    c1=${c1:-0}
-    if [ "$c1" -gt "$c0" ]; then
-      ALIVE="$c0->$c1"
+    sleep 0.5
+    counter "$g"
+    if [ "$CNT" -gt "$c0" ]; then
+      ALIVE="$c0->$CNT"
       return 0
     fi
-    if [ "$(now_s)" -ge "$end" ]; then
-      ALIVE="$c0->$c1 (no progress in ${max}s)"
+    tick
+    if [ "$NOWS" -ge "$end" ]; then
+      ALIVE="$c0->$CNT (no progress in ${max}s)"
       return 1
     fi
-    sleep 0.2
   done
 }
 # alive_check GUEST [SECONDS]: like alive; sets ALIVE_OK (true/false) and AJ ("alive":true,"counter":"a->b").
 # (Not meant for $(...): the variables must reach the caller.)
 alive_check() {
   if alive "$@"; then ALIVE_OK=true; else ALIVE_OK=false; fi
-  AJ=$(printf '"alive":%s,"counter":"%s"' "$ALIVE_OK" "$ALIVE")
+  AJ="\"alive\":$ALIVE_OK,\"counter\":\"$ALIVE\""
 }
 
 # state DOMID: the C client's view (Xen's facts, independent of xen-resume): sets STATE, REASON.

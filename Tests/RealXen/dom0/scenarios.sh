@@ -98,7 +98,7 @@ s_checkpoint() {
 
 # 4: xen-resume and the C client side by side: alternating blocks of N_BLOCK cycles on the same guest.
 s_compare() {
-  local g=$1 d=$2 ok=true b=0 sp="" cp="" cs="" ssum=0 csum=0 spause="" cpause="" calls="" fail="" v="" o=""
+  local g=$1 d=$2 ok=true b=0 sp="" cp="" cs="" ssum=0 csum=0 spause="" cpause="" calls="" cpoll="" fail="" v="" o=""
   XR_LIMIT=600
   XC_LIMIT=600
   while [ "$b" -lt "$N_BLOCKS" ]; do
@@ -132,7 +132,9 @@ s_compare() {
     add csum "$v"
     add "CYC_$g" "$v"
     add "CREL_$g" "$(jget releaseDomain "$(jobj seenBy "$OUT")" | grep . || echo 0)"
-    add "CPOLL_$g" "$(jget poll "$(jobj seenBy "$OUT")" | grep . || echo 0)"
+    v=$(jget poll "$(jobj seenBy "$OUT")")
+    add "CPOLL_$g" "${v:-0}"
+    lst cpoll "${v:-null}"
     if [ "$RC" != 0 ]; then
       ok=false
       fail=$(step "failedCBlock")
@@ -150,7 +152,7 @@ s_compare() {
     ok=false
     why='"reason":"xen-resume binary missing (C blocks only)",'
   fi
-  result compare "$g" "$ok" "$why\"blocks\":$b,\"blockSize\":$N_BLOCK,\"swiftSucceeded\":$ssum,\"cSucceeded\":$csum,\"swiftP50\":[$sp],\"cP50\":[$cp],\"swiftPause\":[$spause],\"cPause\":[$cpause],\"hostCallsPerCycle\":[$calls],\"cSamples\":[$cs],$a${fail:+,$fail},$(recover "$g" "$d" fast)"
+  result compare "$g" "$ok" "$why\"blocks\":$b,\"blockSize\":$N_BLOCK,\"swiftSucceeded\":$ssum,\"cSucceeded\":$csum,\"swiftP50\":[$sp],\"cP50\":[$cp],\"swiftPause\":[$spause],\"cPause\":[$cpause],\"hostCallsPerCycle\":[$calls],\"cSeenByPollPerBlock\":[$cpoll],\"cSamples\":[$cs],$a${fail:+,$fail},$(recover "$g" "$d" fast)"
 }
 
 # Registers: suspend, hold the domain with `xl pause` so that it stays stopped after the resume, read vcpu0's
@@ -290,12 +292,14 @@ s_slow_panic() {
     xc resume "$d" --slow
     s2=$(step resume)
   fi
-  end=$(($(now_s) + 40))
-  while [ "$(now_s)" -lt "$end" ]; do
+  tick
+  end=$((NOWS + 40))
+  while [ "$NOWS" -lt "$end" ]; do
     panic=$(grep -a -m 1 'register_vcpu_info failed' "$(confile throw)" | tr -d '\r')
     state "$d"
     [ -n "$panic" ] && [ "$STATE" = shutdown ] && break
-    sleep 0.5
+    sleep 1
+    tick
   done
   [ -n "$panic" ] && [ "$STATE" = shutdown ] && { [ "$REASON" = 1 ] || [ "$REASON" = 3 ]; } && ok=true
   result "$scen" "$g" "$ok" "$s1,$s2,\"panicLine\":$(jstr "$panic" 200),\"finalState\":$STATEJSON"

@@ -23,7 +23,7 @@
  *    XEN_DOMCTL_resumedomain (no register touched). Every resume is followed by xs_resume_domain (XS_RESUME),
  *    as libxl does, because C xenstored only fires @releaseDomain for the next shutdown after XS_RESUME.
  *  - The @releaseDomain wait also re-reads the domain every 200 ms. A suspend for which @releaseDomain never
- *    fired (not by the time it was seen, nor within 150 ms after the resume) is counted in "seenBy.poll": if
+ *    fired (not by the time it was seen, nor within 2 s after the resume) is counted in "seenBy.poll": if
  *    XS_RESUME was not sent after the previous resume (by anyone), every suspend lands there, which is how
  *    the harness proves XS_RESUME is being sent.
  *
@@ -361,7 +361,7 @@ static int cmd_cycle(xc_interface *xch, uint32_t domid, struct opts o)
         }
         /* Did @releaseDomain fire for this suspend? Decided after the resume, so that waiting for a late
          * event never lengthens the measured pause. */
-        if ((woke & WAKE_REL) || await_release(xsh, 150))
+        if ((woke & WAKE_REL) || await_release(xsh, 2000))
             by_rel++;
         else
             by_poll++;

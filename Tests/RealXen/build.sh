@@ -27,6 +27,18 @@ say() { echo "realxen-build: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 mkdir -p "$CACHE" "$PKGS" "$OUT" "$WORK/logs"
+
+# One run per work directory: a second one would truncate this one's serial log and rebuild its images
+# underneath it. run-all.sh takes the lock for build, boot and check; its children see REALXEN_LOCKED.
+if [ -z "${REALXEN_LOCKED:-}" ]; then
+  mkdir -p "$WORK"
+  exec 9>"$WORK/.lock"
+  if ! flock -n 9; then
+    echo "realxen: another run is using $WORK (lock held on $WORK/.lock)" >&2
+    exit 1
+  fi
+  export REALXEN_LOCKED=1
+fi
 t_start=$(date +%s)
 
 # ---------------------------------------------------------------------------------------------------------

@@ -24,13 +24,25 @@ if [ "${SKIP_REAL_XEN:-}" = 1 ]; then
   exit 0
 fi
 mkdir -p "$LOGS"
+
+# One run per work directory: a second one would truncate this one's serial log and rebuild its images
+# underneath it. run-all.sh takes the lock for build, boot and check; its children see REALXEN_LOCKED.
+if [ -z "${REALXEN_LOCKED:-}" ]; then
+  mkdir -p "$WORK"
+  exec 9>"$WORK/.lock"
+  if ! flock -n 9; then
+    echo "realxen: another run is using $WORK (lock held on $WORK/.lock)" >&2
+    exit 1
+  fi
+  export REALXEN_LOCKED=1
+fi
 now() { date +%s; }
 t0=$(now)
 
 # check.py needs python3; a fresh Debian machine may lack it.
 if ! command -v python3 >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq python3-minimal >/dev/null
+  apt-get update -qq && apt-get install -y -qq python3 >/dev/null
 fi
 
 # ---- xen-resume ---------------------------------------------------------------------------------------

@@ -24,6 +24,18 @@ CPU=${REALXEN_CPU:-max,-xsave}
 LOG=$WORK/logs/serial.log
 TIMINGS=$WORK/logs/boot-timings.json
 
+# One run per work directory: a second one would truncate this one's serial log and rebuild its images
+# underneath it. run-all.sh takes the lock for build, boot and check; its children see REALXEN_LOCKED.
+if [ -z "${REALXEN_LOCKED:-}" ]; then
+  mkdir -p "$WORK"
+  exec 9>"$WORK/.lock"
+  if ! flock -n 9; then
+    echo "realxen: another run is using $WORK (lock held on $WORK/.lock)" >&2
+    exit 1
+  fi
+  export REALXEN_LOCKED=1
+fi
+
 for f in xen vmlinuz dom0.cpio.gz; do
   [ -f "$OUT/$f" ] || { echo "realxen-run: $OUT/$f missing: run build.sh first" >&2; exit 2; }
 done

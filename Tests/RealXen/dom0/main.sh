@@ -7,8 +7,8 @@
 #
 # Options on dom0's kernel command line (run.sh's DOM0_EXTRA), for local iteration:
 #   rx.guests=pv,pvh,pvhvm,hvm,throw   which guests to start (default: all)
-#   rx.blocks=N                        blocks of 10 cycles per tool in the comparison (default 5)
-#   rx.pvhvm-checkpoint=N rx.pvhvm-blocks=N rx.pvhvm-block=N   PVHVM's counts (default 10, 2 blocks of 3)
+#   rx.blocks=N                        blocks of 10 checkpoint cycles per tool (default 5: 50 cycles)
+#   rx.pvhvm-blocks=N rx.pvhvm-block=N PVHVM's blocks (default 2 blocks of 5 cycles per tool)
 #   rx.deadline=S                      dom0 uptime after which no scenario starts (run.sh sets it)
 #
 # No `set -e`: a failing command is a finding to report, not a reason to stop. `set -u` catches typos; if
@@ -27,21 +27,20 @@ GUESTS=$(cmdline_opt rx.guests | tr ',' ' ')
 GUESTS=${GUESTS:-hvm pvhvm pv pvh throw}
 RX_BLOCKS=$(cmdline_opt rx.blocks)
 RX_BLOCKS=${RX_BLOCKS:-5}
-RX_PVHVM_CKPT=$(cmdline_opt rx.pvhvm-checkpoint)
 RX_PVHVM_BLOCKS=$(cmdline_opt rx.pvhvm-blocks)
 RX_PVHVM_BLOCK=$(cmdline_opt rx.pvhvm-block)
 # dom0 uptime (s) after which no scenario starts: run.sh sets it from QEMU's timeout so the diagnostics
 # still get out.
 RX_DEADLINE=$(cmdline_opt rx.deadline)
 RX_DEADLINE=${RX_DEADLINE:-100000}
-# counts GUEST: the cycle counts for a guest (see scenarios.sh). A PVHVM suspend takes seconds under this
-# emulation (Linux freezes and thaws every emulated device, each access a round trip through the device
-# model), so it runs fewer cycles by default.
+# counts GUEST: the checkpoint blocks for a guest (see s_compare). A PVHVM suspend takes seconds under this
+# emulation (Linux saves and restores every emulated PCI device's config space, each access a round trip
+# through the device model in dom0), so it runs fewer cycles by default.
 counts() {
   if [ "$1" = pvhvm ]; then
-    N_CKPT=${RX_PVHVM_CKPT:-10} N_BLOCKS=${RX_PVHVM_BLOCKS:-2} N_BLOCK=${RX_PVHVM_BLOCK:-3}
+    N_BLOCKS=${RX_PVHVM_BLOCKS:-2} N_BLOCK=${RX_PVHVM_BLOCK:-5}
   else
-    N_CKPT=50 N_BLOCKS=$RX_BLOCKS N_BLOCK=10
+    N_BLOCKS=$RX_BLOCKS N_BLOCK=10
   fi
 }
 wanted() { case " $GUESTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -158,7 +157,6 @@ group_pv() {
   have_xr || sc s_c_baseline pv "$d"
   sc s_status pv "$d"
   sc s_fast_cycles pv "$d"
-  sc s_checkpoint pv "$d"
   sc s_compare pv "$d"
   sc s_registers pv "$d"
   sc s_slow_refused pv "$d"
@@ -181,7 +179,6 @@ group_pvh() {
   have_xr || sc s_c_baseline pvh "$d"
   sc s_status pvh "$d"
   sc s_fast_cycles pvh "$d"
-  sc s_checkpoint pvh "$d"
   sc s_compare pvh "$d"
   sc s_slow_refused pvh "$d"
   sc s_shutdown_refused pvh "$d"
@@ -210,7 +207,6 @@ group_hvm() {
   have_xr || sc s_c_baseline hvm "$d"
   sc s_status hvm "$d"
   sc s_fast_cycles hvm "$d"
-  sc s_checkpoint hvm "$d"
   sc s_compare hvm "$d"
   sc s_registers hvm "$d"
   sc s_slow_hvm "$d"
@@ -228,7 +224,6 @@ group_pvhvm() {
   have_xr || sc s_c_baseline pvhvm "$d"
   sc s_status pvhvm "$d"
   sc s_fast_cycles pvhvm "$d"
-  sc s_checkpoint pvhvm "$d"
   sc s_compare pvhvm "$d"
   sc s_slow_refused pvhvm "$d"
   sc s_shutdown_refused pvhvm "$d"

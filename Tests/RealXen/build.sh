@@ -28,14 +28,17 @@ die() { say "error: $*"; exit 1; }
 
 mkdir -p "$CACHE" "$PKGS" "$OUT" "$WORK/logs"
 
-# One run per work directory: a second one would truncate this one's serial log and rebuild its images
-# underneath it. run-all.sh takes the lock for build, boot and check; its children see REALXEN_LOCKED.
+# One real-Xen run per machine at a time: two emulated Xen hosts on two cores starve each other until
+# libxl's 60 s device-model start timeout and the guests' boots fail (seen here), and two runs in one work
+# directory would also overwrite each other's images and serial log. So wait for the other run (up to
+# REALXEN_LOCK_WAIT seconds). run-all.sh holds the lock for build, boot and check; its children see
+# REALXEN_LOCKED.
 if [ -z "${REALXEN_LOCKED:-}" ]; then
-  mkdir -p "$WORK"
-  exec 9>"$WORK/.lock"
+  lock=${REALXEN_LOCK:-/tmp/realxen.lock}
+  exec 9>>"$lock"
   if ! flock -n 9; then
-    echo "realxen: another run is using $WORK (lock held on $WORK/.lock)" >&2
-    exit 1
+    echo "realxen: another real-Xen run holds $lock; waiting up to ${REALXEN_LOCK_WAIT:-1800}s" >&2
+    flock -w "${REALXEN_LOCK_WAIT:-1800}" 9 || { echo "realxen: gave up waiting for $lock" >&2; exit 1; }
   fi
   export REALXEN_LOCKED=1
 fi

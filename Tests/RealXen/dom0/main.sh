@@ -106,10 +106,23 @@ wait_first() {
   [ "$end" -gt "$RX_DEADLINE" ] && end=$RX_DEADLINE
   while [ ! -f "/tmp/first-$g" ] && [ "$NOWS" -lt "$end" ]; do
     [ -f "/tmp/create-$g.done" ] && read -r crc _ <"/tmp/create-$g.done"
-    [ -n "$crc" ] && [ "$crc" != 0 ] && break
+    if [ -n "$crc" ] && [ "$crc" != 0 ]; then
+      # xl create failed: under heavy load libxl's fixed 60 s device-model start timeout expires. Once more.
+      [ "$attempts" -ge 2 ] && break
+      attempts=2
+      died="{\"state\":\"xl create failed\",\"xlCreate\":$(jstr "$(tail -n 3 "/tmp/create-$g.log")" 400)}"
+      mark "xl create of rx-$g failed; creating it again"
+      xl destroy "rx-$g" >/dev/null 2>&1
+      rm -f "/tmp/create-$g.done"
+      sh /rx/create.sh "$g"
+      crc=""
+      tick
+      continue
+    fi
     n=$((n + 1))
     # Every 5 s: did the guest die before its first line? Seen here with PVH guests under this emulation
-    # (an early "Triple fault" now and then): recreate it once, and say so in the result.
+    # (an early "Triple fault" now and then): recreate it once (one retry per guest, whatever failed), and
+    # say so in the result.
     if [ "$crc" = 0 ] && [ $((n % 5)) = 0 ]; then
       id=$(domid "$g")
       state "${id:-0}"

@@ -17,6 +17,14 @@ extension SuspendController {
       if !acknowledged {
         switch try withdrawRequest(at: node) {
         case .withdrawn:
+          // A guest may suspend without a visible acknowledgement (seen on real Xen under load): bring it back
+          // so the timeout never leaves it suspended.
+          let info = try host.domainInfo(domain)
+          if info.isSuspended {
+            var suspended = session
+            suspended.suspendedBy = .xenstoreControl
+            try resumeFast(domain, info: info, session: suspended)
+          }
           throw SuspendResumeError.timedOut(
             domain, stage: .acknowledgement, timeout: timeout, state: currentState(of: domain) ?? .running)
         case .acknowledgedMeanwhile:

@@ -82,6 +82,31 @@ final class MisbehavingGuestTests: XCTestCase {
     }
   }
 
+  func testAGuestThatSuspendsWithoutAVisibleAcknowledgementIsResumedAfterTheTimeout() async throws {
+    // The guest cannot write its control node (read-only for it), so its acknowledgement is refused, and like
+    // Linux it suspends anyway: the toolstack only ever reads "suspend" and times out at the acknowledgement.
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv(vcpus: 2))
+    let node = XenStorePath.controlShutdown(of: domain)
+    try host.setPermissions(
+      node, [XenStorePermission(domain: .dom0, access: .none), XenStorePermission(domain: domain, access: .read)],
+      transaction: .none)
+    let clock = TestClock<Duration>()
+    let controller = SuspendController(host: host, clock: clock)
+
+    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(10)) }
+
+    guard case .failure(SuspendResumeError.timedOut(domain, .acknowledgement, _, .running)) = result else {
+      return XCTFail("unexpected result: \(result)")
+    }
+    let observed = host.observations(of: domain)
+    XCTAssertEqual(observed.acknowledgementsRefused, 1)
+    XCTAssertEqual(observed.suspendsCompleted, 1)
+    XCTAssertEqual(observed.resumesCancelled, 1, "the suspended guest must be brought back")
+    assertRunning(host, domain)
+    assertHealthy(host, domain)
+  }
+
   func testAGuestIgnoringItsEventChannelTimesOut() async throws {
     let host = SimulatedXenHost()
     let domain = host.createDomain(.pv(suspendEventChannel: true, behaviour: .ignoresSuspendRequest))

@@ -1,11 +1,27 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Layers, bottom up (each target may import only the ones named in its `dependencies`):
+//
+//   XenResumeCore      model, the XenHost seam, host-call observers, the waiting primitive, SuspendController.
+//                      Pure Swift: builds on Linux and macOS without libxen-dev.
+//   XenSimulator       SimulatedXenHost and its guest models, over XenResumeCore only.
+//   XenHostConformance Xen's rules every XenHost must keep, written once, run over any backend.
+//   XenResumeLibxen    LibxenHost, the real backend: the only target that imports CXen (Linux, libxen-dev).
+//   SwiftXenResume     what a dom0 toolstack imports: re-exports XenResumeCore and XenResumeLibxen.
+//   XenResumeCLI       the xen-resume commands as a library, so tests run them in-process.
+//   xen-resume         the executable: parses and runs XenResumeCLI's root command.
 let package = Package(
   name: "SwiftXenResume",
+  // The core, the simulator and the conformance suite build on macOS 15; the libxen backend (and so the
+  // `SwiftXenResume` product and the CLI) only on Linux, where Xen's dom0 runs.
   platforms: [.macOS(.v15)],
   products: [
+    // A dom0 toolstack: SuspendController, the model and LibxenHost (needs libxen-dev, Linux only).
     .library(name: "SwiftXenResume", targets: ["SwiftXenResume"]),
+    // Any machine: SuspendController, the model and the XenHost seam, without libxen-dev.
+    .library(name: "XenResumeCore", targets: ["XenResumeCore"]),
+    // Tests on any machine: a simulated Xen host (pair it with XenResumeCore, or SwiftXenResume on a dom0).
     .library(name: "XenSimulator", targets: ["XenSimulator"]),
     .executable(name: "xen-resume", targets: ["xen-resume"]),
   ],
@@ -25,24 +41,36 @@ let package = Package(
       providers: [.apt(["libxen-dev"])]
     ),
     .target(
-      name: "SwiftXenResume",
+      name: "XenResumeCore",
       dependencies: [
-        "CXen",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .target(
+      name: "XenResumeLibxen",
+      dependencies: [
+        "CXen",
+        "XenResumeCore",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+    .target(
+      name: "SwiftXenResume",
+      dependencies: ["XenResumeCore", "XenResumeLibxen"]
+    ),
+    .target(
       name: "XenSimulator",
       dependencies: [
-        "SwiftXenResume",
+        "XenResumeCore",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
         .product(name: "DequeModule", package: "swift-collections"),
       ]
     ),
-    .executableTarget(
-      name: "xen-resume",
+    .target(
+      name: "XenResumeCLI",
       dependencies: [
         "SwiftXenResume",
         "XenSimulator",
@@ -51,25 +79,33 @@ let package = Package(
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ]
     ),
-    .testTarget(
-      name: "XenResumeCLITests",
-      dependencies: ["xen-resume"]
+    .executableTarget(
+      name: "xen-resume",
+      dependencies: ["XenResumeCLI"]
     ),
     .testTarget(
-      name: "SwiftXenResumeTests",
+      name: "XenResumeCoreTests",
       dependencies: [
-        "SwiftXenResume",
+        "XenResumeCore",
         "XenSimulator",
         .product(name: "Clocks", package: "swift-clocks"),
       ]
+    ),
+    .testTarget(
+      name: "XenResumeLibxenTests",
+      dependencies: ["XenResumeLibxen"]
     ),
     .testTarget(
       name: "XenSimulatorTests",
       dependencies: [
-        "SwiftXenResume",
+        "XenResumeCore",
         "XenSimulator",
         .product(name: "Clocks", package: "swift-clocks"),
       ]
+    ),
+    .testTarget(
+      name: "XenResumeCLITests",
+      dependencies: ["XenResumeCLI", "xen-resume"]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 
 /// Hands out domain ids like Xen's rover: the next id after the last one given, wrapping to 1 after the largest
 /// guest id, skipping ids in use. Ids of destroyed domains are therefore not reused until the rover comes round.

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// Failures a test asked for: the n-th matching call of an operation fails with an errno, once.

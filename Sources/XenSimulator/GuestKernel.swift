@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 
 /// Which guest kernel a simulated guest models: it decides the details a toolstack cannot see from Xen's facts.
 public enum GuestKernel: String, Sendable, Hashable, CaseIterable, Codable {

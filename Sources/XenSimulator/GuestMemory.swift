@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// A simulated guest's memory as a toolstack sees it through foreign mappings: machine frames the domain owns.

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 
 /// What a simulated guest itself experienced: the counterpart of what Xen reports through `domainInfo`.
 ///

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// One `XenHost` call as the simulator recorded it in its trace.

@@ -1,5 +1,5 @@
 import DequeModule
-import SwiftXenResume
+import XenResumeCore
 
 /// The simulator's bounded record of host calls: a ring that keeps the most recent `capacity` calls.
 ///

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 
 /// A reaction a guest has yet to carry out.
 enum GuestWorkKind: Hashable, Sendable {

@@ -1,5 +1,5 @@
 import DequeModule
-import SwiftXenResume
+import XenResumeCore
 
 /// The toolstack's side of event channels: local ports in domain 0's port space.
 ///

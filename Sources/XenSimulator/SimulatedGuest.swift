@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 
 /// The description of a guest to create in a `SimulatedXenHost`: its type, size, kernel and behaviour.
 ///

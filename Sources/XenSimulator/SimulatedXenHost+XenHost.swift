@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// The `XenHost` calls, each keeping the rules of the C call it stands for (see `SimulatorState`'s extensions).

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import Synchronization
 import SystemPackage
 

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// Interdomain event channels between the toolstack's local ports and guests' suspend ports.

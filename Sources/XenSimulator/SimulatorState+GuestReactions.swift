@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// The guest models: what a guest does when asked to suspend, when it suspends, and when it runs again.

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// The hypervisor's rules: shutdown and resume, vcpu contexts, foreign memory, HVM parameters.

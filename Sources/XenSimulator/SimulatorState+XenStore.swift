@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// xenstore as the toolstack and the guests use it, and the watches it fires.

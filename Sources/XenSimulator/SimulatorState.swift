@@ -1,5 +1,5 @@
 import DequeModule
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// What must happen after the host releases its lock: waiting tasks to resume and guest reactions to schedule.

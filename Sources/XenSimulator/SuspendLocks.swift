@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// The per-domain suspend lock files: an exclusive, non-blocking lock per domain id.

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// xenstored's request semantics, written once for both the store and a transaction's view of it.

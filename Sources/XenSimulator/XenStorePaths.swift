@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 
 /// xenstored's path rules: what a valid node name is, and how paths nest.

@@ -1,5 +1,5 @@
 import Clocks
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 import XCTest
 import XenSimulator

@@ -1,6 +1,6 @@
 import Benchmark
 import BenchmarkSupport
-import SwiftXenResume
+import XenResumeCore
 
 // The controller's own cost per cycle: every host call returns at once from NullXenHost, so wall clock, CPU and
 // mallocs are the controller's (plus the counting of calls, one relaxed atomic add each).

@@ -1,6 +1,6 @@
 import Benchmark
 import BenchmarkSupport
-import SwiftXenResume
+import XenResumeCore
 
 // The same cycles as ControllerOverhead, end to end over XenSimulator (tracing off, guests answering inside the
 // triggering call), through CountingXenHost: controller, simulated hypervisor, xenstored, event channels and guest

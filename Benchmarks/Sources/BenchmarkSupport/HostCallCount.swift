@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 
 /// Host calls per fast cycle in a loop, per operation, as `CountingXenHost` sees them.
 public struct HostCallCount: Sendable {

@@ -1,4 +1,4 @@
-import SwiftXenResume
+import XenResumeCore
 
 /// One suspend path of one guest type: what every benchmark, the host-call report and the scale check run.
 ///

@@ -1,5 +1,5 @@
 import BenchmarkSupport
-import SwiftXenResume
+import XenResumeCore
 
 // Prints, as markdown, host calls per fast checkpoint cycle in a loop for every scenario: measured with
 // CountingXenHost over NullXenHost (and over XenSimulator), beside the doc's minimal sequence and libxl's count.

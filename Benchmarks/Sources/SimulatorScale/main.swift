@@ -1,5 +1,5 @@
 import BenchmarkSupport
-import SwiftXenResume
+import XenResumeCore
 import XenSimulator
 
 // 10,000 simulated domains and 100,000 suspend/resume cycles (10 fast checkpoints per domain, in rounds over every

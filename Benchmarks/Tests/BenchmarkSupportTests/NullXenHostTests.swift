@@ -1,5 +1,5 @@
 import BenchmarkSupport
-import SwiftXenResume
+import XenResumeCore
 import SystemPackage
 import Testing
 

@@ -1,0 +1,109 @@
+import Clocks
+import XenResumeCore
+import Synchronization
+import XCTest
+import XenSimulator
+
+/// A guest shape for the matrix tests: how to create it and what Xen and the controller should make of it.
+struct GuestCase: CustomStringConvertible, Sendable {
+  let name: String
+  let guest: SimulatedGuest
+  let expectedType: GuestType
+  let expectedPath: SuspendPath
+
+  var description: String { name }
+
+  static let all: [GuestCase] = [
+    GuestCase(name: "PV 32 xenstore", guest: .pv(width: .bits32), expectedType: .pv, expectedPath: .xenstoreControl),
+    GuestCase(
+      name: "PV 32 event channel", guest: .pv(width: .bits32, suspendEventChannel: true), expectedType: .pv,
+      expectedPath: .eventChannel),
+    GuestCase(
+      name: "PV 64 xenstore", guest: .pv(width: .bits64, vcpus: 2), expectedType: .pv, expectedPath: .xenstoreControl),
+    GuestCase(
+      name: "PV 64 event channel", guest: .pv(width: .bits64, vcpus: 3, suspendEventChannel: true), expectedType: .pv,
+      expectedPath: .eventChannel),
+    GuestCase(name: "PVHVM xenstore", guest: .pvhvm(vcpus: 2), expectedType: .pvhvm, expectedPath: .xenstoreControl),
+    GuestCase(
+      name: "PVHVM event channel", guest: .pvhvm(vcpus: 2, suspendEventChannel: true), expectedType: .pvhvm,
+      expectedPath: .eventChannel),
+    GuestCase(name: "HVM", guest: .hvm(vcpus: 2), expectedType: .hvm, expectedPath: .hypervisorShutdown),
+    GuestCase(name: "PVH xenstore", guest: .pvh(vcpus: 2), expectedType: .pvh, expectedPath: .xenstoreControl),
+    GuestCase(
+      name: "PVH event channel", guest: .pvh(suspendEventChannel: true), expectedType: .pvh,
+      expectedPath: .eventChannel),
+  ]
+}
+
+/// Runs `operation` while advancing a test clock in steps, so timeouts elapse without waiting.
+func runAdvancing<T: Sendable>(
+  _ clock: TestClock<Duration>,
+  step: Duration = .seconds(1),
+  maxSteps: Int = 500,
+  _ operation: @escaping @Sendable () async throws -> T
+) async -> Result<T, any Error> {
+  let finished = Finished()
+  let task = Task {
+    defer { finished.set() }
+    return try await operation()
+  }
+  var steps = 0
+  while !finished.isSet && steps < maxSteps {
+    await Task.yield()
+    await clock.advance(by: step)
+    steps += 1
+  }
+  return await task.result
+}
+
+/// Waits (for real, briefly) until a condition holds: used to reach a point inside a running operation.
+func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+  let clock = ContinuousClock()
+  let end = clock.now.advanced(by: timeout)
+  while clock.now < end {
+    if condition() { return true }
+    try? await Task.sleep(for: .milliseconds(1))
+  }
+  return condition()
+}
+
+final class Finished: Sendable {
+  private let flag = Mutex(false)
+  var isSet: Bool { flag.withLock { $0 } }
+  func set() { flag.withLock { $0 = true } }
+}
+
+/// The current xenstore value of a domain's control node, read as the toolstack.
+func controlNode(_ host: SimulatedXenHost, _ domain: DomainID) throws -> String? {
+  try host.read(XenStorePath.controlShutdown(of: domain))
+}
+
+func assertRunning(_ host: SimulatedXenHost, _ domain: DomainID, file: StaticString = #filePath, line: UInt = #line) {
+  do {
+    let info = try host.domainInfo(domain)
+    XCTAssertEqual(DomainState(info), .running, "domain \(domain): \(info)", file: file, line: line)
+  } catch {
+    XCTFail("domainInfo(\(domain)) failed: \(error)", file: file, line: line)
+  }
+}
+
+func assertHealthy(_ host: SimulatedXenHost, _ domain: DomainID, file: StaticString = #filePath, line: UInt = #line) {
+  let observed = host.observations(of: domain)
+  XCTAssertTrue(observed.isHealthy, "domain \(domain): \(observed.failure ?? "")", file: file, line: line)
+}
+
+/// Asserts that `body` throws a `SuspendResumeError` matching `matches`.
+func assertThrowsSuspendError(
+  _ body: () async throws -> Void,
+  file: StaticString = #filePath, line: UInt = #line,
+  _ matches: (SuspendResumeError) -> Bool
+) async {
+  do {
+    try await body()
+    XCTFail("expected an error", file: file, line: line)
+  } catch let error as SuspendResumeError {
+    XCTAssertTrue(matches(error), "unexpected error: \(error)", file: file, line: line)
+  } catch {
+    XCTFail("unexpected error type: \(error)", file: file, line: line)
+  }
+}

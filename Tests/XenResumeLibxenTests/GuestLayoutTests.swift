@@ -1,0 +1,107 @@
+import XCTest
+
+@testable import XenResumeLibxen
+import XenResumeCore
+
+/// `GuestLayout` hard-codes offsets into guest structures; these tests hold every one of them against the installed
+/// libxen-dev headers (computed by the C compiler in the shim) and against what the Swift importer made of the same
+/// structs, so a header change fails here instead of corrupting a guest.
+final class GuestLayoutTests: XCTestCase {
+  func testPageGeometryMatchesLibxenctrl() {
+    XCTAssertEqual(GuestLayout.pageSize, HeaderLayout.pageSize)
+    XCTAssertEqual(GuestLayout.pageShift, HeaderLayout.pageShift)
+    XCTAssertEqual(1 << GuestLayout.pageShift, GuestLayout.pageSize)
+    XCTAssertEqual(HeaderLayout.pageMask, ~UInt64(GuestLayout.pageSize - 1))
+  }
+
+  func testVCPUContextSizesMatchTheHeaders() {
+    XCTAssertEqual(GuestLayout.vcpuContextSize, HeaderLayout.vcpuContextAnySize)
+    XCTAssertEqual(GuestLayout.vcpuContextSize, HeaderLayout.importedVCPUContextAnySize)
+    for width in GuestWidth.allCases {
+      XCTAssertEqual(GuestLayout.vcpuContextSize(width), HeaderLayout.vcpuContextSize(width), "\(width)")
+      XCTAssertLessThanOrEqual(GuestLayout.vcpuContextSize(width), GuestLayout.vcpuContextSize, "\(width)")
+    }
+    XCTAssertEqual(HeaderLayout.vcpuContextAnyMemberOffsets.bits64, 0)
+    XCTAssertEqual(HeaderLayout.vcpuContextAnyMemberOffsets.bits32, 0)
+  }
+
+  func testRegisterOffsetsMatchTheHeaders() {
+    for width in GuestWidth.allCases {
+      XCTAssertEqual(GuestLayout.returnRegisterOffset(width), HeaderLayout.returnRegisterOffset(width), "\(width)")
+      XCTAssertEqual(
+        GuestLayout.startInfoRegisterOffset(width), HeaderLayout.startInfoRegisterOffset(width), "\(width)")
+    }
+  }
+
+  func testStartInfoOffsetsMatchTheHeaders() {
+    for width in GuestWidth.allCases {
+      XCTAssertEqual(
+        GuestLayout.startInfoStoreFrameOffset(width), HeaderLayout.startInfoStoreFrameOffset(width), "\(width)")
+      XCTAssertEqual(
+        GuestLayout.startInfoConsoleFrameOffset(width), HeaderLayout.startInfoConsoleFrameOffset(width), "\(width)")
+    }
+  }
+
+  func testSharedInfoOffsetsMatchTheHeaders() {
+    for width in GuestWidth.allCases {
+      XCTAssertEqual(GuestLayout.sharedInfoMaxPFNOffset(width), HeaderLayout.sharedInfoMaxPFNOffset(width), "\(width)")
+      XCTAssertEqual(
+        GuestLayout.sharedInfoFrameListListOffset(width), HeaderLayout.sharedInfoFrameListListOffset(width),
+        "\(width)")
+    }
+  }
+
+  func testFramesPerPageFollowTheWidth() {
+    XCTAssertEqual(GuestLayout.framesPerPage(.bits64), 512)
+    XCTAssertEqual(GuestLayout.framesPerPage(.bits32), 1024)
+  }
+
+  func testTheResumeDomctlIsLaidOutAsTheBackendFillsIt() {
+    XCTAssertEqual(HeaderLayout.domctlSize.c, 144)
+    XCTAssertEqual(HeaderLayout.domctlSize.imported, HeaderLayout.domctlSize.c)
+    XCTAssertEqual(HeaderLayout.domctlCommandOffset.c, 0)
+    XCTAssertEqual(HeaderLayout.domctlCommandOffset.imported, HeaderLayout.domctlCommandOffset.c)
+    XCTAssertEqual(HeaderLayout.domctlInterfaceVersionOffset, 4)
+    XCTAssertEqual(HeaderLayout.domctlDomainOffset.c, 8)
+    XCTAssertEqual(HeaderLayout.domctlDomainOffset.imported, HeaderLayout.domctlDomainOffset.c)
+    XCTAssertEqual(HeaderLayout.resumeDomainCommand, 27)
+    XCTAssertEqual(HeaderLayout.domainInfoSize.imported, HeaderLayout.domainInfoSize.c)
+  }
+
+  /// Registers written through the C field names come out of `VCPUContext`'s accessors, and the other way round,
+  /// for both widths: the model's byte offsets are the header's, and nothing else in the context moves.
+  func testVCPUContextAccessorsReadAndWriteTheHeadersRegisters() {
+    for width in GuestWidth.allCases {
+      let returned: UInt64 = width == .bits64 ? 0x1122_3344_5566_7788 : 0x5566_7788
+      let startInfo: UInt64 = width == .bits64 ? 0x0000_0012_3456_7000 : 0x0345_6000
+
+      var header = VCPUContextBuffer()
+      header.setReturnRegister(returned, width: width)
+      header.setStartInfoRegister(startInfo, width: width)
+      let decoded = header.context(width: width)
+      XCTAssertEqual(decoded.returnRegister, returned, "\(width)")
+      XCTAssertEqual(decoded.startInfoFrame, startInfo, "\(width)")
+
+      var model = VCPUContext(zeroedFor: width)
+      model.returnRegister = 1
+      model.startInfoFrame = startInfo
+      let encoded = VCPUContextBuffer(model)
+      let headerReturn = width == .bits64 ? encoded.returnRegister.bits64 : encoded.returnRegister.bits32
+      let headerStartInfo = width == .bits64 ? encoded.startInfoRegister.bits64 : encoded.startInfoRegister.bits32
+      XCTAssertEqual(headerReturn, 1, "\(width)")
+      XCTAssertEqual(headerStartInfo, startInfo, "\(width)")
+
+      var untouched = model
+      untouched.returnRegister = 0
+      untouched.startInfoFrame = 0
+      XCTAssertEqual(untouched, VCPUContext(zeroedFor: width), "\(width): only the two registers changed")
+      XCTAssertEqual(encoded.context(width: width), model, "\(width): bytes survive the trip through the union")
+    }
+  }
+
+  func testA32BitReturnRegisterKeepsTheLow32Bits() {
+    var model = VCPUContext(zeroedFor: .bits32)
+    model.returnRegister = 0x1_0000_0001
+    XCTAssertEqual(VCPUContextBuffer(model).returnRegister.bits32, 1)
+  }
+}

@@ -1,0 +1,188 @@
+import SystemPackage
+import XCTest
+
+@testable import XenResumeLibxen
+import XenResumeCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// What waits on a key that is not open throw.
+private let libxenUnknownKey = XenCallError(.nextWatchEvent, errno: .invalidArgument, hint: "unknown")
+
+/// The machinery behind `nextWatchEvent` and `waitForEvent`, without Xen: the per-key mailboxes the reader threads
+/// deliver into, and the polling thread itself over a plain pipe.
+final class LibxenReaderTests: XCTestCase {
+  /// Polls until `condition` holds; the waiter under test parks on another task.
+  private func eventually(
+    _ condition: () -> Bool, file: StaticString = #filePath, line: UInt = #line
+  ) async throws {
+    for _ in 0..<2000 {
+      if condition() { return }
+      try await Task.sleep(for: .milliseconds(1))
+    }
+    XCTFail("condition not reached in time", file: file, line: line)
+  }
+
+  func testQueuedEventsComeOutInOrderAndUnknownKeysAreRefused() async throws {
+    let mailboxes = EventMailboxes<UInt64, String>(coalescing: false)
+    mailboxes.open(1)
+    mailboxes.deliver("@releaseDomain", to: 1)
+    mailboxes.deliver("/local/domain/7/control/shutdown", to: 1)
+    mailboxes.deliver("dropped: key 2 is not open", to: 2)
+
+    let first = try await mailboxes.next(from: 1, missing: libxenUnknownKey)
+    let second = try await mailboxes.next(from: 1, missing: libxenUnknownKey)
+    XCTAssertEqual(first, "@releaseDomain")
+    XCTAssertEqual(second, "/local/domain/7/control/shutdown")
+    do {
+      _ = try await mailboxes.next(from: 2, missing: libxenUnknownKey)
+      XCTFail("key 2 was never opened")
+    } catch let error as XenCallError {
+      XCTAssertEqual(error, libxenUnknownKey)
+    }
+  }
+
+  func testAParkedWaiterIsResumedByADelivery() async throws {
+    let mailboxes = EventMailboxes<UInt64, String>(coalescing: false)
+    mailboxes.open(1)
+    let waiter = Task { try await mailboxes.next(from: 1, missing: libxenUnknownKey) }
+    try await eventually { mailboxes.waiterCount(1) == 1 }
+    mailboxes.deliver("/a", to: 1)
+    let value = try await waiter.value
+    XCTAssertEqual(value, "/a")
+    XCTAssertNil(mailboxes.take(from: 1), "a delivery to a waiter is not queued as well")
+  }
+
+  func testCancellingOneWaitLeavesOtherKeysAndWaitersIntact() async throws {
+    let mailboxes = EventMailboxes<UInt64, String>(coalescing: false)
+    mailboxes.open(1)
+    mailboxes.open(2)
+    let cancelled = Task { try await mailboxes.next(from: 1, missing: libxenUnknownKey) }
+    let other = Task { try await mailboxes.next(from: 2, missing: libxenUnknownKey) }
+    try await eventually { mailboxes.waiterCount(1) == 1 && mailboxes.waiterCount(2) == 1 }
+
+    cancelled.cancel()
+    do {
+      _ = try await cancelled.value
+      XCTFail("a cancelled wait must throw")
+    } catch is CancellationError {}
+    XCTAssertEqual(mailboxes.waiterCount(1), 0)
+    XCTAssertTrue(mailboxes.isOpen(1), "cancelling a wait does not close its watch")
+
+    mailboxes.deliver("/one", to: 1)
+    mailboxes.deliver("/two", to: 2)
+    let otherValue = try await other.value
+    XCTAssertEqual(otherValue, "/two")
+    XCTAssertEqual(mailboxes.take(from: 1), "/one", "the event after the cancellation is kept for the next wait")
+  }
+
+  func testAWaitCancelledBeforeItStartsConsumesNothing() async throws {
+    let mailboxes = EventMailboxes<UInt64, String>(coalescing: false)
+    mailboxes.open(1)
+    mailboxes.deliver("/queued", to: 1)
+    let task = Task {
+      withUnsafeCurrentTask { $0?.cancel() }
+      return try await mailboxes.next(from: 1, missing: libxenUnknownKey)
+    }
+    do {
+      _ = try await task.value
+      XCTFail("a cancelled wait must throw")
+    } catch is CancellationError {}
+    XCTAssertEqual(mailboxes.take(from: 1), "/queued")
+  }
+
+  func testClosingAKeyFailsItsWaitersAndDropsItsEvents() async throws {
+    let mailboxes = EventMailboxes<UInt64, String>(coalescing: false)
+    let removed = XenCallError(.nextWatchEvent, errno: .invalidArgument, hint: "removed")
+    mailboxes.open(1)
+    let waiter = Task { try await mailboxes.next(from: 1, missing: libxenUnknownKey) }
+    try await eventually { mailboxes.waiterCount(1) == 1 }
+    mailboxes.close(1, failingWaitersWith: removed)
+    do {
+      _ = try await waiter.value
+      XCTFail("the waiter of a closed key must fail")
+    } catch let error as XenCallError {
+      XCTAssertEqual(error, removed)
+    }
+    mailboxes.deliver("/late", to: 1)
+    XCTAssertFalse(mailboxes.isOpen(1))
+    XCTAssertNil(mailboxes.take(from: 1))
+  }
+
+  func testEventChannelStyleMailboxesCoalesceAPendingBit() {
+    let ports = EventMailboxes<UInt32, Void>(coalescing: true)
+    ports.open(5)
+    ports.deliver((), to: 5)
+    ports.deliver((), to: 5)
+    XCTAssertNotNil(ports.take(from: 5))
+    XCTAssertNil(ports.take(from: 5), "two notifications before a read are one pending event")
+  }
+
+  func testAFailedSourceFailsWaitsOnceQueuedEventsAreUsedUp() async throws {
+    let mailboxes = EventMailboxes<UInt64, String>(coalescing: false)
+    let lost = XenCallError(.nextWatchEvent, errno: .badFileDescriptor, hint: "lost")
+    mailboxes.open(1)
+    mailboxes.open(2)
+    let waiter = Task { try await mailboxes.next(from: 2, missing: libxenUnknownKey) }
+    try await eventually { mailboxes.waiterCount(2) == 1 }
+    mailboxes.deliver("/before", to: 1)
+    mailboxes.fail(with: lost)
+
+    do {
+      _ = try await waiter.value
+      XCTFail("a parked waiter fails with the source")
+    } catch let error as XenCallError {
+      XCTAssertEqual(error, lost)
+    }
+    let queued = try await mailboxes.next(from: 1, missing: libxenUnknownKey)
+    XCTAssertEqual(queued, "/before")
+    do {
+      _ = try await mailboxes.next(from: 1, missing: libxenUnknownKey)
+      XCTFail("later waits fail too")
+    } catch let error as XenCallError {
+      XCTAssertEqual(error, lost)
+    }
+  }
+
+  /// The polling thread wakes on its descriptor, runs the handler off the cooperative pool, and stops (joined) when
+  /// dropped, even while nothing arrives.
+  func testThePollingThreadDeliversWhatItsDescriptorCarriesAndStopsWhenDropped() async throws {
+    var ends: [Int32] = [-1, -1]
+    XCTAssertEqual(ends.withUnsafeMutableBufferPointer { pipe($0.baseAddress!) }, 0)
+    let readEnd = ends[0]
+    let writeEnd = ends[1]
+    defer {
+      close(readEnd)
+      close(writeEnd)
+    }
+    let mailboxes = EventMailboxes<UInt32, Void>(coalescing: true)
+    for port in UInt32(1)...3 { mailboxes.open(port) }
+
+    let thread = try PollingThread(
+      polling: readEnd,
+      call: .waitForEvent,
+      onReadable: {
+        var port: UInt32 = 0
+        guard read(readEnd, &port, 4) == 4 else { return false }
+        mailboxes.deliver((), to: port)
+        return true
+      },
+      onFailure: { mailboxes.fail(with: XenCallError(.waitForEvent, errno: $0)) })
+
+    let waiter = Task { try await mailboxes.next(from: 2, missing: libxenUnknownKey) }
+    try await eventually { mailboxes.waiterCount(2) == 1 }
+    for var port in [UInt32(3), 2] { XCTAssertEqual(write(writeEnd, &port, 4), 4) }
+    try await waiter.value
+    try await eventually { mailboxes.take(from: 3) != nil }
+
+    _ = consume thread
+    var late: UInt32 = 1
+    XCTAssertEqual(write(writeEnd, &late, 4), 4)
+    try await Task.sleep(for: .milliseconds(50))
+    XCTAssertNil(mailboxes.take(from: 1), "a stopped thread reads nothing more")
+  }
+}

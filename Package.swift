@@ -127,6 +127,11 @@ let package = Package(
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
+    // Linux (it builds the executable, and so libxen's backend): the command line the real-Xen harness drives.
+    .testTarget(
+      name: "XenHostConformanceCLITests",
+      dependencies: ["xen-host-conformance"]
+    ),
     .testTarget(
       name: "XenResumeCLITests",
       dependencies: ["XenResumeCLI", "xen-resume"]

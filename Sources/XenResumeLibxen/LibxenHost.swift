@@ -1,6 +1,6 @@
-import XenResumeCore
 internal import CXen
 import Synchronization
+import XenResumeCore
 
 /// The real `XenHost`: libxenctrl, libxenstore, libxenevtchn and libxenforeignmemory from libxen-dev, in dom0.
 ///
@@ -16,6 +16,9 @@ public final class LibxenHost: XenHost {
   let eventChannels: EventChannelClient
   let foreignMemory: Mutex<ForeignMemoryHandle>
   let suspendLocks: Mutex<SuspendLockTable>
+
+  /// Notified around every `XenHost` call (each public call below wraps its C calls in `observe` exactly once).
+  public let callObservers = HostCallObservers()
 
   /// Opens every library handle (libxenctrl first).
   ///

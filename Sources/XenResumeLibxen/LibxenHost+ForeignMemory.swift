@@ -1,6 +1,6 @@
 internal import CXen
 import SystemPackage
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc

@@ -1,5 +1,5 @@
 import SystemPackage
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// One xenstore node.
 struct XenStoreNode: Hashable {

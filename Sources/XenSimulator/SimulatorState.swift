@@ -1,6 +1,6 @@
 import DequeModule
 import SystemPackage
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// What must happen after the host releases its lock: waiting tasks to resume and guest reactions to schedule.
 struct PendingEffects: Sendable {

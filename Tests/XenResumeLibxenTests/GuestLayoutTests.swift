@@ -1,5 +1,5 @@
 import XCTest
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 @testable import XenResumeLibxen
 

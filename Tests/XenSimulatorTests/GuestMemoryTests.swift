@@ -1,6 +1,6 @@
 import SystemPackage
 import XCTest
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 final class GuestMemoryTests: XCTestCase {

@@ -1,6 +1,6 @@
 import SystemPackage
 import XCTest
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// Asserts that an expression throws `XenCallError` with the errno, and returns the error.

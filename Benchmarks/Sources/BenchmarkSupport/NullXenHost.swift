@@ -1,6 +1,6 @@
 import Synchronization
 import SystemPackage
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc

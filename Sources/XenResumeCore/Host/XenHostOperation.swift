@@ -79,5 +79,5 @@ extension XenHostOperation {
     uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
 
   /// The operation's position in `allCases`, for dense per-operation tables.
-  public var ordinal: Int { Self.ordinals[self]! }
+  package var ordinal: Int { Self.ordinals[self]! }
 }

@@ -1,5 +1,5 @@
 import XCTest
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// The exact host calls of each path, first cycle and steady state, compared with what libxl_dom_suspend.c and

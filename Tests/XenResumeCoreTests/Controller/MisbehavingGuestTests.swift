@@ -1,6 +1,6 @@
 import Clocks
 import XCTest
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// Guests that do not play along: the controller must time out at the right stage, withdraw what it can, and

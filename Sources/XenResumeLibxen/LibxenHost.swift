@@ -1,5 +1,6 @@
 internal import CXen
 import Synchronization
+import SystemPackage
 import XenResumeCore
 
 /// The real `XenHost`: libxenctrl, libxenstore, libxenevtchn and libxenforeignmemory from libxen-dev, in dom0.
@@ -29,7 +30,7 @@ public final class LibxenHost: XenHost {
   }
 
   /// Opens every handle, with suspend lock files in `suspendLockDirectory` instead of libxenguest's `/var/run/xen`.
-  init(suspendLockDirectory: String) throws(XenCallError) {
+  init(suspendLockDirectory: FilePath) throws(XenCallError) {
     // Each owner closes its handle when it goes out of scope, so a later failure releases the earlier handles.
     let control = try ControlInterface()
     let xenstore = try XenStoreClient()

@@ -1,4 +1,4 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// One domain of a `NullXenHost`: Xen's view of it, its xenstore nodes, its suspend port, and its guest memory.
 struct NullDomain {

@@ -1,6 +1,6 @@
 import Synchronization
 import SystemPackage
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// A `XenHost` that forwards every call to a simulator but breaks one of Xen's rules, to show that the suite
@@ -37,6 +37,9 @@ final class BrokenXenHost: XenHost {
       throw XenCallError(call: error.call, domain: domain, errno: .invalidArgument)
     }
   }
+
+  /// The simulator's observers: it notifies them for the calls this host forwards.
+  var callObservers: HostCallObservers { base.callObservers }
 
   func toolstackDomain() throws -> DomainID { try base.toolstackDomain() }
   func domainInfo(_ domain: DomainID) throws -> DomainInfo { try breaking(domain) { try base.domainInfo(domain) } }

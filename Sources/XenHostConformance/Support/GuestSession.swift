@@ -1,4 +1,4 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// One check's dealings with one guest: how it suspended the guest, what it subscribed, bound and watched, and how
 /// to undo all of it.

@@ -1,4 +1,4 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// A watch on `@releaseDomain`, registered for one check and removed by it.
 ///

@@ -1,4 +1,4 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// A xenstore directory of the suite's own under the toolstack domain's home, which xenstored lets the toolstack
 /// write, removed (with everything below it) when the check is done.

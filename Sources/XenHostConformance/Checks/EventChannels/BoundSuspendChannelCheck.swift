@@ -1,4 +1,4 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 extension ConformanceCheck {
   /// The other half of the subscription rule, for a guest that advertises a suspend event channel: a fresh binding

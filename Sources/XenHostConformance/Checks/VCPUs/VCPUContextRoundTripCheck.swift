@@ -1,4 +1,4 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 extension ConformanceCheck {
   /// vcpu0's context travels in the layout of the guest's width, and a written return register reads back: the

@@ -120,6 +120,12 @@ final class GuestSession {
     return port
   }
 
+  /// Unbinds a port the session bound, before the end.
+  func unbind(_ port: EventChannelPort) throws {
+    boundPorts.removeAll { $0 == port }
+    try host.unbind(port)
+  }
+
   // MARK: Undoing it
 
   /// Undoes what the check did, in the order a toolstack would: no subscription, the guest resumed, ports

@@ -2,15 +2,16 @@
 
 extension ConformanceCheck {
   /// The other half of the subscription rule, for a guest that advertises a suspend event channel: a fresh binding
-  /// is pending once, and with the guest's port subscribed a suspend signals the bound local port, not
-  /// `@releaseDomain`.
+  /// is pending once, with the guest's port subscribed a suspend signals the bound local port, not
+  /// `@releaseDomain`, and unbinding does not undo the subscription (only subscribing port 0 does).
   static let suspendSubscriptionSignalsBoundPort = ConformanceCheck(
     name: "event-channels.suspend-subscription-signals-bound-port",
     subject: .eventChannels,
     rule: "binding the guest's suspend port leaves the local port pending once; with that port subscribed, a "
-      + "suspend signals the local port and @releaseDomain stays silent",
+      + "suspend signals the local port and @releaseDomain stays silent, also after the local port is unbound",
     source: "xen/common/event_channel.c evtchn_bind_interdomain (\"conservatively always setting a notification on "
-      + "the local port\") and evtchn_send; xen/common/domain.c __domain_finalise_shutdown",
+      + "the local port\"), evtchn_close (the guest's end goes back to ECS_UNBOUND; d->suspend_evtchn is untouched) "
+      + "and evtchn_send (ECS_UNBOUND: silently dropped); xen/common/domain.c __domain_finalise_shutdown",
     body: .guest { session in
       let context = session.context
       let host = context.host
@@ -45,7 +46,15 @@ extension ConformanceCheck {
         throw CheckFailure("\(event) fired although the suspend port was subscribed")
       }
       try session.resume()
-      return
-        "guest port \(remote) bound to local \(local): pending once; the suspend signalled it, @releaseDomain silent"
+      // The subscription belongs to the domain, not to the binding: unbound, the guest's port drops the send, and
+      // xenstored still hears nothing (libxenguest's xc_suspend_evtchn_release unbinds without unsubscribing).
+      try session.unbind(local)
+      try session.forceSuspend()
+      if let event = try await watch.eventDuringQuietPeriod() {
+        throw CheckFailure("\(event) fired after unbinding although port \(remote) was still subscribed")
+      }
+      try session.resume()
+      return "guest port \(remote) bound to local \(local): pending once; the suspend signalled it, @releaseDomain "
+        + "silent, and still silent once unbound"
     })
 }

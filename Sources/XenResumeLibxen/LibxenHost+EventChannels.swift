@@ -1,5 +1,5 @@
 internal import CXen
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 extension LibxenHost {
   /// `xenevtchn_bind_interdomain`; the first call starts the event reader thread.

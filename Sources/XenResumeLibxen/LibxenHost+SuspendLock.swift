@@ -1,4 +1,4 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 extension LibxenHost {
   /// Takes `/var/run/xen/suspend-evtchn-<domid>.lock` as libxenguest does; errno EAGAIN when another toolstack (or

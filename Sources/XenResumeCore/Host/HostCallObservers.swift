@@ -33,20 +33,20 @@ public final class HostCallObservers: Sendable {
   /// Tells every observer that a call is about to be made; the first observer that throws fails the call (the
   /// backend then makes no call and reports the failure through `didCall`). Backends that notify by hand instead
   /// of through `observe` call this and `didCall` exactly once per call.
-  package func willCall(_ operation: XenHostOperation, domain: DomainID?) throws(XenCallError) {
+  @_spi(XenHostBackends) public func willCall(_ operation: XenHostOperation, domain: DomainID?) throws(XenCallError) {
     guard !isEmpty else { return }
     for observer in observers.withLock({ $0 }) { try observer.hostWillCall(operation, domain: domain) }
   }
 
   /// Tells every observer how a call ended.
-  package func didCall(_ operation: XenHostOperation, domain: DomainID?, failure: (any Error)?) {
+  @_spi(XenHostBackends) public func didCall(_ operation: XenHostOperation, domain: DomainID?, failure: (any Error)?) {
     guard !isEmpty else { return }
     for observer in observers.withLock({ $0 }) { observer.hostDidCall(operation, domain: domain, failure: failure) }
   }
 
   /// Runs one synchronous host call between the observers' notifications. Backends wrap each `XenHost` call in
   /// this (or the `async` form) exactly once.
-  package func observe<Value>(
+  @_spi(XenHostBackends) public func observe<Value>(
     _ operation: XenHostOperation, domain: DomainID?, _ body: () throws -> Value
   ) throws -> Value {
     guard !isEmpty else { return try body() }
@@ -62,7 +62,7 @@ public final class HostCallObservers: Sendable {
   }
 
   /// `observe(_:domain:_:)` for the `async` waits.
-  package func observe<Value>(
+  @_spi(XenHostBackends) public func observe<Value>(
     _ operation: XenHostOperation, domain: DomainID?, _ body: () async throws -> Value
   ) async throws -> Value {
     guard !isEmpty else { return try await body() }

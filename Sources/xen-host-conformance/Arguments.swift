@@ -9,8 +9,10 @@ struct Arguments {
                                 [--timeout-seconds N] [--quiet-seconds N]
 
     Runs Xen's rules at the XenHost seam over LibxenHost in dom0. Every guest must be running; it is suspended and
-    resumed several times and left running. Prints one JSON result per line, then
-    {"summary":{"passed":N,"failed":N,"skipped":N}}; exits 0 when nothing failed, 1 otherwise, 2 on a usage error.
+    resumed several times and left running. Run it while no other toolstack suspends or shuts down domains: some
+    checks listen to the host-wide @releaseDomain for an event that must not come. Prints one JSON result per
+    line, then {"summary":{"passed":N,"failed":N,"skipped":N}}; exits 0 when nothing failed, 1 otherwise, 2 on a
+    usage error.
 
       --guest <domid>:<type>  a guest to run the per-guest checks on (repeatable; not domain 0)
       --missing-domain <id>   a domain id that does not exist (default \(DomainID.maximumGuestID.rawValue))
@@ -49,13 +51,18 @@ struct Arguments {
         guard guest.domain != .dom0 else {
           throw UsageError(message: "domain 0 runs the toolstack and cannot be suspended")
         }
+        guard guest.domain <= .maximumGuestID else {
+          throw UsageError(message: "domain \(guest.domain) is a reserved id, not a guest")
+        }
         guard !guests.contains(where: { $0.domain == guest.domain }) else {
           throw UsageError(message: "domain \(guest.domain) is given twice")
         }
         guests.append(guest)
       case "--missing-domain":
-        guard let domain = DomainID(value), domain != .dom0 else {
-          throw UsageError(message: "--missing-domain takes a domain number other than 0, not \"\(value)\"")
+        // Reserved ids (0x7FF0 up) are refused before any call, so they could not show ESRCH.
+        guard let domain = DomainID(value), domain != .dom0, domain <= .maximumGuestID else {
+          throw UsageError(
+            message: "--missing-domain takes a domain number from 1 to \(DomainID.maximumGuestID), not \"\(value)\"")
         }
         missingDomain = domain
       default:

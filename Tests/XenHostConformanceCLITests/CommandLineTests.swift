@@ -7,7 +7,8 @@ import Testing
   @Test(arguments: [
     ["--guest", "0:pv"], ["--guest", "3:xen"], ["--guest", "3"], ["--guest"], ["--timeout-seconds", "0"],
     ["--timeout-seconds", "soon"], ["--missing-domain", "0"], ["--guest", "3:pv", "--missing-domain", "3"],
-    ["--guest", "3:pv", "--guest", "3:hvm"], ["--frobnicate"],
+    ["--guest", "3:pv", "--guest", "3:hvm"], ["--frobnicate"], ["--guest", "32752:pv"],
+    ["--missing-domain", "32752"],
   ])
   func usageErrorsExit2(_ arguments: [String]) throws {
     let run = try Executable.run(arguments)

@@ -1,7 +1,7 @@
-import XenResumeCore
 internal import CXen
 import Synchronization
 import SystemPackage
+import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc

@@ -1,5 +1,5 @@
-import XenResumeCore
 internal import CXen
+import XenResumeCore
 
 /// The installed libxen-dev headers' own answers to the layout questions `GuestLayout` hard-codes.
 ///

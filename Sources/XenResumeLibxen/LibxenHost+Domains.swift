@@ -1,5 +1,5 @@
-import XenResumeCore
 internal import CXen
+import XenResumeCore
 
 extension LibxenHost {
   /// Reads xenstore's relative `domid` node (which resolves under this connection's own home, so it names the domain

@@ -1,5 +1,5 @@
-import XenResumeCore
 internal import CXen
+import XenResumeCore
 
 extension LibxenHost {
   /// `xenevtchn_bind_interdomain`; the first call starts the event reader thread.

@@ -1,6 +1,6 @@
-import XenResumeCore
 internal import CXen
 import SystemPackage
+import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc

@@ -1,6 +1,6 @@
-import XenResumeCore
 internal import CXen
 import Synchronization
+import XenResumeCore
 
 /// The real `XenHost`: libxenctrl, libxenstore, libxenevtchn and libxenforeignmemory from libxen-dev, in dom0.
 ///

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// Failures a test asked for: the n-th matching call of an operation fails with an errno, once.
 struct FaultInjector {

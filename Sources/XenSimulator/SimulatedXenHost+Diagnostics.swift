@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// What tests use to look inside the simulator and to make things go wrong.
 extension SimulatedXenHost {

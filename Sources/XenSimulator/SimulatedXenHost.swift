@@ -1,6 +1,6 @@
-import XenResumeCore
 import Synchronization
 import SystemPackage
+import XenResumeCore
 
 /// A Xen host without Xen: a hypervisor, xenstored, event channels and guest models that keep Xen 4.17's rules, so
 /// that suspend and resume code can be tested, and wrong sequences caught, without a real dom0.

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// One xenstore node.
 struct XenStoreNode: Hashable {

@@ -1,6 +1,6 @@
 import DequeModule
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// What must happen after the host releases its lock: waiting tasks to resume and guest reactions to schedule.
 struct PendingEffects: Sendable {

@@ -1,6 +1,6 @@
-import XenResumeCore
 import Synchronization
 import SystemPackage
+import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc

@@ -1,7 +1,7 @@
 import BenchmarkSupport
-import XenResumeCore
 import SystemPackage
 import Testing
+import XenResumeCore
 
 /// The null host must be fast, but never so lenient that a wrong sequence gets measured.
 @Suite struct NullXenHostTests {

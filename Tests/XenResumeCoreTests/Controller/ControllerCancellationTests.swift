@@ -1,5 +1,5 @@
-import XenResumeCore
 import XCTest
+import XenResumeCore
 import XenSimulator
 
 /// Cancelling the task during each wait: the call ends with `CancellationError`, the request is withdrawn, and

@@ -1,5 +1,5 @@
-import XenResumeCore
 import XCTest
+import XenResumeCore
 import XenSimulator
 
 /// Each error a caller can switch on, raised before anything is touched where that is possible.

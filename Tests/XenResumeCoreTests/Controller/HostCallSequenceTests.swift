@@ -1,5 +1,5 @@
-import XenResumeCore
 import XCTest
+import XenResumeCore
 import XenSimulator
 
 /// The exact host calls of each path, first cycle and steady state, compared with what libxl_dom_suspend.c and

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// `xen-resume resume` on simulated guests; each process has its own simulator, hence `--suspend-first`.
+/// `xen-resume resume` on simulated guests; each run starts its own simulator, hence `--suspend-first`.
 final class ResumeCommandTests: XCTestCase {
   func testResumeOfRunningDomainIsNotSuspended() async throws {
     let result = await CLIRunner.simulated(["resume", "1", "--json"])

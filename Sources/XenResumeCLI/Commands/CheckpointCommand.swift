@@ -48,7 +48,7 @@ struct CheckpointCommand: XenResumeCommand {
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
     let counting = HostCallCounter(observing: backend.host)
-    let controller = SuspendController(host: backend.host, logger: Logger(label: "xen-resume"))
+    let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     defer { controller.forget(domain) }
     let run = CheckpointRun(
       controller: controller, domain: domain, count: count, interval: interval.duration, timeout: timeout.duration,

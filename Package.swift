@@ -23,7 +23,11 @@ let package = Package(
     .library(name: "XenResumeCore", targets: ["XenResumeCore"]),
     // Tests on any machine: a simulated Xen host (pair it with XenResumeCore, or SwiftXenResume on a dom0).
     .library(name: "XenSimulator", targets: ["XenSimulator"]),
+    // Any backend: Xen's rules at the XenHost seam, to run over a simulator, a test double or LibxenHost.
+    .library(name: "XenHostConformance", targets: ["XenHostConformance"]),
     .executable(name: "xen-resume", targets: ["xen-resume"]),
+    // dom0: the conformance suite over LibxenHost, one JSON result per line (run by the real-Xen harness).
+    .executable(name: "xen-host-conformance", targets: ["xen-host-conformance"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -70,6 +74,17 @@ let package = Package(
       ]
     ),
     .target(
+      name: "XenHostConformance",
+      dependencies: [
+        "XenResumeCore",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+    .executableTarget(
+      name: "xen-host-conformance",
+      dependencies: ["SwiftXenResume", "XenHostConformance"]
+    ),
+    .target(
       name: "XenResumeCLI",
       dependencies: [
         "SwiftXenResume",
@@ -102,6 +117,20 @@ let package = Package(
         "XenSimulator",
         .product(name: "Clocks", package: "swift-clocks"),
       ]
+    ),
+    .testTarget(
+      name: "XenHostConformanceTests",
+      dependencies: [
+        "XenHostConformance",
+        "XenResumeCore",
+        "XenSimulator",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
+    // Linux (it builds the executable, and so libxen's backend): the command line the real-Xen harness drives.
+    .testTarget(
+      name: "XenHostConformanceCLITests",
+      dependencies: ["xen-host-conformance"]
     ),
     .testTarget(
       name: "XenResumeCLITests",

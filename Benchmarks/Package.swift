@@ -13,10 +13,11 @@ let package = Package(
   ],
   targets: [
     // The null host, the workloads and the reference figures, shared by the benchmarks and the tools.
+    // The core and the simulator only, not the SwiftXenResume umbrella: nothing here needs libxen-dev.
     .target(
       name: "BenchmarkSupport",
       dependencies: [
-        .product(name: "SwiftXenResume", package: "SwiftXenResume"),
+        .product(name: "XenResumeCore", package: "SwiftXenResume"),
         .product(name: "XenSimulator", package: "SwiftXenResume"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
@@ -41,7 +42,15 @@ let package = Package(
     .executableTarget(name: "SimulatorScale", dependencies: ["BenchmarkSupport"]),
     // Splices the collected figures into README.md between its markers (run by update-readme.sh).
     .executableTarget(name: "ReadmeFigures"),
-    .testTarget(name: "BenchmarkSupportTests", dependencies: ["BenchmarkSupport"]),
+    // The null host under XenHostConformance's suite, and its own strictness.
+    .testTarget(
+      name: "BenchmarkSupportTests",
+      dependencies: [
+        "BenchmarkSupport",
+        .product(name: "XenHostConformance", package: "SwiftXenResume"),
+        .product(name: "XenResumeCore", package: "SwiftXenResume"),
+      ]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

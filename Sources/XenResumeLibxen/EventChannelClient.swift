@@ -1,7 +1,7 @@
-import XenResumeCore
 internal import CXen
 import Synchronization
 import SystemPackage
+import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc
@@ -18,15 +18,16 @@ import SystemPackage
 /// under the handle's lock, so a port is either still in the device or already recorded, never in between.
 final class EventChannelClient: Sendable {
   private let handle: Mutex<EventChannelHandle>
-  /// `xenevtchn_fd`: fixed for the life of the handle, so it is read once instead of under the lock each time.
-  private let descriptor: Int32
+  /// `xenevtchn_fd`: fixed for the life of the handle, so it is read once instead of under the lock each time. The
+  /// library owns it and closes it with the handle.
+  private let descriptor: FileDescriptor
   private let pending = EventMailboxes<UInt32, Void>(coalescing: true)
   private let reader = Mutex<PollingThread?>(nil)
 
   /// Opens the event channel device.
   init() throws(XenCallError) {
     let opened = try EventChannelHandle()
-    descriptor = xenevtchn_fd(opened.raw)
+    descriptor = FileDescriptor(rawValue: xenevtchn_fd(opened.raw))
     handle = Mutex(opened)
   }
 
@@ -108,13 +109,10 @@ final class EventChannelClient: Sendable {
   /// descriptor blocks), unmasks it and records it. Must run under the handle's lock.
   private func drainReadyPorts(_ xce: OpaquePointer, operation: XenHostOperation) throws(XenCallError) {
     while true {
-      var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-      let count = try LibxenCall.value(operation, hint: "poll on the event channel device") { () -> Int32 in
-        var result: Int32
-        repeat { result = poll(&ready, 1, 0) } while result < 0 && errno == EINTR
-        return result
+      let ready = try LibxenCall.system(operation, hint: "poll on the event channel device") { () throws(Errno) in
+        try FileDescriptor.poll(readable: [descriptor], timeout: .zero)
       }
-      if count == 0 { return }
+      if !ready[0] { return }
       let port = try LibxenCall.value(operation) { xenevtchn_pending(xce) }
       _ = try LibxenCall.value(operation, hint: "xenevtchn_unmask of port \(port)") {
         xenevtchn_unmask(xce, UInt32(port))

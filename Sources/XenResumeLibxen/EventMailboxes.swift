@@ -1,5 +1,5 @@
-import XenResumeCore
 import Synchronization
+import XenResumeCore
 
 /// Per-key mailboxes between one delivering reader thread and any number of async waiters.
 ///

@@ -1,5 +1,5 @@
-import XenResumeCore
 internal import CXen
+@_spi(XenHostBackends) import XenResumeCore
 
 /// The installed libxen-dev headers' own answers to the layout questions `GuestLayout` hard-codes.
 ///

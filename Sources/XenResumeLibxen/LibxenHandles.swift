@@ -1,6 +1,6 @@
-import XenResumeCore
 internal import CXen
 import SystemPackage
+import XenResumeCore
 
 // The four library handles all import as the same `OpaquePointer`; one noncopyable owner type per library keeps them
 // from being mixed up, and its `deinit` is the only place that closes the handle, so each is closed exactly once.

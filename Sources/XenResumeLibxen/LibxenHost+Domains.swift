@@ -1,112 +1,132 @@
-import XenResumeCore
 internal import CXen
+@_spi(XenHostBackends) import XenResumeCore
 
 extension LibxenHost {
   /// Reads xenstore's relative `domid` node (which resolves under this connection's own home, so it names the domain
   /// the toolstack runs in).
   public func toolstackDomain() throws -> DomainID {
-    guard let text = try xenstore.read("domid", transaction: .none, operation: .toolstackDomain) else {
-      throw XenCallError(.toolstackDomain, errno: .noSuchFileOrDirectory, hint: "xenstore has no domid node for us")
+    try callObservers.observe(.toolstackDomain, domain: nil) {
+      guard let text = try xenstore.read("domid", transaction: .none, operation: .toolstackDomain) else {
+        throw XenCallError(.toolstackDomain, errno: .noSuchFileOrDirectory, hint: "xenstore has no domid node for us")
+      }
+      guard let domain = DomainID(text) else {
+        throw XenCallError(.toolstackDomain, errno: .invalidArgument, hint: "domid node holds \"\(text)\"")
+      }
+      return domain
     }
-    guard let domain = DomainID(text) else {
-      throw XenCallError(.toolstackDomain, errno: .invalidArgument, hint: "domid node holds \"\(text)\"")
-    }
-    return domain
   }
 
   /// `xc_domain_getinfolist` for one domain. Xen 4.17 answers with the next domain up when the asked one is gone, so
   /// the returned id is checked; a different id (or none) is ESRCH.
   public func domainInfo(_ domain: DomainID) throws -> DomainInfo {
-    let domid = try LibxenTypes.domainID(domain, for: .domainInfo)
-    var info = xc_domaininfo_t()
-    let count = try controlCall(.domainInfo, domain: domain) { xch in xc_domain_getinfolist(xch, domid, 1, &info) }
-    guard count == 1, UInt32(info.domain) == domid else {
-      throw XenCallError(.domainInfo, domain: domain, errno: .noSuchProcess, hint: "no such domain")
+    try callObservers.observe(.domainInfo, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .domainInfo)
+      var info = xc_domaininfo_t()
+      let count = try controlCall(.domainInfo, domain: domain) { xch in xc_domain_getinfolist(xch, domid, 1, &info) }
+      guard count == 1, UInt32(info.domain) == domid else {
+        throw XenCallError(.domainInfo, domain: domain, errno: .noSuchProcess, hint: "no such domain")
+      }
+      return DomainInfo(
+        domain: domain,
+        flags: DomainInfo.Flags(rawValue: info.flags),
+        maxVCPUID: info.max_vcpu_id,
+        sharedInfoFrame: info.shared_info_frame,
+        emulationFlags: info.arch_config.emulation_flags,
+        totalPages: info.tot_pages)
     }
-    return DomainInfo(
-      domain: domain,
-      flags: DomainInfo.Flags(rawValue: info.flags),
-      maxVCPUID: info.max_vcpu_id,
-      sharedInfoFrame: info.shared_info_frame,
-      emulationFlags: info.arch_config.emulation_flags,
-      totalPages: info.tot_pages)
   }
 
   /// `xc_hvm_param_get`.
   public func hvmParameter(_ parameter: HVMParameter, of domain: DomainID) throws -> UInt64 {
-    let domid = try LibxenTypes.domainID(domain, for: .hvmParameter)
-    var value: UInt64 = 0
-    _ = try controlCall(.hvmParameter, domain: domain, hint: "reading \(parameter)") { xch in
-      xc_hvm_param_get(xch, domid, parameter.rawValue, &value)
+    try callObservers.observe(.hvmParameter, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .hvmParameter)
+      var value: UInt64 = 0
+      _ = try controlCall(.hvmParameter, domain: domain, hint: "reading \(parameter)") { xch in
+        xc_hvm_param_get(xch, domid, parameter.rawValue, &value)
+      }
+      return value
     }
-    return value
   }
 
   /// `xc_domain_get_guest_width`, whose answer in bytes becomes a `GuestWidth`.
   public func guestWidth(of domain: DomainID) throws -> GuestWidth {
-    let domid = try LibxenTypes.domainID(domain, for: .guestWidth)
-    var bytes: UInt32 = 0
-    _ = try controlCall(.guestWidth, domain: domain) { xch in xc_domain_get_guest_width(xch, domid, &bytes) }
-    guard let width = GuestWidth(bytes: Int(bytes)) else {
-      throw XenCallError(.guestWidth, domain: domain, errno: .invalidArgument, hint: "Xen reported \(bytes) bytes")
+    try callObservers.observe(.guestWidth, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .guestWidth)
+      var bytes: UInt32 = 0
+      _ = try controlCall(.guestWidth, domain: domain) { xch in xc_domain_get_guest_width(xch, domid, &bytes) }
+      guard let width = GuestWidth(bytes: Int(bytes)) else {
+        throw XenCallError(.guestWidth, domain: domain, errno: .invalidArgument, hint: "Xen reported \(bytes) bytes")
+      }
+      return width
     }
-    return width
   }
 
   /// `xc_version(XENVER_capabilities)`: a hypervisor that lists an `x86_64` capability is 64-bit, as libxenguest
   /// decides it.
   public func hostWidth() throws -> GuestWidth {
-    // xen_capabilities_info_t is char[1024]; one spare zero byte guarantees termination.
-    var capabilities = [UInt8](repeating: 0, count: 1025)
-    _ = try capabilities.withUnsafeMutableBytes { buffer throws(XenCallError) in
-      try controlCall(.hostWidth) { xch in xc_version(xch, XENVER_capabilities, buffer.baseAddress) }
+    try callObservers.observe(.hostWidth, domain: nil) {
+      // xen_capabilities_info_t is char[1024]; one spare zero byte guarantees termination.
+      var capabilities = [UInt8](repeating: 0, count: 1025)
+      _ = try capabilities.withUnsafeMutableBytes { buffer throws(XenCallError) in
+        try controlCall(.hostWidth) { xch in xc_version(xch, XENVER_capabilities, buffer.baseAddress) }
+      }
+      let text = String(decoding: capabilities.prefix { $0 != 0 }, as: UTF8.self)
+      return text.contains("x86_64") ? .bits64 : .bits32
     }
-    let text = String(decoding: capabilities.prefix { $0 != 0 }, as: UTF8.self)
-    return text.contains("x86_64") ? .bits64 : .bits32
   }
 
   /// `xc_domain_shutdown`.
   public func shutdownDomain(_ domain: DomainID, reason: ShutdownReason) throws {
-    let domid = try LibxenTypes.domainID(domain, for: .shutdownDomain)
-    _ = try controlCall(.shutdownDomain, domain: domain, hint: "reason \(reason)") { xch in
-      xc_domain_shutdown(xch, domid, Int32(reason.rawValue))
+    try callObservers.observe(.shutdownDomain, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .shutdownDomain)
+      _ = try controlCall(.shutdownDomain, domain: domain, hint: "reason \(reason)") { xch in
+        xc_domain_shutdown(xch, domid, Int32(reason.rawValue))
+      }
     }
   }
 
   /// `XEN_DOMCTL_resumedomain` through `xc_domctl`, which fills in the interface version. The domctl carries no
   /// payload: only the command and the (already range-checked, so 16-bit-safe) domain id.
   public func resumeDomain(_ domain: DomainID) throws {
-    let domid = try LibxenTypes.domainID(domain, for: .resumeDomain)
-    var domctl = xen_domctl()
-    domctl.cmd = LibxenTypes.resumeDomainCommand
-    domctl.domain = domid_t(domid)
-    _ = try controlCall(.resumeDomain, domain: domain) { xch in xc_domctl(xch, &domctl) }
+    try callObservers.observe(.resumeDomain, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .resumeDomain)
+      var domctl = xen_domctl()
+      domctl.cmd = LibxenTypes.resumeDomainCommand
+      domctl.domain = domid_t(domid)
+      _ = try controlCall(.resumeDomain, domain: domain) { xch in xc_domctl(xch, &domctl) }
+    }
   }
 
   /// `xc_vcpu_getcontext`, returning the member of the requested width.
   public func vcpuContext(of domain: DomainID, vcpu: UInt32, width: GuestWidth) throws -> VCPUContext {
-    let domid = try LibxenTypes.domainID(domain, for: .vcpuContext)
-    var buffer = VCPUContextBuffer()
-    _ = try controlCall(.vcpuContext, domain: domain, hint: "vcpu \(vcpu)") { xch in
-      xc_vcpu_getcontext(xch, domid, vcpu, &buffer.raw)
+    try callObservers.observe(.vcpuContext, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .vcpuContext)
+      var buffer = VCPUContextBuffer()
+      _ = try controlCall(.vcpuContext, domain: domain, hint: "vcpu \(vcpu)") { xch in
+        xc_vcpu_getcontext(xch, domid, vcpu, &buffer.raw)
+      }
+      return buffer.context(width: width)
     }
-    return buffer.context(width: width)
   }
 
   /// `xc_vcpu_setcontext` with the context's bytes in the member of its width.
   public func setVCPUContext(_ context: VCPUContext, of domain: DomainID, vcpu: UInt32) throws {
-    let domid = try LibxenTypes.domainID(domain, for: .setVCPUContext)
-    var buffer = VCPUContextBuffer(context)
-    _ = try controlCall(.setVCPUContext, domain: domain, hint: "vcpu \(vcpu)") { xch in
-      xc_vcpu_setcontext(xch, domid, vcpu, &buffer.raw)
+    try callObservers.observe(.setVCPUContext, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .setVCPUContext)
+      var buffer = VCPUContextBuffer(context)
+      _ = try controlCall(.setVCPUContext, domain: domain, hint: "vcpu \(vcpu)") { xch in
+        xc_vcpu_setcontext(xch, domid, vcpu, &buffer.raw)
+      }
     }
   }
 
   /// `xc_vcpu_setcontext` with a NULL context, which Xen takes as "reset this vcpu".
   public func resetVCPU(of domain: DomainID, vcpu: UInt32) throws {
-    let domid = try LibxenTypes.domainID(domain, for: .resetVCPU)
-    _ = try controlCall(.resetVCPU, domain: domain, hint: "vcpu \(vcpu)") { xch in
-      xc_vcpu_setcontext(xch, domid, vcpu, nil)
+    try callObservers.observe(.resetVCPU, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .resetVCPU)
+      _ = try controlCall(.resetVCPU, domain: domain, hint: "vcpu \(vcpu)") { xch in
+        xc_vcpu_setcontext(xch, domid, vcpu, nil)
+      }
     }
   }
 }

@@ -1,13 +1,15 @@
-import XenResumeCore
 internal import CXen
+@_spi(XenHostBackends) import XenResumeCore
 
 extension LibxenHost {
   /// `xenevtchn_bind_interdomain`; the first call starts the event reader thread.
   public func bindInterdomainEventChannel(to domain: DomainID, remotePort: EventChannelPort) throws
     -> EventChannelPort
   {
-    let domid = try LibxenTypes.domainID(domain, for: .bindInterdomainEventChannel)
-    return try eventChannels.bind(to: domain, domainID: domid, remotePort: remotePort)
+    try callObservers.observe(.bindInterdomainEventChannel, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .bindInterdomainEventChannel)
+      return try eventChannels.bind(to: domain, domainID: domid, remotePort: remotePort)
+    }
   }
 
   /// `xc_domain_subscribe_for_suspend`.
@@ -16,31 +18,41 @@ extension LibxenHost {
   /// the domain suspends, which reaches us on the local end of the binding. libxenguest therefore passes the guest's
   /// (remote) port here, and so must callers: the port is handed to Xen unchanged.
   public func subscribeForSuspend(_ domain: DomainID, port: EventChannelPort) throws {
-    let domid = try LibxenTypes.domainID(domain, for: .subscribeForSuspend)
-    _ = try controlCall(.subscribeForSuspend, domain: domain, hint: "port \(port)") { xch in
-      xc_domain_subscribe_for_suspend(xch, domid, port.rawValue)
+    try callObservers.observe(.subscribeForSuspend, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .subscribeForSuspend)
+      _ = try controlCall(.subscribeForSuspend, domain: domain, hint: "port \(port)") { xch in
+        xc_domain_subscribe_for_suspend(xch, domid, port.rawValue)
+      }
     }
   }
 
   /// `xenevtchn_notify`.
   public func notify(_ port: EventChannelPort) throws {
-    try eventChannels.notify(port)
+    try callObservers.observe(.notify, domain: nil) {
+      try eventChannels.notify(port)
+    }
   }
 
   /// Reads every event the device has ready without blocking (recording those of other ports), then consumes this
   /// port's. A port this host did not bind throws errno ENOTCONN.
   public func consumePendingEvent(on port: EventChannelPort) throws -> Bool {
-    try eventChannels.consumePendingEvent(on: port)
+    try callObservers.observe(.consumePendingEvent, domain: nil) {
+      try eventChannels.consumePendingEvent(on: port)
+    }
   }
 
   /// Waits for the event reader thread to see the port fire, or returns at once if it already has.
   /// A port this host did not bind (or unbinds while waiting) throws errno ENOTCONN.
   public func waitForEvent(on port: EventChannelPort) async throws {
-    try await eventChannels.waitForEvent(on: port)
+    try await callObservers.observe(.waitForEvent, domain: nil) {
+      try await eventChannels.waitForEvent(on: port)
+    }
   }
 
   /// `xenevtchn_unbind`.
   public func unbind(_ port: EventChannelPort) throws {
-    try eventChannels.unbind(port)
+    try callObservers.observe(.unbind, domain: nil) {
+      try eventChannels.unbind(port)
+    }
   }
 }

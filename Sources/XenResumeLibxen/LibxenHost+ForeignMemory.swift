@@ -1,6 +1,6 @@
-import XenResumeCore
 internal import CXen
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc
@@ -11,19 +11,23 @@ import SystemPackage
 extension LibxenHost {
   /// Maps one guest frame read-only, copies `count` bytes from `offset`, and unmaps it.
   public func readGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, count: Int) throws -> [UInt8] {
-    try Self.checkWithinPage(.readGuestMemory, domain: domain, offset: offset, count: count)
-    return try withMappedFrame(.readGuestMemory, domain: domain, frame: frame, protection: PROT_READ) { page in
-      Array(UnsafeRawBufferPointer(rebasing: page[offset..<(offset + count)]))
+    try callObservers.observe(.readGuestMemory, domain: domain) {
+      try Self.checkWithinPage(.readGuestMemory, domain: domain, offset: offset, count: count)
+      return try withMappedFrame(.readGuestMemory, domain: domain, frame: frame, protection: PROT_READ) { page in
+        Array(UnsafeRawBufferPointer(rebasing: page[offset..<(offset + count)]))
+      }
     }
   }
 
   /// Maps one guest frame read-write, copies `bytes` in at `offset`, and unmaps it.
   public func writeGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, bytes: [UInt8]) throws {
-    try Self.checkWithinPage(.writeGuestMemory, domain: domain, offset: offset, count: bytes.count)
-    try withMappedFrame(.writeGuestMemory, domain: domain, frame: frame, protection: PROT_READ | PROT_WRITE) {
-      page in
-      bytes.withUnsafeBytes {
-        UnsafeMutableRawBufferPointer(rebasing: page[offset..<(offset + $0.count)]).copyMemory(from: $0)
+    try callObservers.observe(.writeGuestMemory, domain: domain) {
+      try Self.checkWithinPage(.writeGuestMemory, domain: domain, offset: offset, count: bytes.count)
+      try withMappedFrame(.writeGuestMemory, domain: domain, frame: frame, protection: PROT_READ | PROT_WRITE) {
+        page in
+        bytes.withUnsafeBytes {
+          UnsafeMutableRawBufferPointer(rebasing: page[offset..<(offset + $0.count)]).copyMemory(from: $0)
+        }
       }
     }
   }

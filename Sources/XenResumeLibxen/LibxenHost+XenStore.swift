@@ -1,55 +1,75 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 extension LibxenHost {
   /// `xs_read`; `nil` when the node does not exist.
   public func read(_ path: String, transaction: XenStoreTransaction) throws -> String? {
-    try xenstore.read(path, transaction: transaction)
+    try callObservers.observe(.read, domain: nil) {
+      try xenstore.read(path, transaction: transaction)
+    }
   }
 
   /// `xs_write`.
   public func write(_ path: String, value: String, transaction: XenStoreTransaction) throws {
-    try xenstore.write(path, value: value, transaction: transaction)
+    try callObservers.observe(.write, domain: nil) {
+      try xenstore.write(path, value: value, transaction: transaction)
+    }
   }
 
   /// `xs_rm`; a missing node counts as removed.
   public func remove(_ path: String, transaction: XenStoreTransaction) throws {
-    try xenstore.remove(path, transaction: transaction)
+    try callObservers.observe(.remove, domain: nil) {
+      try xenstore.remove(path, transaction: transaction)
+    }
   }
 
   /// `xs_set_permissions`, with each access mapped to its `XS_PERM_*` bits.
   public func setPermissions(
     _ path: String, _ permissions: [XenStorePermission], transaction: XenStoreTransaction
   ) throws {
-    try xenstore.setPermissions(path, permissions, transaction: transaction)
+    try callObservers.observe(.setPermissions, domain: nil) {
+      try xenstore.setPermissions(path, permissions, transaction: transaction)
+    }
   }
 
   /// `xs_transaction_start`.
   public func startTransaction() throws -> XenStoreTransaction {
-    try xenstore.startTransaction()
+    try callObservers.observe(.startTransaction, domain: nil) {
+      try xenstore.startTransaction()
+    }
   }
 
   /// `xs_transaction_end`; a conflicting commit throws errno EAGAIN.
   public func endTransaction(_ transaction: XenStoreTransaction, commit: Bool) throws {
-    try xenstore.endTransaction(transaction, commit: commit)
+    try callObservers.observe(.endTransaction, domain: nil) {
+      try xenstore.endTransaction(transaction, commit: commit)
+    }
   }
 
   /// `xs_watch` with a token unique to this host; the first call starts the watch reader thread.
   public func watch(_ path: String) throws -> XenStoreWatchID {
-    try xenstore.watch(path)
+    try callObservers.observe(.watch, domain: nil) {
+      try xenstore.watch(path)
+    }
   }
 
   /// The next queued event of a watch, waiting for the reader thread to deliver one if none is queued.
   /// A watch this host does not have (or that is removed while waiting) throws errno ENOENT.
   public func nextWatchEvent(_ watch: XenStoreWatchID) async throws -> String {
-    try await xenstore.nextEvent(watch)
+    try await callObservers.observe(.nextWatchEvent, domain: nil) {
+      try await xenstore.nextEvent(watch)
+    }
   }
 
   /// `xs_unwatch`; queued events are dropped and pending waits fail. An unknown watch throws errno ENOENT.
   public func unwatch(_ watch: XenStoreWatchID) throws {
-    try xenstore.unwatch(watch)
+    try callObservers.observe(.unwatch, domain: nil) {
+      try xenstore.unwatch(watch)
+    }
   }
 
   /// `xs_resume_domain` (XS_RESUME).
   public func resumeDomainInXenStore(_ domain: DomainID) throws {
-    try xenstore.resumeDomain(domain)
+    try callObservers.observe(.resumeDomainInXenStore, domain: domain) {
+      try xenstore.resumeDomain(domain)
+    }
   }
 }

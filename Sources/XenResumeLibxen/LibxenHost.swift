@@ -1,6 +1,7 @@
-import XenResumeCore
 internal import CXen
 import Synchronization
+import SystemPackage
+import XenResumeCore
 
 /// The real `XenHost`: libxenctrl, libxenstore, libxenevtchn and libxenforeignmemory from libxen-dev, in dom0.
 ///
@@ -17,6 +18,9 @@ public final class LibxenHost: XenHost {
   let foreignMemory: Mutex<ForeignMemoryHandle>
   let suspendLocks: Mutex<SuspendLockTable>
 
+  /// Notified around every `XenHost` call (each public call below wraps its C calls in `observe` exactly once).
+  public let callObservers = HostCallObservers()
+
   /// Opens every library handle (libxenctrl first).
   ///
   /// On a machine that is not a Xen dom0 this throws a `XenCallError` naming the call that failed (usually
@@ -26,7 +30,7 @@ public final class LibxenHost: XenHost {
   }
 
   /// Opens every handle, with suspend lock files in `suspendLockDirectory` instead of libxenguest's `/var/run/xen`.
-  init(suspendLockDirectory: String) throws(XenCallError) {
+  init(suspendLockDirectory: FilePath) throws(XenCallError) {
     // Each owner closes its handle when it goes out of scope, so a later failure releases the earlier handles.
     let control = try ControlInterface()
     let xenstore = try XenStoreClient()

@@ -1,5 +1,5 @@
-import XenResumeCore
 internal import CXen
+import XenResumeCore
 
 /// The integer-type mismatches between libxen-dev's headers and the Swift model, handled in one place.
 ///

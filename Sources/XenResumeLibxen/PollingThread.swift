@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc
@@ -14,27 +14,30 @@ import SystemPackage
 /// shares. A self-pipe wakes the thread for shutdown, so stopping never depends on Xen delivering anything.
 ///
 /// The thread is joined exactly once, in `deinit`; the owner must drop it outside any lock that the handler takes.
+/// Noncopyable also because it owns the wake pipe, whose ends `deinit` closes once the thread has stopped polling
+/// them.
 struct PollingThread: ~Copyable, Sendable {
   private let thread: pthread_t
-  private let wakeRead: Int32
-  private let wakeWrite: Int32
+  private let wakeRead: FileDescriptor
+  private let wakeWrite: FileDescriptor
 
   /// Starts the thread. `onReadable` runs on it whenever `descriptor` polls readable (or reports an error or hang-up,
   /// which the handler discovers when it reads); it returns `false` to end the thread because the descriptor is
-  /// unusable. `onFailure` runs if `poll` itself fails. Thread creation failures are reported as `call`.
+  /// unusable. `onFailure` runs if `poll` itself fails. The descriptor stays the caller's, to close after the thread
+  /// has stopped. Pipe and thread creation failures are reported as `call`.
   init(
-    polling descriptor: Int32,
+    polling descriptor: FileDescriptor,
     call: XenHostOperation,
     onReadable: @escaping @Sendable () -> Bool,
     onFailure: @escaping @Sendable (Errno) -> Void
   ) throws(XenCallError) {
-    var pipeEnds: [Int32] = [-1, -1]
-    _ = try LibxenCall.value(call, hint: "could not create the reader thread's wake pipe") {
-      pipeEnds.withUnsafeMutableBufferPointer { pipe($0.baseAddress!) }
+    // pipe2(O_CLOEXEC): close-on-exec from the start, so a program started meanwhile by another thread never
+    // inherits an end.
+    let wake = try LibxenCall.system(call, hint: "could not create the reader thread's wake pipe") {
+      () throws(Errno) in try FileDescriptor.pipe(options: .closeOnExec)
     }
-    for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
     let loop = PollLoop(
-      descriptor: descriptor, wake: pipeEnds[0], onReadable: onReadable, onFailure: onFailure)
+      descriptor: descriptor, wake: wake.readEnd, onReadable: onReadable, onFailure: onFailure)
 
     var created = pthread_t()
     let context = Unmanaged.passRetained(loop).toOpaque()
@@ -46,34 +49,37 @@ struct PollingThread: ~Copyable, Sendable {
       }, context)
     guard status == 0 else {
       Unmanaged<PollLoop>.fromOpaque(context).release()
-      close(pipeEnds[0])
-      close(pipeEnds[1])
+      try? wake.readEnd.close()
+      try? wake.writeEnd.close()
       throw XenCallError(call, errno: Errno(rawValue: status), hint: "could not start the reader thread")
     }
     thread = created
-    wakeRead = pipeEnds[0]
-    wakeWrite = pipeEnds[1]
+    wakeRead = wake.readEnd
+    wakeWrite = wake.writeEnd
   }
 
   deinit {
-    var byte: UInt8 = 1
-    while write(wakeWrite, &byte, 1) < 0 && errno == EINTR {}
+    // One byte into an empty pipe whose read end is still open cannot fail (EINTR is retried), so the join below
+    // always returns.
+    _ = try? withUnsafeBytes(of: UInt8(1)) { try wakeWrite.write($0) }
     pthread_join(thread, nil)
-    close(wakeRead)
-    close(wakeWrite)
+    // Closing cannot fail in a way worth handling: Linux frees the descriptor even when close reports an error.
+    try? wakeRead.close()
+    try? wakeWrite.close()
   }
 }
 
-/// What the thread runs; a class only so that `pthread_create`'s single context pointer can carry it.
+/// What the thread runs; a class only so that `pthread_create`'s single context pointer can carry it. It polls the
+/// descriptors but owns neither: they are closed by their owners after the thread has been joined.
 private final class PollLoop: Sendable {
-  let descriptor: Int32
-  let wake: Int32
+  let descriptor: FileDescriptor
+  let wake: FileDescriptor
   let onReadable: @Sendable () -> Bool
   let onFailure: @Sendable (Errno) -> Void
 
   init(
-    descriptor: Int32,
-    wake: Int32,
+    descriptor: FileDescriptor,
+    wake: FileDescriptor,
     onReadable: @escaping @Sendable () -> Bool,
     onFailure: @escaping @Sendable (Errno) -> Void
   ) {
@@ -84,20 +90,18 @@ private final class PollLoop: Sendable {
   }
 
   func run() {
-    var descriptors = [
-      pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-      pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
-    ]
     while true {
-      let ready = descriptors.withUnsafeMutableBufferPointer { poll($0.baseAddress!, 2, -1) }
-      if ready < 0 {
-        if errno == EINTR { continue }
-        onFailure(Errno(rawValue: errno))
+      let ready: [Bool]
+      do throws(Errno) {
+        // Interrupted waits are retried by the wrapper; any other failure ends the thread.
+        ready = try FileDescriptor.poll(readable: [descriptor, wake], timeout: nil)
+      } catch {
+        onFailure(error)
         return
       }
       // Shutdown wins over pending events: the owner is going away and nobody is left to receive them.
-      if descriptors[1].revents != 0 { return }
-      if descriptors[0].revents != 0 && !onReadable() { return }
+      if ready[1] { return }
+      if ready[0] && !onReadable() { return }
     }
   }
 }

@@ -1,12 +1,5 @@
-import XenResumeCore
-internal import CXen
 import SystemPackage
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
+import XenResumeCore
 
 /// The per-domain suspend lock files this host holds, taken the way libxenguest takes them.
 ///
@@ -25,20 +18,20 @@ import SystemPackage
 /// when the owner goes away.
 struct SuspendLockTable: ~Copyable {
   /// libxenguest's `XEN_RUN_DIR`.
-  static let defaultDirectory = "/var/run/xen"
+  static let defaultDirectory: FilePath = "/var/run/xen"
 
   /// Where the lock files live; a test points this at a temporary directory.
-  let directory: String
-  private var held: [DomainID: Int32] = [:]
+  let directory: FilePath
+  private var held: [DomainID: FileDescriptor] = [:]
 
   /// An empty table for lock files in `directory`.
-  init(directory: String = SuspendLockTable.defaultDirectory) {
+  init(directory: FilePath = SuspendLockTable.defaultDirectory) {
     self.directory = directory
   }
 
   /// `<directory>/suspend-evtchn-<domid>.lock`.
-  func path(for domain: DomainID) -> String {
-    "\(directory)/suspend-evtchn-\(domain.rawValue).lock"
+  func path(for domain: DomainID) -> FilePath {
+    directory.appending("suspend-evtchn-\(domain.rawValue).lock")
   }
 
   /// Whether this table holds a domain's lock.
@@ -53,8 +46,10 @@ struct SuspendLockTable: ~Copyable {
         .acquireSuspendLock, domain: domain, errno: .resourceTemporarilyUnavailable, hint: "already held by this host")
     }
     while true {
-      let descriptor = try LibxenCall.value(.acquireSuspendLock, domain: domain, hint: "cannot create \(path)") {
-        open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+      // Created read-write with mode 0600, like libxenguest's; close-on-exec so that a program the toolstack starts
+      // never inherits the descriptor and, with it, our lock.
+      let descriptor = try LibxenCall.system(.acquireSuspendLock, domain: domain, hint: "cannot create \(path)") {
+        try FileDescriptor.open(path, .readWrite, options: [.create, .closeOnExec], permissions: .ownerReadWrite)
       }
       do throws(XenCallError) {
         try lockFirstByte(descriptor, domain: domain, path: path)
@@ -62,9 +57,9 @@ struct SuspendLockTable: ~Copyable {
           held[domain] = descriptor
           return
         }
-        close(descriptor)
+        Self.discard(descriptor)
       } catch {
-        close(descriptor)
+        Self.discard(descriptor)
         throw error
       }
     }
@@ -75,9 +70,11 @@ struct SuspendLockTable: ~Copyable {
   mutating func release(_ domain: DomainID) throws(XenCallError) {
     guard let descriptor = held.removeValue(forKey: domain) else { return }
     let path = path(for: domain)
-    defer { close(descriptor) }
+    defer { Self.discard(descriptor) }
     do throws(XenCallError) {
-      _ = try LibxenCall.value(.releaseSuspendLock, domain: domain, hint: "cannot remove \(path)") { unlink(path) }
+      try LibxenCall.system(.releaseSuspendLock, domain: domain, hint: "cannot remove \(path)") { () throws(Errno) in
+        try path.unlink()
+      }
     } catch {
       // Already gone: someone tidied up the directory. The lock still ends when the descriptor closes.
       if error.errno != .noSuchFileOrDirectory { throw error }
@@ -86,21 +83,25 @@ struct SuspendLockTable: ~Copyable {
 
   deinit {
     for (domain, descriptor) in held {
-      unlink(path(for: domain))
-      close(descriptor)
+      // Nobody is left to tell of a failure; the lock ends with the close either way.
+      try? path(for: domain).unlink()
+      Self.discard(descriptor)
     }
+  }
+
+  /// Closes a lock file's descriptor, which ends its lock. close's errors are not worth reporting: Linux frees the
+  /// descriptor (and so the lock) even when close fails, and nothing was written through it that could be lost.
+  private static func discard(_ descriptor: FileDescriptor) {
+    try? descriptor.close()
   }
 
   /// Write-locks byte 0, as libxenguest does, without waiting. EACCES is how some systems report a conflict; callers
   /// see EAGAIN either way.
-  private func lockFirstByte(_ descriptor: Int32, domain: DomainID, path: String) throws(XenCallError) {
-    var lock = flock()
-    lock.l_type = Int16(F_WRLCK)
-    lock.l_whence = Int16(SEEK_SET)
-    lock.l_start = 0
-    lock.l_len = 1
+  private func lockFirstByte(_ descriptor: FileDescriptor, domain: DomainID, path: FilePath) throws(XenCallError) {
     do throws(XenCallError) {
-      _ = try LibxenCall.value(.acquireSuspendLock, domain: domain) { fcntl(descriptor, CXEN_F_OFD_SETLK, &lock) }
+      try LibxenCall.system(.acquireSuspendLock, domain: domain) { () throws(Errno) in
+        try descriptor.lockForWritingWithoutWaiting(offset: 0, length: 1)
+      }
     } catch {
       guard error.errno == .resourceTemporarilyUnavailable || error.errno == .permissionDenied else { throw error }
       throw XenCallError(
@@ -111,16 +112,17 @@ struct SuspendLockTable: ~Copyable {
 
   /// Whether `path` still names the file behind `descriptor`; `false` when the previous holder unlinked (or replaced)
   /// it between our open and our lock.
-  private func stillNamesLockedFile(_ descriptor: Int32, domain: DomainID, path: String) throws(XenCallError) -> Bool {
-    var ours = stat()
-    _ = try LibxenCall.value(.acquireSuspendLock, domain: domain) { fstat(descriptor, &ours) }
-    var theirs = stat()
+  private func stillNamesLockedFile(
+    _ descriptor: FileDescriptor, domain: DomainID, path: FilePath
+  ) throws(XenCallError) -> Bool {
+    let ours = try LibxenCall.system(.acquireSuspendLock, domain: domain) { () throws(Errno) in try descriptor.stat() }
+    let theirs: Stat
     do throws(XenCallError) {
-      _ = try LibxenCall.value(.acquireSuspendLock, domain: domain) { stat(path, &theirs) }
+      theirs = try LibxenCall.system(.acquireSuspendLock, domain: domain) { () throws(Errno) in try path.stat() }
     } catch {
       if error.errno == .noSuchFileOrDirectory { return false }
       throw error
     }
-    return ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev
+    return ours.inode == theirs.inode && ours.deviceID == theirs.deviceID
   }
 }

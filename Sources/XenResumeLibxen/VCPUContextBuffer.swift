@@ -1,5 +1,5 @@
-import XenResumeCore
 internal import CXen
+@_spi(XenHostBackends) import XenResumeCore
 
 /// The `vcpu_guest_context_any_t` that `xc_vcpu_getcontext` fills and `xc_vcpu_setcontext` reads.
 ///

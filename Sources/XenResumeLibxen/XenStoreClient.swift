@@ -1,7 +1,7 @@
-import XenResumeCore
 internal import CXen
 import Synchronization
 import SystemPackage
+import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc
@@ -191,8 +191,9 @@ final class XenStoreClient: Sendable {
       let descriptor = try withHandle { xsh in
         try LibxenCall.value(.watch, hint: "xs_fileno could not create the watch pipe") { xs_fileno(xsh) }
       }
+      // libxenstore owns the watch pipe and closes it with the handle.
       reader = try PollingThread(
-        polling: descriptor,
+        polling: FileDescriptor(rawValue: descriptor),
         call: .watch,
         onReadable: { self.drainWatchEvents() },
         onFailure: { errno in

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// A simulated guest's memory as a toolstack sees it through foreign mappings: machine frames the domain owns.
 ///

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// One `XenHost` call as the simulator recorded it in its trace.
 ///

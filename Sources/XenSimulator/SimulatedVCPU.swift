@@ -1,4 +1,4 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// One simulated vcpu: the registers the resume paths care about, and a seed standing for all the others.
 ///

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// What tests use to look inside the simulator and to make things go wrong.
 extension SimulatedXenHost {
@@ -34,17 +34,17 @@ extension SimulatedXenHost {
   /// Makes the `call`-th call of an operation, counted from now (and only among calls about `domain`, when given),
   /// fail with `errno` once, before it has any effect. Several faults may be pending at once.
   public func injectFault(_ operation: XenHostOperation, onCall call: Int = 1, errno: Errno, domain: DomainID? = nil) {
-    state.withLock { $0.faults.inject(operation, onCall: call, errno: errno, domain: domain) }
+    faultInjector.inject(operation, onCall: call, errno: errno, domain: domain)
   }
 
   /// Forgets every fault not yet triggered.
   public func removeAllFaults() {
-    state.withLock { $0.faults.removeAll() }
+    faultInjector.removeAll()
   }
 
   /// Faults injected and not yet triggered.
   public var pendingFaultCount: Int {
-    state.withLock { $0.faults.count }
+    faultInjector.count
   }
 
   // MARK: Suspend locks

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// The `XenHost` calls, each keeping the rules of the C call it stands for (see `SimulatorState`'s extensions).
 extension SimulatedXenHost {

@@ -1,6 +1,6 @@
-import XenResumeCore
 import Synchronization
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// A Xen host without Xen: a hypervisor, xenstored, event channels and guest models that keep Xen 4.17's rules, so
 /// that suspend and resume code can be tested, and wrong sequences caught, without a real dom0.
@@ -22,6 +22,11 @@ import SystemPackage
 public final class SimulatedXenHost: XenHost, Sendable {
   let state: Mutex<SimulatorState>
   private let scheduler: ReactionScheduler
+  /// Where `injectFault(_:onCall:errno:domain:)` keeps its faults: the first of `callObservers`.
+  let faultInjector = HostCallFaultInjector()
+
+  /// The observers notified around every `XenHost` call; the simulator's own fault injector comes first.
+  public let callObservers = HostCallObservers()
 
   /// Creates a host with only domain 0.
   ///
@@ -33,6 +38,7 @@ public final class SimulatedXenHost: XenHost, Sendable {
   public init(clock: some Clock<Duration> = ContinuousClock(), reactionDelays: GuestReactionDelays = .immediate) {
     state = Mutex(SimulatorState(reactionDelays: reactionDelays))
     scheduler = ReactionScheduler(clock: clock)
+    callObservers.add(faultInjector)
   }
 
   // MARK: Domains
@@ -105,8 +111,9 @@ public final class SimulatedXenHost: XenHost, Sendable {
 
   // MARK: Running calls
 
-  /// Runs one `XenHost` call: injected faults first, then the call, the trace, and the guest reactions it
-  /// triggered, all under the lock; waiting tasks are resumed and delayed reactions scheduled after it.
+  /// Runs one `XenHost` call: the observers first (an injected fault fails the call before it has any effect), then
+  /// the call, the trace, and the guest reactions it triggered, all under the lock; waiting tasks are resumed and
+  /// delayed reactions scheduled after it, and the observers hear the outcome last.
   func call<Value: Sendable>(
     _ operation: XenHostOperation,
     domain: DomainID?,
@@ -114,27 +121,42 @@ public final class SimulatedXenHost: XenHost, Sendable {
     result: (Value) -> HostCallResult,
     _ body: (inout SimulatorState) throws -> Value
   ) throws -> Value {
+    try refuseInjected(operation, domain: domain, arguments)
     let (outcome, effects) = state.withLock { state -> (Result<Value, XenCallError>, PendingEffects) in
       let outcome: Result<Value, XenCallError>
-      if let injected = state.faults.failure(for: operation, domain: domain) {
-        state.record(operation, domain: domain, arguments, .failed(injected, injected: true))
-        outcome = .failure(XenCallError(operation, domain: domain, errno: injected, hint: "fault injected"))
-      } else {
-        do {
-          let value = try body(&state)
-          state.record(operation, domain: domain, arguments, .succeeded(result(value)))
-          outcome = .success(value)
-        } catch {
-          let errno = (error as? Errno) ?? .ioError
-          state.record(operation, domain: domain, arguments, .failed(errno, injected: false))
-          outcome = .failure(XenCallError(operation, domain: domain, errno: errno))
-        }
+      do {
+        let value = try body(&state)
+        state.record(operation, domain: domain, arguments, .succeeded(result(value)))
+        outcome = .success(value)
+      } catch {
+        let errno = (error as? Errno) ?? .ioError
+        state.record(operation, domain: domain, arguments, .failed(errno, injected: false))
+        outcome = .failure(XenCallError(operation, domain: domain, errno: errno))
       }
       state.runGuestWork()
       return (outcome, state.takeEffects())
     }
     apply(effects)
+    if case .failure(let error) = outcome {
+      callObservers.didCall(operation, domain: domain, failure: error)
+      throw error
+    }
+    callObservers.didCall(operation, domain: domain, failure: nil)
     return try outcome.get()
+  }
+
+  /// Asks the observers whether the call may go ahead; a refusal (an injected fault) is traced as injected and
+  /// reported to the observers, and the call then has no effect.
+  private func refuseInjected(
+    _ operation: XenHostOperation, domain: DomainID?, _ arguments: () -> HostCallArguments
+  ) throws(XenCallError) {
+    do {
+      try callObservers.willCall(operation, domain: domain)
+    } catch {
+      state.withLock { $0.record(operation, domain: domain, arguments, .failed(error.errno, injected: true)) }
+      callObservers.didCall(operation, domain: domain, failure: error)
+      throw error
+    }
   }
 
   /// Runs a management call (not a `XenHost` call: not traced, no faults).
@@ -195,15 +217,33 @@ public final class SimulatedXenHost: XenHost, Sendable {
     park: @escaping @Sendable (inout SimulatorState, UInt64) -> Void,
     unpark: @escaping @Sendable (inout SimulatorState, UInt64) -> Void
   ) async throws -> Value {
+    if Task.isCancelled {
+      state.withLock { $0.record(operation, domain: nil, arguments, .cancelled) }
+      callObservers.didCall(operation, domain: nil, failure: CancellationError())
+      throw CancellationError()
+    }
+    try refuseInjected(operation, domain: nil, arguments)
+    do {
+      let value = try await waitForValue(
+        operation, arguments: arguments, result: result, waiters: waiters, ready: ready, park: park, unpark: unpark)
+      callObservers.didCall(operation, domain: nil, failure: nil)
+      return value
+    } catch {
+      callObservers.didCall(operation, domain: nil, failure: error)
+      throw error
+    }
+  }
+
+  private func waitForValue<Value: Sendable>(
+    _ operation: XenHostOperation,
+    arguments: @escaping @Sendable () -> HostCallArguments,
+    result: @escaping @Sendable (Value) -> HostCallResult,
+    waiters: WritableKeyPath<SimulatorState, AsyncWaiters<Value>> & Sendable,
+    ready: @escaping @Sendable (inout SimulatorState) throws -> Value?,
+    park: @escaping @Sendable (inout SimulatorState, UInt64) -> Void,
+    unpark: @escaping @Sendable (inout SimulatorState, UInt64) -> Void
+  ) async throws -> Value {
     let start: Result<Value, any Error>? = state.withLock { state in
-      if Task.isCancelled {
-        state.record(operation, domain: nil, arguments, .cancelled)
-        return .failure(CancellationError())
-      }
-      if let injected = state.faults.failure(for: operation, domain: nil) {
-        state.record(operation, domain: nil, arguments, .failed(injected, injected: true))
-        return .failure(XenCallError(operation, errno: injected, hint: "fault injected"))
-      }
       do {
         guard let value = try ready(&state) else { return nil }
         state.record(operation, domain: nil, arguments, .succeeded(result(value)))

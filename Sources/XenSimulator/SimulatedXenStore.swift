@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// One xenstore node.
 struct XenStoreNode: Hashable {

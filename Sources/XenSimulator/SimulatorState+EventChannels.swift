@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// Interdomain event channels between the toolstack's local ports and guests' suspend ports.
 extension SimulatorState {

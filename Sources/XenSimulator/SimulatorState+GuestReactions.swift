@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// The guest models: what a guest does when asked to suspend, when it suspends, and when it runs again.
 extension SimulatorState {

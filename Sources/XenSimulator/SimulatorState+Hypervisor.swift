@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// The hypervisor's rules: shutdown and resume, vcpu contexts, foreign memory, HVM parameters.
 extension SimulatorState {

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// xenstore as the toolstack and the guests use it, and the watches it fires.
 extension SimulatorState {

@@ -1,6 +1,6 @@
 import DequeModule
-import XenResumeCore
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// What must happen after the host releases its lock: waiting tasks to resume and guest reactions to schedule.
 struct PendingEffects: Sendable {
@@ -26,7 +26,6 @@ struct SimulatorState {
   var portWaiters = AsyncWaiters<Void>()
   var suspendLocks = SuspendLocks()
   var trace = HostCallTrace()
-  var faults = FaultInjector()
   var defaultReactionDelays: GuestReactionDelays
   var guestWork = Deque<GuestWork>()
   var effects = PendingEffects()

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+import XenResumeCore
 
 /// The per-domain suspend lock files: an exclusive, non-blocking lock per domain id.
 ///

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// xenstored's request semantics, written once for both the store and a transaction's view of it.
 enum XenStoreOperations {

@@ -1,5 +1,5 @@
-import XenResumeCore
 import SystemPackage
+@_spi(XenHostBackends) import XenResumeCore
 
 /// xenstored's path rules: what a valid node name is, and how paths nest.
 enum XenStorePaths {

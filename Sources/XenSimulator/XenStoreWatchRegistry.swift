@@ -1,5 +1,5 @@
 import DequeModule
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// The toolstack's watches: their paths, queued events and the waits parked on them.
 ///

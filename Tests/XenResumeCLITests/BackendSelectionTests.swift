@@ -8,8 +8,8 @@ final class BackendSelectionTests: XCTestCase {
       FileManager.default.fileExists(atPath: "/dev/xen/privcmd"), "this machine is a Xen dom0: the real backend works")
   }
 
-  func testXenBackendIsUnavailableWithAHint() throws {
-    let result = try CLIRunner.run(["status", "1", "--backend", "xen", "--json"])
+  func testXenBackendIsUnavailableWithAHint() async throws {
+    let result = await CLIRunner.run(["status", "1", "--backend", "xen", "--json"])
     XCTAssertEqual(result.status, 69)
     let error = try result.jsonError()
     XCTAssertEqual(error.kind, "backendUnavailable")
@@ -17,8 +17,8 @@ final class BackendSelectionTests: XCTestCase {
     XCTAssertEqual(result.errorLines.count, 1, result.stderr)
   }
 
-  func testAutoPicksTheSimulatorAndSaysSoOnce() throws {
-    let result = try CLIRunner.run(["status", "1", "--json"])
+  func testAutoPicksTheSimulatorAndSaysSoOnce() async throws {
+    let result = await CLIRunner.run(["status", "1", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertEqual(try result.jsonObject()["backend"] as? String, "simulator")
     let lines = result.stderr.split(separator: "\n")
@@ -26,19 +26,19 @@ final class BackendSelectionTests: XCTestCase {
     XCTAssertTrue(lines.first?.contains("simulator") == true, result.stderr)
   }
 
-  func testExplicitSimulatorSaysNothing() throws {
-    let result = try CLIRunner.simulated(["status", "1"])
+  func testExplicitSimulatorSaysNothing() async throws {
+    let result = await CLIRunner.simulated(["status", "1"])
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertEqual(result.stderr, "")
   }
 
-  func testSuspendFirstNeedsTheSimulator() throws {
-    let result = try CLIRunner.run(["resume", "1", "--suspend-first", "--backend", "xen"])
+  func testSuspendFirstNeedsTheSimulator() async throws {
+    let result = await CLIRunner.run(["resume", "1", "--suspend-first", "--backend", "xen"])
     XCTAssertEqual(result.status, 69, "the backend is opened first, and it is unavailable here")
   }
 
-  func testSimulateNeedsTheSimulator() throws {
-    let result = try CLIRunner.run(["status", "1", "--backend", "xen", "--simulate", "pv"])
+  func testSimulateNeedsTheSimulator() async throws {
+    let result = await CLIRunner.run(["status", "1", "--backend", "xen", "--simulate", "pv"])
     XCTAssertEqual(result.status, 64, result.stderr)
   }
 }

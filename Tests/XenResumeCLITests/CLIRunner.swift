@@ -1,8 +1,10 @@
 import Foundation
+import Synchronization
 import XCTest
+import XenResumeCLI
 
-/// Runs the built `xen-resume` binary and captures what it printed and how it exited.
-struct CLIResult {
+/// What one run of `xen-resume` printed and how it exited, in-process or as the real binary.
+struct CLIResult: Equatable {
   /// The exit status.
   var status: Int32
   /// Everything written to stdout.
@@ -38,8 +40,51 @@ struct CLIResult {
   }
 }
 
-/// Finds and runs the binary that `swift build` / `swift test` put next to the test bundle.
+/// Collects what one in-process run writes; the writers may be called from any thread (log messages come from the
+/// library's own tasks).
+final class CapturedConsole: Sendable {
+  private let output = Mutex("")
+  private let error = Mutex("")
+  /// Whether the console claims stderr is a terminal.
+  let standardErrorIsTerminal: Bool
+
+  /// An empty capture; `standardErrorIsTerminal` makes progress lines overwrite themselves, as on a terminal.
+  init(standardErrorIsTerminal: Bool = false) {
+    self.standardErrorIsTerminal = standardErrorIsTerminal
+  }
+
+  /// The console to hand `EntryPoint.run(_:console:)`.
+  var console: Console {
+    Console(
+      standardErrorIsTerminal: standardErrorIsTerminal,
+      standardOutput: { text in self.output.withLock { $0 += text } },
+      standardError: { text in self.error.withLock { $0 += text } })
+  }
+
+  /// Everything written to stdout so far.
+  var stdout: String { output.withLock { $0 } }
+  /// Everything written to stderr so far.
+  var stderr: String { error.withLock { $0 } }
+}
+
+/// Runs `xen-resume` command lines in-process, through `EntryPoint.run(_:console:)`.
 enum CLIRunner {
+  /// Runs `xen-resume` with `arguments` in this process and returns its status and what it printed.
+  static func run(_ arguments: [String], standardErrorIsTerminal: Bool = false) async -> CLIResult {
+    let capture = CapturedConsole(standardErrorIsTerminal: standardErrorIsTerminal)
+    let status = await EntryPoint.run(arguments, console: capture.console)
+    return CLIResult(status: status, stdout: capture.stdout, stderr: capture.stderr)
+  }
+
+  /// Runs `xen-resume` on the simulator (the default guests unless `arguments` says otherwise).
+  static func simulated(_ arguments: [String]) async -> CLIResult {
+    await run(arguments + ["--backend", "simulator"])
+  }
+}
+
+/// Runs the built `xen-resume` binary as a subprocess, for the tests that prove the executable's own wiring: its
+/// exit status, its standard streams and its signal handling.
+enum BinaryRunner {
   /// The `xen-resume` executable in the build directory the tests run from.
   static let executable: URL = {
     var candidates: [URL] = []
@@ -57,11 +102,11 @@ enum CLIRunner {
     return candidates[0].appendingPathComponent("xen-resume")
   }()
 
-  /// Runs `xen-resume` with `arguments` and waits for it to exit; with `interruptAfter`, sends it SIGINT once
-  /// that many seconds have passed.
+  /// Runs `xen-resume` with `arguments` and waits for it to exit; with `signalAfter`, sends it `signal` (SIGINT
+  /// unless told otherwise) once that many seconds have passed.
   static func run(
-    _ arguments: [String], interruptAfter delay: TimeInterval? = nil, file: StaticString = #filePath,
-    line: UInt = #line
+    _ arguments: [String], signalAfter delay: TimeInterval? = nil, signal: Int32 = SIGINT,
+    file: StaticString = #filePath, line: UInt = #line
   ) throws -> CLIResult {
     XCTAssertTrue(
       FileManager.default.isExecutableFile(atPath: executable.path),
@@ -86,21 +131,16 @@ enum CLIRunner {
     try process.run()
     if let delay {
       Thread.sleep(forTimeInterval: delay)
-      process.interrupt()
+      kill(process.processIdentifier, signal)
     }
     process.waitUntilExit()
     try out.close()
     try err.close()
+    XCTAssertEqual(
+      process.terminationReason, .exit, "xen-resume was killed by a signal instead of exiting", file: file, line: line)
     return CLIResult(
       status: process.terminationStatus,
       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
-  }
-
-  /// Runs `xen-resume` on the simulator (the default guests unless `arguments` says otherwise).
-  static func simulated(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws
-    -> CLIResult
-  {
-    try run(arguments + ["--backend", "simulator"], file: file, line: line)
   }
 }

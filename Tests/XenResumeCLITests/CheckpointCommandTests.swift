@@ -3,8 +3,8 @@ import XCTest
 
 /// `xen-resume checkpoint` on simulated guests.
 final class CheckpointCommandTests: XCTestCase {
-  func testTwoHundredCyclesReportDistributionAndHostCalls() throws {
-    let result = try CLIRunner.simulated(["checkpoint", "1", "--count", "200", "--json"])
+  func testTwoHundredCyclesReportDistributionAndHostCalls() async throws {
+    let result = await CLIRunner.simulated(["checkpoint", "1", "--count", "200", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let document = try result.jsonObject()
     XCTAssertEqual(
@@ -30,8 +30,10 @@ final class CheckpointCommandTests: XCTestCase {
     XCTAssertFalse(result.stderr.contains("cycles"), "no progress line with --json: \(result.stderr)")
   }
 
-  func testTextShowsPercentilesAndProgress() throws {
-    let result = try CLIRunner.simulated(["checkpoint", "4", "--count", "20", "--interval", "1ms", "--timeout", "10s"])
+  func testTextShowsPercentilesAndProgress() async throws {
+    let result = await CLIRunner.simulated([
+      "checkpoint", "4", "--count", "20", "--interval", "1ms", "--timeout", "10s",
+    ])
     XCTAssertEqual(result.status, 0, result.stderr)
     for word in ["p50", "p90", "p99", "max", "mean", "host calls per cycle", "event-channel"] {
       XCTAssertTrue(result.stdout.contains(word), "\(word) missing from: \(result.stdout)")
@@ -41,16 +43,16 @@ final class CheckpointCommandTests: XCTestCase {
     XCTAssertLessThan(progress.count, 20, "progress is rate-limited, not one line per cycle")
   }
 
-  func testEveryGuestTypeCheckpoints() throws {
+  func testEveryGuestTypeCheckpoints() async throws {
     for domain in 1...6 {
-      let result = try CLIRunner.simulated(["checkpoint", "\(domain)", "--count", "5", "--timeout", "10s", "--json"])
+      let result = await CLIRunner.simulated(["checkpoint", "\(domain)", "--count", "5", "--timeout", "10s", "--json"])
       XCTAssertEqual(result.status, 0, "domain \(domain): \(result.stderr)")
       XCTAssertEqual(try result.jsonObject()["succeeded"] as? Int, 5, "domain \(domain)")
     }
   }
 
-  func testStuckGuestTimesOutOnTheFirstCycle() throws {
-    let result = try CLIRunner.simulated([
+  func testStuckGuestTimesOutOnTheFirstCycle() async throws {
+    let result = await CLIRunner.simulated([
       "checkpoint", "1", "--simulate", "stuck", "--count", "3", "--timeout", "100ms", "--json",
     ])
     XCTAssertEqual(result.status, 75)
@@ -59,9 +61,9 @@ final class CheckpointCommandTests: XCTestCase {
     XCTAssertTrue(error.message.hasPrefix("cycle 1 of 3 failed"), error.message)
   }
 
-  func testZeroOrNegativeCountIsAUsageError() throws {
+  func testZeroOrNegativeCountIsAUsageError() async throws {
     for count in ["0", "-3", "many"] {
-      let result = try CLIRunner.simulated(["checkpoint", "1", "--count", count, "--json"])
+      let result = await CLIRunner.simulated(["checkpoint", "1", "--count", count, "--json"])
       XCTAssertEqual(result.status, 64, "--count \(count)")
       XCTAssertEqual(try result.jsonError().kind, "usage")
     }

@@ -3,8 +3,8 @@ import XCTest
 
 /// `xen-resume demo`: every path on every guest type, checked against what the simulated guests saw.
 final class DemoCommandTests: XCTestCase {
-  func testDemoSucceedsAndPrintsATable() throws {
-    let result = try CLIRunner.run(["demo"])
+  func testDemoSucceedsAndPrintsATable() async throws {
+    let result = await CLIRunner.run(["demo"])
     XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
     for guest in ["pv32", "pv64", "pvhvm", "pvhvm-evtchn", "hvm", "pvh", "stuck"] {
       XCTAssertTrue(result.stdout.contains(guest), "\(guest) missing from: \(result.stdout)")
@@ -13,8 +13,8 @@ final class DemoCommandTests: XCTestCase {
     XCTAssertFalse(result.stdout.contains("WRONG"), result.stdout)
   }
 
-  func testDemoJSONIsOK() throws {
-    let result = try CLIRunner.run(["demo", "--json"])
+  func testDemoJSONIsOK() async throws {
+    let result = await CLIRunner.run(["demo", "--json"])
     XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
     let document = try result.jsonObject()
     XCTAssertEqual(Set(document.keys), ["backend", "rows", "ok"])

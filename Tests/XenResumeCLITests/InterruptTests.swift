@@ -1,12 +1,15 @@
 import Foundation
 import XCTest
 
-/// SIGINT cancels the running operation, so the library can undo what it started, and exits 130.
+/// SIGINT and SIGTERM cancel the running operation, so the library can undo what it started, and exit 130.
+///
+/// These run the real binary: signal handling belongs to the process (`EntryPoint.main()`), which in-process runs
+/// leave alone.
 final class InterruptTests: XCTestCase {
   func testInterruptedCheckpointRunStopsAndSaysSo() throws {
     let start = Date()
-    let result = try CLIRunner.run(
-      ["checkpoint", "1", "--count", "100000000", "--backend", "simulator", "--json"], interruptAfter: 1)
+    let result = try BinaryRunner.run(
+      ["checkpoint", "1", "--count", "100000000", "--backend", "simulator", "--json"], signalAfter: 1)
     XCTAssertEqual(result.status, 130, result.stderr)
     XCTAssertLessThan(Date().timeIntervalSince(start), 20, "the run must stop soon after the signal")
     let error = try result.jsonError()
@@ -15,8 +18,17 @@ final class InterruptTests: XCTestCase {
   }
 
   func testInterruptedSuspendWithdrawsAndExits() throws {
-    let result = try CLIRunner.run(
-      ["suspend", "1", "--backend", "simulator", "--simulate", "stuck", "--timeout", "60s"], interruptAfter: 1)
+    let result = try BinaryRunner.run(
+      ["suspend", "1", "--backend", "simulator", "--simulate", "stuck", "--timeout", "60s"], signalAfter: 1)
+    XCTAssertEqual(result.status, 130, result.stderr)
+    XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+    XCTAssertTrue(result.stderr.contains("interrupted"), result.stderr)
+  }
+
+  func testTerminatedSuspendWithdrawsAndExits() throws {
+    let result = try BinaryRunner.run(
+      ["suspend", "1", "--backend", "simulator", "--simulate", "stuck", "--timeout", "60s"], signalAfter: 1,
+      signal: SIGTERM)
     XCTAssertEqual(result.status, 130, result.stderr)
     XCTAssertEqual(result.errorLines.count, 1, result.stderr)
     XCTAssertTrue(result.stderr.contains("interrupted"), result.stderr)

@@ -3,8 +3,8 @@ import XCTest
 
 /// `xen-resume status` on the simulator's default guests: pv64, pv32, pvhvm, pvhvm-evtchn, hvm, pvh.
 final class StatusCommandTests: XCTestCase {
-  func testJSONDescribesEveryDefaultGuest() throws {
-    let result = try CLIRunner.simulated(["status", "1", "2", "3", "4", "5", "6", "--json"])
+  func testJSONDescribesEveryDefaultGuest() async throws {
+    let result = await CLIRunner.simulated(["status", "1", "2", "3", "4", "5", "6", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let document = try result.jsonObject()
     XCTAssertEqual(Set(document.keys), ["backend", "domains"])
@@ -29,8 +29,8 @@ final class StatusCommandTests: XCTestCase {
       ])
   }
 
-  func testTextIsATableWithOneLinePerDomain() throws {
-    let result = try CLIRunner.simulated(["status", "5", "4"])
+  func testTextIsATableWithOneLinePerDomain() async throws {
+    let result = await CLIRunner.simulated(["status", "5", "4"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let lines = result.stdout.split(separator: "\n")
     XCTAssertEqual(lines.count, 3, result.stdout)
@@ -39,8 +39,8 @@ final class StatusCommandTests: XCTestCase {
     XCTAssertTrue(lines[2].hasPrefix("4 ") && lines[2].contains("event-channel"), result.stdout)
   }
 
-  func testChosenGuestsAreNumberedFromOneInOrder() throws {
-    let result = try CLIRunner.simulated(["status", "1", "2", "3", "--simulate", "hvm,pv32,pv-evtchn", "--json"])
+  func testChosenGuestsAreNumberedFromOneInOrder() async throws {
+    let result = await CLIRunner.simulated(["status", "1", "2", "3", "--simulate", "hvm,pv32,pv-evtchn", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let domains = try XCTUnwrap(try result.jsonObject()["domains"] as? [[String: Any]])
     XCTAssertEqual(domains.map { $0["guestType"] as? String }, ["hvm", "pv", "pv"])
@@ -48,16 +48,16 @@ final class StatusCommandTests: XCTestCase {
     XCTAssertEqual(domains[2]["suspendPath"] as? String, "eventChannel")
   }
 
-  func testDomainZeroHasNoSuspendPath() throws {
-    let result = try CLIRunner.simulated(["status", "0", "--json"])
+  func testDomainZeroHasNoSuspendPath() async throws {
+    let result = await CLIRunner.simulated(["status", "0", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let domains = try XCTUnwrap(try result.jsonObject()["domains"] as? [[String: Any]])
     XCTAssertTrue(domains.first?["suspendPath"] is NSNull, "\(domains)")
     XCTAssertTrue((domains.first?["pathReason"] as? String)?.contains("control domain") == true, "\(domains)")
   }
 
-  func testUnknownDomainIsNotFound() throws {
-    let result = try CLIRunner.simulated(["status", "1", "42", "--json"])
+  func testUnknownDomainIsNotFound() async throws {
+    let result = await CLIRunner.simulated(["status", "1", "42", "--json"])
     XCTAssertEqual(result.status, 66)
     XCTAssertEqual(try result.jsonError().kind, "domainNotFound")
     XCTAssertEqual(result.errorLines.count, 1, result.stderr)

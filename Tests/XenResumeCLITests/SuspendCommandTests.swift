@@ -3,8 +3,8 @@ import XCTest
 
 /// `xen-resume suspend` on simulated guests.
 final class SuspendCommandTests: XCTestCase {
-  func testJSONReportsPathAndDuration() throws {
-    let result = try CLIRunner.simulated(["suspend", "1", "--json"])
+  func testJSONReportsPathAndDuration() async throws {
+    let result = await CLIRunner.simulated(["suspend", "1", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let document = try result.jsonObject()
     XCTAssertEqual(Set(document.keys), ["backend", "domain", "guestType", "path", "durationMicroseconds"])
@@ -15,13 +15,13 @@ final class SuspendCommandTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(try XCTUnwrap(document["durationMicroseconds"] as? Double), 0)
   }
 
-  func testEachGuestTypeTakesItsPath() throws {
+  func testEachGuestTypeTakesItsPath() async throws {
     let expected: [(String, String)] = [
       ("2", "xenstoreControl"), ("3", "xenstoreControl"), ("4", "eventChannel"), ("5", "hypervisorShutdown"),
       ("6", "xenstoreControl"),
     ]
     for (domain, path) in expected {
-      let result = try CLIRunner.simulated(["suspend", domain, "--timeout", "10s", "--json"])
+      let result = await CLIRunner.simulated(["suspend", domain, "--timeout", "10s", "--json"])
       XCTAssertEqual(result.status, 0, "domain \(domain): \(result.stderr)")
       let document = try result.jsonObject()
       XCTAssertEqual(document["path"] as? String, path, "domain \(domain)")
@@ -32,48 +32,48 @@ final class SuspendCommandTests: XCTestCase {
     }
   }
 
-  func testForcedPathAGuestCannotTakeIsRefused() throws {
-    let result = try CLIRunner.simulated(["suspend", "1", "--path", "shutdown", "--json"])
+  func testForcedPathAGuestCannotTakeIsRefused() async throws {
+    let result = await CLIRunner.simulated(["suspend", "1", "--path", "shutdown", "--json"])
     XCTAssertEqual(result.status, 1)
     XCTAssertEqual(try result.jsonError().kind, "refused")
   }
 
-  func testForcedXenstorePathOnEventChannelGuest() throws {
-    let result = try CLIRunner.simulated(["suspend", "4", "--path", "xenstore", "--json"])
+  func testForcedXenstorePathOnEventChannelGuest() async throws {
+    let result = await CLIRunner.simulated(["suspend", "4", "--path", "xenstore", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertEqual(try result.jsonObject()["path"] as? String, "xenstoreControl")
   }
 
-  func testTextNamesTheDomainAndPath() throws {
-    let result = try CLIRunner.simulated(["suspend", "4"])
+  func testTextNamesTheDomainAndPath() async throws {
+    let result = await CLIRunner.simulated(["suspend", "4"])
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertTrue(result.stdout.contains("domain 4"), result.stdout)
     XCTAssertTrue(result.stdout.contains("event-channel"), result.stdout)
   }
 
-  func testGuestThatNeverAcknowledgesTimesOut() throws {
-    let result = try CLIRunner.simulated(["suspend", "1", "--simulate", "stuck", "--timeout", "200ms", "--json"])
+  func testGuestThatNeverAcknowledgesTimesOut() async throws {
+    let result = await CLIRunner.simulated(["suspend", "1", "--simulate", "stuck", "--timeout", "200ms", "--json"])
     XCTAssertEqual(result.status, 75)
     let error = try result.jsonError()
     XCTAssertEqual(error.kind, "timeout")
     XCTAssertTrue(error.message.contains("withdrawn"), error.message)
   }
 
-  func testDomainZeroIsRefused() throws {
-    let result = try CLIRunner.simulated(["suspend", "0", "--json"])
+  func testDomainZeroIsRefused() async throws {
+    let result = await CLIRunner.simulated(["suspend", "0", "--json"])
     XCTAssertEqual(result.status, 1)
     XCTAssertEqual(try result.jsonError().kind, "refused")
   }
 
-  func testUnknownDomainIsNotFound() throws {
-    let result = try CLIRunner.simulated(["suspend", "42"])
+  func testUnknownDomainIsNotFound() async throws {
+    let result = await CLIRunner.simulated(["suspend", "42"])
     XCTAssertEqual(result.status, 66)
     XCTAssertEqual(result.errorLines.count, 1, result.stderr)
     XCTAssertEqual(result.stdout, "")
   }
 
-  func testDebugLoggingGoesToStderr() throws {
-    let result = try CLIRunner.simulated(["suspend", "1", "--log-level", "debug", "--json"])
+  func testDebugLoggingGoesToStderr() async throws {
+    let result = await CLIRunner.simulated(["suspend", "1", "--log-level", "debug", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertTrue(result.stderr.contains("suspending"), result.stderr)
     _ = try result.jsonObject()

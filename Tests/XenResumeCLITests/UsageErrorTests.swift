@@ -5,8 +5,8 @@ import XCTest
 final class UsageErrorTests: XCTestCase {
   private func assertUsageError(
     _ arguments: [String], mentions fragment: String? = nil, file: StaticString = #filePath, line: UInt = #line
-  ) throws {
-    let result = try CLIRunner.simulated(arguments + ["--json"], file: file, line: line)
+  ) async throws {
+    let result = await CLIRunner.simulated(arguments + ["--json"])
     XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)", file: file, line: line)
     XCTAssertEqual(try result.jsonError(file: file, line: line).kind, "usage", file: file, line: line)
     XCTAssertEqual(result.errorLines.count, 1, "\(arguments): \(result.stderr)", file: file, line: line)
@@ -17,37 +17,37 @@ final class UsageErrorTests: XCTestCase {
     }
   }
 
-  func testMalformedDurations() throws {
+  func testMalformedDurations() async throws {
     for duration in ["abc", "-5s", "5x", "", "1e3s", "1..5s", "ms", "nan", "inf", "25h"] {
-      try assertUsageError(["suspend", "1", "--timeout", duration], mentions: "--timeout")
+      try await assertUsageError(["suspend", "1", "--timeout", duration], mentions: "--timeout")
     }
-    try assertUsageError(["checkpoint", "1", "--interval", "-25ms"], mentions: "--interval")
-    try assertUsageError(["suspend", "1", "--timeout", "0"], mentions: "--timeout")
+    try await assertUsageError(["checkpoint", "1", "--interval", "-25ms"], mentions: "--interval")
+    try await assertUsageError(["suspend", "1", "--timeout", "0"], mentions: "--timeout")
   }
 
-  func testBadDomainIDs() throws {
+  func testBadDomainIDs() async throws {
     for domain in ["abc", "-1", "1.5", "32752", "4294967296"] {
-      try assertUsageError(["suspend", domain])
+      try await assertUsageError(["suspend", domain])
     }
-    try assertUsageError(["status", "1", "x"])
+    try await assertUsageError(["status", "1", "x"])
   }
 
-  func testUnknownFlagsAndValues() throws {
-    try assertUsageError(["suspend", "1", "--bogus"], mentions: "--bogus")
-    try assertUsageError(["suspend", "1", "--path", "nowhere"], mentions: "nowhere")
-    try assertUsageError(["status", "1", "--backend", "qemu"], mentions: "qemu")
-    try assertUsageError(["status", "1", "--log-level", "loud"], mentions: "loud")
-    try assertUsageError(["frobnicate"])
-    try assertUsageError(["status"])
+  func testUnknownFlagsAndValues() async throws {
+    try await assertUsageError(["suspend", "1", "--bogus"], mentions: "--bogus")
+    try await assertUsageError(["suspend", "1", "--path", "nowhere"], mentions: "nowhere")
+    try await assertUsageError(["status", "1", "--backend", "qemu"], mentions: "qemu")
+    try await assertUsageError(["status", "1", "--log-level", "loud"], mentions: "loud")
+    try await assertUsageError(["frobnicate"])
+    try await assertUsageError(["status"])
   }
 
-  func testUnknownSimulatedGuest() throws {
-    try assertUsageError(["status", "1", "--simulate", "pv,windows"], mentions: "windows")
-    try assertUsageError(["status", "1", "--simulate", "pv,,hvm"])
+  func testUnknownSimulatedGuest() async throws {
+    try await assertUsageError(["status", "1", "--simulate", "pv,windows"], mentions: "windows")
+    try await assertUsageError(["status", "1", "--simulate", "pv,,hvm"])
   }
 
-  func testHelpExitsZero() throws {
-    let result = try CLIRunner.run(["suspend", "--help"])
+  func testHelpExitsZero() async throws {
+    let result = await CLIRunner.run(["suspend", "--help"])
     XCTAssertEqual(result.status, 0)
     XCTAssertTrue(result.stdout.contains("--timeout"), result.stdout)
   }

@@ -1,6 +1,6 @@
 import XCTest
 
-@testable import XenResumeCore
+@_spi(XenHostBackends) @testable import XenResumeCore
 
 final class DomainInfoTests: XCTestCase {
   func testShutdownReasonIsDecodedFromTheFlagsWordOnlyWhenTheShutdownBitIsSet() {

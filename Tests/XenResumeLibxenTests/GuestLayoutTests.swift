@@ -1,7 +1,7 @@
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 
 @testable import XenResumeLibxen
-import XenResumeCore
 
 /// `GuestLayout` hard-codes offsets into guest structures; these tests hold every one of them against the installed
 /// libxen-dev headers (computed by the C compiler in the shim) and against what the Swift importer made of the same

@@ -1,8 +1,8 @@
 import SystemPackage
 import XCTest
+import XenResumeCore
 
 @testable import XenResumeLibxen
-import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc

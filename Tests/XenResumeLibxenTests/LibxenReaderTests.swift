@@ -1,14 +1,8 @@
 import SystemPackage
 import XCTest
-
-@testable import XenResumeLibxen
 import XenResumeCore
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#endif
+@testable import XenResumeLibxen
 
 /// What waits on a key that is not open throw.
 private let libxenUnknownKey = XenCallError(.nextWatchEvent, errno: .invalidArgument, hint: "unknown")
@@ -151,13 +145,10 @@ final class LibxenReaderTests: XCTestCase {
   /// The polling thread wakes on its descriptor, runs the handler off the cooperative pool, and stops (joined) when
   /// dropped, even while nothing arrives.
   func testThePollingThreadDeliversWhatItsDescriptorCarriesAndStopsWhenDropped() async throws {
-    var ends: [Int32] = [-1, -1]
-    XCTAssertEqual(ends.withUnsafeMutableBufferPointer { pipe($0.baseAddress!) }, 0)
-    let readEnd = ends[0]
-    let writeEnd = ends[1]
+    let (readEnd, writeEnd) = try FileDescriptor.pipe()
     defer {
-      close(readEnd)
-      close(writeEnd)
+      try? readEnd.close()
+      try? writeEnd.close()
     }
     let mailboxes = EventMailboxes<UInt32, Void>(coalescing: true)
     for port in UInt32(1)...3 { mailboxes.open(port) }
@@ -167,7 +158,7 @@ final class LibxenReaderTests: XCTestCase {
       call: .waitForEvent,
       onReadable: {
         var port: UInt32 = 0
-        guard read(readEnd, &port, 4) == 4 else { return false }
+        guard (try? withUnsafeMutableBytes(of: &port) { try readEnd.read(into: $0) }) == 4 else { return false }
         mailboxes.deliver((), to: port)
         return true
       },
@@ -175,14 +166,43 @@ final class LibxenReaderTests: XCTestCase {
 
     let waiter = Task { try await mailboxes.next(from: 2, missing: libxenUnknownKey) }
     try await eventually { mailboxes.waiterCount(2) == 1 }
-    for var port in [UInt32(3), 2] { XCTAssertEqual(write(writeEnd, &port, 4), 4) }
+    for port in [UInt32(3), 2] { XCTAssertEqual(try send(port, to: writeEnd), 4) }
     try await waiter.value
     try await eventually { mailboxes.take(from: 3) != nil }
 
     _ = consume thread
-    var late: UInt32 = 1
-    XCTAssertEqual(write(writeEnd, &late, 4), 4)
+    XCTAssertEqual(try send(1, to: writeEnd), 4)
     try await Task.sleep(for: .milliseconds(50))
     XCTAssertNil(mailboxes.take(from: 1), "a stopped thread reads nothing more")
+  }
+
+  /// A port number the way the test's reader reads it: four bytes in host order.
+  private func send(_ port: UInt32, to descriptor: FileDescriptor) throws -> Int {
+    try withUnsafeBytes(of: port) { try descriptor.write($0) }
+  }
+
+  /// The wrapper behind both reader threads' waits: a zero timeout only looks, and an end whose other end has closed
+  /// polls ready (its reader then sees end-of-file).
+  func testPollReportsReadableDescriptorsInTheOrderGiven() throws {
+    let (readEnd, writeEnd) = try FileDescriptor.pipe()
+    let (idleRead, idleWrite) = try FileDescriptor.pipe()
+    defer {
+      for end in [readEnd, idleRead, idleWrite] { try? end.close() }
+    }
+    XCTAssertEqual(try FileDescriptor.poll(readable: [readEnd, idleRead], timeout: .zero), [false, false])
+    XCTAssertEqual(try send(9, to: writeEnd), 4)
+    XCTAssertEqual(try FileDescriptor.poll(readable: [idleRead, readEnd], timeout: nil), [false, true])
+    try writeEnd.close()
+    var port: UInt32 = 0
+    XCTAssertEqual(try withUnsafeMutableBytes(of: &port) { try readEnd.read(into: $0) }, 4)
+    XCTAssertEqual(try FileDescriptor.poll(readable: [readEnd], timeout: .milliseconds(1)), [true], "hang-up")
+    XCTAssertEqual(try FileDescriptor.poll(readable: [idleRead], timeout: .milliseconds(1)), [false], "timed out")
+  }
+
+  func testPollingADescriptorThatIsNotOpenReportsItReady() throws {
+    // POLLNVAL: the reader threads learn of a descriptor gone bad when their handler reads it. A number far above any
+    // open descriptor, rather than a closed one, which another thread could reopen meanwhile.
+    let notOpen = FileDescriptor(rawValue: .max)
+    XCTAssertEqual(try FileDescriptor.poll(readable: [notOpen], timeout: .zero), [true])
   }
 }

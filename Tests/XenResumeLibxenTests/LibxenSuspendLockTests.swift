@@ -1,8 +1,8 @@
 import SystemPackage
 import XCTest
+import XenResumeCore
 
 @testable import XenResumeLibxen
-import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc
@@ -12,7 +12,7 @@ import XenResumeCore
 
 /// The suspend lock files, exercised in a temporary directory with real fcntl locks and no Xen.
 final class LibxenSuspendLockTests: XCTestCase {
-  private var directory = ""
+  private var directory = FilePath()
 
   override func setUpWithError() throws {
     let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
@@ -20,21 +20,21 @@ final class LibxenSuspendLockTests: XCTestCase {
     guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
       throw Errno(rawValue: errno)
     }
-    directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    directory = FilePath(String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
   }
 
   override func tearDownWithError() throws {
-    if let entries = opendir(directory) {
+    if let entries = opendir(directory.string) {
       while let entry = readdir(entries) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name != "." && name != ".." { unlink("\(directory)/\(name)") }
+        if name != "." && name != ".." { try? directory.appending(name).unlink() }
       }
       closedir(entries)
     }
-    rmdir(directory)
+    rmdir(directory.string)
   }
 
-  private func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+  private func exists(_ path: FilePath) -> Bool { (try? path.stat()) != nil }
 
   func testTheLockFileIsWhereLibxenguestPutsIt() {
     let table = SuspendLockTable()
@@ -90,10 +90,29 @@ final class LibxenSuspendLockTests: XCTestCase {
   func testAStaleUnlockedFileFromACrashedHolderIsReused() throws {
     var table = SuspendLockTable(directory: directory)
     let path = table.path(for: 4)
-    close(open(path, O_CREAT | O_RDWR, 0o600))
+    try FileDescriptor.open(path, .readWrite, options: .create, permissions: .ownerReadWrite).close()
     try table.acquire(4)
     try table.release(4)
     XCTAssertFalse(exists(path))
+  }
+
+  /// Only root (the toolstack) may open the file, as with libxenguest's; the umask can only take bits away.
+  func testTheLockFileIsCreatedForItsOwnerOnly() throws {
+    var table = SuspendLockTable(directory: directory)
+    try table.acquire(6)
+    let permissions = try table.path(for: 6).stat().permissions
+    XCTAssertTrue(FilePermissions.ownerReadWrite.isSuperset(of: permissions), "\(permissions)")
+    try table.release(6)
+  }
+
+  func testReleasingAfterSomeoneRemovedTheFileSucceeds() throws {
+    var table = SuspendLockTable(directory: directory)
+    try table.acquire(2)
+    try table.path(for: 2).unlink()
+    XCTAssertNoThrow(try table.release(2))
+    XCTAssertFalse(table.holds(2))
+    try table.acquire(2)
+    try table.release(2)
   }
 
   /// libxenguest (xl, libxl) takes a classic process-associated fcntl lock on the same byte; the kernel makes it and
@@ -101,7 +120,8 @@ final class LibxenSuspendLockTests: XCTestCase {
   func testTheLockExcludesLibxenguestsClassicFcntlLock() throws {
     var table = SuspendLockTable(directory: directory)
     let path = table.path(for: 9)
-    let xl = open(path, O_CREAT | O_RDWR, 0o600)
+    // xl's side is plain C on purpose: the point is how the kernel treats a classic lock against ours.
+    let xl = open(path.string, O_CREAT | O_RDWR, 0o600)
     defer { close(xl) }
     var classic = flock()
     classic.l_type = Int16(F_WRLCK)
@@ -123,9 +143,10 @@ final class LibxenSuspendLockTests: XCTestCase {
   }
 
   func testAMissingDirectoryIsReportedWithItsErrno() throws {
-    var table = SuspendLockTable(directory: "\(directory)/absent")
+    var table = SuspendLockTable(directory: directory.appending("absent"))
     let error = try XCTUnwrap(libxenCaughtError { try table.acquire(1) })
     XCTAssertEqual(error.call, XenHostOperation.acquireSuspendLock.rawValue)
     XCTAssertEqual(error.errno, .noSuchFileOrDirectory)
+    XCTAssertEqual(error.hint, "cannot create \(directory.string)/absent/suspend-evtchn-1.lock")
   }
 }

@@ -1,6 +1,6 @@
-import XenResumeCore
 import SystemPackage
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// The `.linux` kernel agrees with the table "What real guests did" in xen-in-qemu.md.

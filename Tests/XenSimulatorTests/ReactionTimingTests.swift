@@ -1,7 +1,7 @@
 import Clocks
-import XenResumeCore
 import SystemPackage
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// Guest reactions scheduled on an injected clock: a `TestClock` decides when guests acknowledge and suspend.

@@ -1,6 +1,6 @@
-import XenResumeCore
 import SystemPackage
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 final class ResumeDomainTests: XCTestCase {

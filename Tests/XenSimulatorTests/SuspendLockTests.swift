@@ -1,6 +1,6 @@
-import XenResumeCore
 import SystemPackage
 import XCTest
+import XenResumeCore
 import XenSimulator
 
 final class SuspendLockTests: XCTestCase {

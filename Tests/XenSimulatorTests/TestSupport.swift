@@ -1,6 +1,6 @@
-import XenResumeCore
 import SystemPackage
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// Asserts that an expression throws `XenCallError` with the errno, and returns the error.

@@ -1,7 +1,7 @@
 import Foundation
-import XenResumeCore
 import SystemPackage
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// Runs every row of the README's "Verified on real Xen" table on the simulator and checks that the simulator

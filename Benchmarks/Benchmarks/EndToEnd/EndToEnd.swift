@@ -3,7 +3,7 @@ import BenchmarkSupport
 import XenResumeCore
 
 // The same cycles as ControllerOverhead, end to end over XenSimulator (tracing off, guests answering inside the
-// triggering call), through CountingXenHost: controller, simulated hypervisor, xenstored, event channels and guest
+// triggering call), counted by a HostCallCounter: controller, simulated hypervisor, xenstored, event channels and guest
 // models together.
 //
 // Loop benchmarks run 1,000 cycles per iteration (scaling factor kilo): the figures shown are per cycle. The
@@ -22,33 +22,33 @@ let benchmarks: @Sendable () -> Void = {
   for scenario in Scenario.allCases {
     Benchmark("Simulator/\(scenario.title)/fast checkpoint", configuration: loop) { benchmark, fixture in
       let cycles = benchmark.scaledIterations.count
-      let before = fixture.host.totalCalls
+      let before = fixture.calls.totalCalls
       benchmark.startMeasurement()
       try await Cycles.fast(fixture.controller, fixture.domain, count: cycles)
       benchmark.stopMeasurement()
-      benchmark.measurement(hostCalls, perCycle(fixture.host.totalCalls - before, cycles))
+      benchmark.measurement(hostCalls, perCycle(fixture.calls.totalCalls - before, cycles))
     } setup: {
       try await SimulatorFixture(scenario)
     }
 
     Benchmark("Simulator/\(scenario.title)/slow resume", configuration: loop) { benchmark, fixture in
       let cycles = benchmark.scaledIterations.count
-      let before = fixture.host.totalCalls
+      let before = fixture.calls.totalCalls
       benchmark.startMeasurement()
       try await Cycles.slow(fixture.controller, fixture.domain, options: scenario.slowResumeOptions, count: cycles)
       benchmark.stopMeasurement()
-      benchmark.measurement(hostCalls, perCycle(fixture.host.totalCalls - before, cycles))
+      benchmark.measurement(hostCalls, perCycle(fixture.calls.totalCalls - before, cycles))
     } setup: {
       try await SimulatorFixture(scenario)
     }
 
     Benchmark("Simulator/\(scenario.title)/200-domain parallel checkpoint", configuration: round) {
       benchmark, fixture in
-      let before = fixture.host.totalCalls
+      let before = fixture.calls.totalCalls
       benchmark.startMeasurement()
       try await Cycles.parallelFast(fixture.controller, fixture.domains)
       benchmark.stopMeasurement()
-      benchmark.measurement(hostCalls, perCycle(fixture.host.totalCalls - before, fixture.domains.count))
+      benchmark.measurement(hostCalls, perCycle(fixture.calls.totalCalls - before, fixture.domains.count))
     } setup: {
       try await SimulatorFixture(scenario, domains: 200)
     }

@@ -1,6 +1,6 @@
 import XenResumeCore
 
-/// Host calls per fast cycle in a loop, per operation, as `CountingXenHost` sees them.
+/// Host calls per fast cycle in a loop, per operation, as a `HostCallCounter` on the host sees them.
 public struct HostCallCount: Sendable {
   /// Calls per operation, divided by the cycles, in the order of one cycle's first call of each.
   public let perCycle: [(operation: XenHostOperation, calls: Double)]
@@ -10,7 +10,7 @@ public struct HostCallCount: Sendable {
   /// All calls per cycle.
   public var total: Double { perCycle.reduce(0) { $0 + $1.calls } }
 
-  /// Runs one warm-up cycle over `CountingXenHost(base)` (so that the controller has learned the domain, bound its
+  /// Runs one warm-up cycle with a `HostCallCounter` observing `base` (so that the controller has learned the domain, bound its
   /// port and registered its `@releaseDomain` watch, as in any loop), records the order of one more cycle, then
   /// counts `cycles` fast checkpoints of `domain`.
   ///
@@ -19,8 +19,9 @@ public struct HostCallCount: Sendable {
   public static func measure(
     _ base: any XenHost, domain: DomainID, cycles: Int, timeout: Duration = .seconds(60)
   ) async throws -> HostCallCount {
-    let counting = CountingXenHost(base, recording: true)
-    let controller = SuspendController(host: counting)
+    let counting = HostCallCounter(observing: base, recording: true)
+    defer { base.callObservers.remove(counting) }
+    let controller = SuspendController(host: base)
     try await controller.checkpoint(domain, timeout: timeout) { _ in }
     try await settle(counting)
     counting.reset()
@@ -44,7 +45,7 @@ public struct HostCallCount: Sendable {
   }
 
   /// Waits until the count has not moved for 20 ms.
-  private static func settle(_ counting: CountingXenHost) async throws {
+  private static func settle(_ counting: HostCallCounter) async throws {
     var last = -1
     while counting.totalCalls != last {
       last = counting.totalCalls

@@ -1,9 +1,9 @@
-import XenResumeCore
+@_spi(XenHostBackends) import XenResumeCore
 
 /// One domain of a `NullXenHost`: Xen's view of it, its xenstore nodes, its suspend port, and its guest memory.
 struct NullDomain {
   /// The xenstore nodes a null guest has, below `/local/domain/<id>/`.
-  enum Node: CaseIterable {
+  enum Node: Int, CaseIterable {
     case controlShutdown
     case featureSuspend
     case suspendEventChannel
@@ -49,10 +49,14 @@ struct NullDomain {
   var suspendEventChannelNode: String
   let remotePort: EventChannelPort?
   var localPort: EventChannelPort?
-  var subscribed = false
+  /// The guest port Xen signals when the domain suspends (`XEN_DOMCTL_subscribe`); `nil` for none (port 0).
+  var subscribedPort: EventChannelPort?
   var portPending = false
   var portWaiter: UnsafeContinuation<Void, any Error>?
+  /// xenstored's shutdown latch, inverted: whether the next shutdown fires `@releaseDomain`. Only XS_RESUME re-arms.
   var releaseDomainArmed = true
+  /// The generation of each of `Node`'s last change, by raw value, for transactions to compare.
+  private var generations: (UInt64, UInt64, UInt64) = (0, 0, 0)
   var suspendLockHeld = false
   var contexts: [VCPUContext]
   var pages: [[UInt8]]
@@ -135,11 +139,28 @@ struct NullDomain {
     }
   }
 
-  mutating func write(_ value: String?, to node: Node) {
+  /// Changes a node (`nil` removes it), recording the change's generation.
+  mutating func write(_ value: String?, to node: Node, generation: UInt64) {
     switch node {
-    case .controlShutdown: controlShutdown = value
-    case .featureSuspend: featureSuspend = value
-    case .suspendEventChannel: suspendEventChannelNode = value ?? ""
+    case .controlShutdown:
+      controlShutdown = value
+      generations.0 = generation
+    case .featureSuspend:
+      featureSuspend = value
+      generations.1 = generation
+    case .suspendEventChannel:
+      // Removed, it reads as empty ("no channel") again: the toolstack created it empty.
+      suspendEventChannelNode = value ?? ""
+      generations.2 = generation
+    }
+  }
+
+  /// The generation of the node's last change (0: never changed).
+  func generation(of node: Node) -> UInt64 {
+    switch node {
+    case .controlShutdown: generations.0
+    case .featureSuspend: generations.1
+    case .suspendEventChannel: generations.2
     }
   }
 
@@ -155,12 +176,11 @@ struct NullDomain {
   }
 
   /// `XEN_DOMCTL_resumedomain`, judged as the guest would: a return value of 1 is a cancelled suspend, 0 a new
-  /// domain, which a PV guest survives only with machine frames in start_info and its secondary vcpus reset.
+  /// domain, which a PV guest survives only with machine frames in start_info and its secondary vcpus reset. A
+  /// domain that is not shut down is left alone, as Xen's `domain_resume` leaves it.
   mutating func resume() throws {
-    guard case .shutDown(.suspend, let insideHypercall) = phase else {
-      throw mistake(.resumeDomain, "the domain is not suspended; the controller must check before resuming")
-    }
-    if !insideHypercall {
+    guard case .shutDown(let reason, let insideHypercall) = phase else { return }
+    if reason != .suspend || !insideHypercall {
       resumes.unnoticed += 1
     } else {
       switch contexts[0].returnRegister {

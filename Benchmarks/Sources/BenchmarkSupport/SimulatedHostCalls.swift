@@ -15,13 +15,13 @@ extension Scenario {
   }
 }
 
-/// A controller over `CountingXenHost(SimulatedXenHost)` with `domains` guests of one scenario, each cycled once, as
+/// A controller over a `SimulatedXenHost` whose calls a `HostCallCounter` counts, with `domains` guests of one scenario, each cycled once, as
 /// `NullFixture` is over the null host. Tracing is off: the simulator then keeps no per-call record.
 public struct SimulatorFixture: Sendable {
   /// The simulator.
   public let simulator: SimulatedXenHost
-  /// The counting wrapper the controller calls through.
-  public let host: CountingXenHost
+  /// Counts the calls the controller makes to the simulator.
+  public let calls: HostCallCounter
   /// The controller under test.
   public let controller: SuspendController
   /// The guests, in creation order.
@@ -32,8 +32,8 @@ public struct SimulatorFixture: Sendable {
     let simulator = SimulatedXenHost()
     simulator.isTracingEnabled = false
     let domains = (0..<count).map { _ in simulator.createDomain(scenario.simulatedGuest) }
-    let host = CountingXenHost(simulator)
-    let controller = SuspendController(host: host)
+    let calls = HostCallCounter(observing: simulator)
+    let controller = SuspendController(host: simulator)
     for domain in domains {
       let plan = try await controller.suspendPlan(for: domain)
       guard plan.path == scenario.expectedPath else {
@@ -42,7 +42,7 @@ public struct SimulatorFixture: Sendable {
       try await Cycles.fast(controller, domain, count: 1)
     }
     self.simulator = simulator
-    self.host = host
+    self.calls = calls
     self.controller = controller
     self.domains = domains
   }

@@ -2,7 +2,7 @@ import BenchmarkSupport
 import XenResumeCore
 
 // Prints, as markdown, host calls per fast checkpoint cycle in a loop for every scenario: measured with
-// CountingXenHost over NullXenHost (and over XenSimulator), beside the doc's minimal sequence and libxl's count.
+// A HostCallCounter on NullXenHost (and over XenSimulator), beside the doc's minimal sequence and libxl's count.
 // `update-readme.sh` pastes the output into README.md.
 
 let cycles = 1_000

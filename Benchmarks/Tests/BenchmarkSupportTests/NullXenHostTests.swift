@@ -1,7 +1,7 @@
 import BenchmarkSupport
-import XenResumeCore
 import SystemPackage
 import Testing
+@_spi(XenHostBackends) import XenResumeCore
 
 /// The null host must be fast, but never so lenient that a wrong sequence gets measured.
 @Suite struct NullXenHostTests {
@@ -27,10 +27,13 @@ import Testing
     }
   }
 
-  @Test func resumeBeforeSuspendFails() async throws {
+  @Test func resumingARunningDomainChangesNothingButTheControllerRefuses() async throws {
     let host = NullXenHost()
     let domain = host.createDomain(.pv())
-    #expect(throws: XenCallError.self) { try host.resumeDomain(domain) }
+    // Xen's domain_resume has nothing to undo on a running domain; the controller must check the state itself.
+    try host.resumeDomain(domain)
+    #expect(host.state(of: domain) == .running)
+    #expect(host.resumes(of: domain) == NullXenHost.ResumeCounts())
     let controller = SuspendController(host: host)
     await #expect(throws: SuspendResumeError.notSuspended(domain, state: .running)) {
       try await controller.resume(domain)
@@ -54,14 +57,20 @@ import Testing
     #expect(throws: XenCallError.self) { try host.setVCPUContext(context, of: domain, vcpu: 0) }
   }
 
-  @Test func xsResumeComesAfterResumedomain() throws {
+  @Test func xsResumeOnlyClearsTheLatch() throws {
     let host = NullXenHost()
     let domain = host.createDomain(.hvm())
     try host.shutdownDomain(domain, reason: .suspend)
-    #expect(throws: XenCallError.self) { try host.resumeDomainInXenStore(domain) }
-    try host.resumeDomain(domain)
+    // xenstored's do_resume does not look at the domain's state: XS_RESUME first is no mistake.
     try host.resumeDomainInXenStore(domain)
+    try host.resumeDomain(domain)
     #expect(host.state(of: domain) == .running)
+    #expect(throws: XenCallError(.resumeDomainInXenStore, domain: 9, errno: .noSuchFileOrDirectory)) {
+      try host.resumeDomainInXenStore(9)
+    }
+    #expect(throws: XenCallError(.resumeDomainInXenStore, domain: .dom0, errno: .invalidArgument)) {
+      try host.resumeDomainInXenStore(.dom0)
+    }
   }
 
   @Test func aSlowPVResumeNeedsMachineFramesAndResetVCPUs() throws {
@@ -127,16 +136,61 @@ import Testing
   }
 
   @Test(arguments: Scenario.allCases)
-  func ownCountMatchesCountingXenHost(_ scenario: Scenario) async throws {
+  func everyCallReachesTheObservers(_ scenario: Scenario) async throws {
     let host = NullXenHost()
-    let counting = CountingXenHost(host)
+    let counter = HostCallCounter(observing: host)
     let domain = host.createDomain(scenario.nullGuest)
-    let controller = SuspendController(host: counting)
+    let controller = SuspendController(host: host)
     try await Cycles.fast(controller, domain, count: 5)
     // The @releaseDomain pump calls on its own task: let it park before comparing.
-    for _ in 0..<100 where host.totalCalls != counting.totalCalls {
+    for _ in 0..<100 where host.totalCalls != counter.totalCalls {
       try await Task.sleep(for: .milliseconds(1))
     }
-    #expect(host.totalCalls == counting.totalCalls)
+    #expect(host.totalCalls == counter.totalCalls)
+    #expect(counter.callCounts[.domainInfo, default: 0] >= 5)
+  }
+
+  @Test func anInjectedFaultFailsTheCallWithoutEffect() throws {
+    let host = NullXenHost()
+    let injector = HostCallFaultInjector()
+    host.callObservers.add(injector)
+    let domain = host.createDomain(.hvm())
+    injector.inject(.shutdownDomain, errno: .notPermitted, domain: domain)
+    #expect(throws: XenCallError.self) { try host.shutdownDomain(domain, reason: .suspend) }
+    #expect(host.state(of: domain) == .running)
+    try host.shutdownDomain(domain, reason: .suspend)
+    #expect(host.state(of: domain) == .shutDown(.suspend))
+  }
+
+  @Test func watchEventsNameTheChangedNodeInOrder() async throws {
+    let host = NullXenHost()
+    let directory = "/local/domain/0/scratch"
+    try host.write(directory, value: "")
+    let watch = try host.watch(directory)
+    try host.write(directory + "/a", value: "1")
+    try host.write(directory, value: "2")
+    try host.remove(directory + "/a")
+    var events: [String] = []
+    for _ in 0..<4 { events.append(try await host.nextWatchEvent(watch)) }
+    #expect(events == [directory, directory + "/a", directory, directory + "/a"])
+  }
+
+  @Test func transactionsAreIsolatedAndConflict() throws {
+    let host = NullXenHost()
+    let domain = host.createDomain(.pv())
+    let node = XenStorePath.controlShutdown(of: domain)
+    let transaction = try host.startTransaction()
+    #expect(try host.read(node, transaction: transaction) == "")
+    try host.write(node, value: "suspend", transaction: transaction)
+    #expect(try host.read(node) == "", "an uncommitted write is invisible outside")
+    #expect(host.state(of: domain) == .running, "the guest sees a request only when it commits")
+    try host.write(node, value: "", transaction: .none)
+    let conflict = #expect(throws: XenCallError.self) { try host.endTransaction(transaction, commit: true) }
+    #expect(conflict?.errno == .resourceTemporarilyUnavailable)
+    #expect(host.state(of: domain) == .running, "a conflicting commit is not applied")
+    let retry = try host.startTransaction()
+    try host.write(node, value: "suspend", transaction: retry)
+    try host.endTransaction(retry, commit: true)
+    #expect(host.state(of: domain) == .shutDown(.suspend))
   }
 }

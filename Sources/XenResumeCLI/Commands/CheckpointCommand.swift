@@ -47,8 +47,8 @@ struct CheckpointCommand: XenResumeCommand {
 
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
-    let counting = CountingXenHost(backend.host)
-    let controller = SuspendController(host: counting, logger: Logger(label: "xen-resume"))
+    let counting = HostCallCounter(observing: backend.host)
+    let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     defer { controller.forget(domain) }
     let run = CheckpointRun(
       controller: controller, domain: domain, count: count, interval: interval.duration, timeout: timeout.duration,

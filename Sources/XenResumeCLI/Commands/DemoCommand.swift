@@ -32,7 +32,7 @@ struct DemoCommand: XenResumeCommand {
     for guest in DemoGuest.all {
       guests.append((simulator.createDomain(guest.guest), guest))
     }
-    let controller = SuspendController(host: simulator, logger: Logger(label: "xen-resume"))
+    let controller = SuspendController(host: simulator, logger: CommandLogging.logger())
     var runner = DemoRunner(simulator: simulator, controller: controller)
     let report = await runner.run(guests)
     if global.json {

@@ -45,7 +45,7 @@ struct ResumeCommand: XenResumeCommand {
       throw CommandFailure.usage(
         "--suspend-first only applies to the simulator; on real Xen suspend with `xen-resume suspend \(domain)`")
     }
-    let controller = SuspendController(host: backend.host, logger: Logger(label: "xen-resume"))
+    let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     defer { controller.forget(domain) }
     if suspendFirst {
       _ = try await controller.suspend(domain)

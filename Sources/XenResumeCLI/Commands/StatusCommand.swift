@@ -20,7 +20,7 @@ struct StatusCommand: XenResumeCommand {
 
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
-    let controller = SuspendController(host: backend.host, logger: Logger(label: "xen-resume"))
+    let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     var statuses: [StatusReport.Domain] = []
     for domain in domains {
       statuses.append(try await Self.status(of: domain, controller: controller, host: backend.host))

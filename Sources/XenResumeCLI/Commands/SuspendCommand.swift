@@ -35,7 +35,7 @@ struct SuspendCommand: XenResumeCommand {
 
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
-    let controller = SuspendController(host: backend.host, logger: Logger(label: "xen-resume"))
+    let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     // Release the suspend lock and event channel binding however the command ends: the process exits right
     // after, and a later `resume` (from another process) learns the domain's facts afresh.
     defer { controller.forget(domain) }

@@ -1,4 +1,4 @@
-import SwiftXenResume
+@_spi(XenHostBackends) import SwiftXenResume
 import XenSimulator
 
 /// Runs every step of the demo on a fresh simulator through one `SuspendController`, as one toolstack would,

@@ -7,7 +7,13 @@
 /// Synchronous requirements are short calls. The two `async` waits suspend until an event arrives and must
 /// return promptly with `CancellationError` when their task is cancelled; timeouts are the caller's business.
 /// Every failure is thrown as `XenCallError`.
+///
+/// Every call, synchronous or not, is reported to `callObservers` once, at the backend's single choke point, so
+/// that counting and fault injection work over any backend.
 public protocol XenHost: Sendable {
+  /// The observers this host notifies around every call it makes.
+  var callObservers: HostCallObservers { get }
+
   // MARK: Domains
 
   /// The domain the toolstack runs in (xenstore `domid`; 0 in dom0).

@@ -3,7 +3,7 @@ import SystemPackage
 /// Every `XenHost` requirement, named after the C call it stands for.
 ///
 /// Backends put `rawValue` in `XenCallError.call`, the simulator's trace and fault injection use these cases, and
-/// `CountingXenHost` counts by them, so one name means one host call everywhere.
+/// `HostCallCounter` counts by them, so one name means one host call everywhere.
 public enum XenHostOperation: String, CaseIterable, Sendable, Hashable, Codable {
   /// `toolstackDomain()`: xenstore's relative `domid` node.
   case toolstackDomain = "xs_read(domid)"
@@ -79,5 +79,5 @@ extension XenHostOperation {
     uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
 
   /// The operation's position in `allCases`, for dense per-operation tables.
-  public var ordinal: Int { Self.ordinals[self]! }
+  package var ordinal: Int { Self.ordinals[self]! }
 }

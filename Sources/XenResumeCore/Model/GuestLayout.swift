@@ -2,7 +2,7 @@
 ///
 /// These mirror Xen 4.17's public headers (`xen/foreign/x86_32.h`, `x86_64.h`); the test suite compares every
 /// value with the installed headers, so a header change fails a test instead of corrupting a guest.
-public enum GuestLayout {
+@_spi(XenHostBackends) public enum GuestLayout {
   /// The size of a guest page (`XC_PAGE_SIZE`).
   public static let pageSize = 4096
 

@@ -35,19 +35,19 @@ public struct VCPUContext: Sendable, Hashable {
   }
 
   /// Reads a little-endian register word of the context's width at a byte offset.
-  public func word(at offset: Int) -> UInt64 {
+  package func word(at offset: Int) -> UInt64 {
     bytes.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: offset, width: width) }
   }
 
   /// Writes a little-endian register word of the context's width at a byte offset (truncated to 32 bits for 32-bit).
-  public mutating func setWord(_ value: UInt64, at offset: Int) {
+  package mutating func setWord(_ value: UInt64, at offset: Int) {
     let width = width
     bytes.withUnsafeMutableBytes { GuestMemoryWord.store(value, into: $0, at: offset, width: width) }
   }
 }
 
 /// Little-endian access to guest-width words in raw guest memory.
-public enum GuestMemoryWord {
+@_spi(XenHostBackends) public enum GuestMemoryWord {
   /// Loads a word of `width` at `offset`.
   public static func load(from buffer: UnsafeRawBufferPointer, at offset: Int, width: GuestWidth) -> UInt64 {
     switch width {

@@ -52,7 +52,7 @@ public struct XenStorePermission: Hashable, Sendable {
 }
 
 /// Well-known xenstore paths.
-public enum XenStorePath {
+@_spi(XenHostBackends) public enum XenStorePath {
   /// The special watch path that fires when any domain shuts down or dies.
   public static let releaseDomain = "@releaseDomain"
 

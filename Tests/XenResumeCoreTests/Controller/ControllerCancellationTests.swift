@@ -1,5 +1,5 @@
-import XenResumeCore
 import XCTest
+import XenResumeCore
 import XenSimulator
 
 /// Cancelling the task during each wait: the call ends with `CancellationError`, the request is withdrawn, and
@@ -10,10 +10,10 @@ final class ControllerCancellationTests: XCTestCase {
   ) async throws {
     let simulator = SimulatedXenHost()
     let domain = simulator.createDomain(guest)
-    let host = CountingXenHost(simulator, recording: true)
-    let controller = SuspendController(host: host)
+    let calls = HostCallCounter(observing: simulator, recording: true)
+    let controller = SuspendController(host: simulator)
     let task = Task { try await controller.suspend(domain, timeout: .seconds(3600)) }
-    let reached = await eventually { host.recordedOperations.contains(operation) }
+    let reached = await eventually { calls.recordedOperations.contains(operation) }
     XCTAssertTrue(reached, "the suspend never reached \(operation.rawValue)", file: file, line: line)
     task.cancel()
     do {
@@ -86,10 +86,10 @@ final class ControllerCancellationTests: XCTestCase {
   func testASecondSuspendOfTheSameDomainWhileTheFirstWaitsIsAlreadyInProgress() async throws {
     let simulator = SimulatedXenHost()
     let domain = simulator.createDomain(.pv(behaviour: .ignoresSuspendRequest))
-    let host = CountingXenHost(simulator, recording: true)
-    let controller = SuspendController(host: host)
+    let calls = HostCallCounter(observing: simulator, recording: true)
+    let controller = SuspendController(host: simulator)
     let first = Task { try await controller.suspend(domain, timeout: .seconds(3600)) }
-    let reached = await eventually { host.recordedOperations.contains(.watch) }
+    let reached = await eventually { calls.recordedOperations.contains(.watch) }
     XCTAssertTrue(reached)
     await assertThrowsSuspendError({ _ = try await controller.suspend(domain) }) {
       $0 == .alreadyInProgress(domain, byAnotherProcess: false)

@@ -1,5 +1,5 @@
-import XenResumeCore
 import XCTest
+import XenResumeCore
 import XenSimulator
 
 /// Many domains at once on one controller: no interference, every guest checkpointed exactly as often as asked.

@@ -1,5 +1,5 @@
-import XenResumeCore
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// Each error a caller can switch on, raised before anything is touched where that is possible.
@@ -33,8 +33,8 @@ final class ControllerErrorTests: XCTestCase {
     for (guest, path) in cases {
       let simulator = SimulatedXenHost()
       let domain = simulator.createDomain(guest)
-      let host = CountingXenHost(simulator, recording: true)
-      let controller = SuspendController(host: host)
+      let calls = HostCallCounter(observing: simulator, recording: true)
+      let controller = SuspendController(host: simulator)
       await assertThrowsSuspendError({ _ = try await controller.suspend(domain, path: path) }) {
         if case .refused(domain, _) = $0 { return true }
         return false
@@ -42,7 +42,7 @@ final class ControllerErrorTests: XCTestCase {
       let mutations: Set<XenHostOperation> = [
         .write, .shutdownDomain, .notify, .setVCPUContext, .resumeDomain, .bindInterdomainEventChannel,
       ]
-      XCTAssertTrue(host.recordedOperations.allSatisfy { !mutations.contains($0) }, "\(guest) \(path)")
+      XCTAssertTrue(calls.recordedOperations.allSatisfy { !mutations.contains($0) }, "\(guest) \(path)")
       assertRunning(simulator, domain)
       XCTAssertEqual(simulator.observations(of: domain).suspendRequestsSeen, 0)
     }

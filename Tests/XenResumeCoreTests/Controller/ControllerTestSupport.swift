@@ -1,7 +1,7 @@
 import Clocks
-import XenResumeCore
 import Synchronization
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// A guest shape for the matrix tests: how to create it and what Xen and the controller should make of it.

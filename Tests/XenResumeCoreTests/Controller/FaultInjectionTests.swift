@@ -29,11 +29,11 @@ final class FaultInjectionTests: XCTestCase {
   private func cleanRun(_ cell: Cell) async throws -> [(XenHostOperation, Int)] {
     let simulator = SimulatedXenHost()
     let domain = simulator.createDomain(cell.guest)
-    let host = CountingXenHost(simulator, recording: true)
-    let controller = SuspendController(host: host)
+    let calls = HostCallCounter(observing: simulator, recording: true)
+    let controller = SuspendController(host: simulator)
     try await runCycle(controller, domain, cell.mode)
     // Read before the controller goes away: its teardown (unbind, unwatch, unlock) is not part of the cycle.
-    let recorded = host.recordedOperations
+    let recorded = calls.recordedOperations
     withExtendedLifetime(controller) {}
     var seen: [XenHostOperation: Int] = [:]
     var occurrences: [(XenHostOperation, Int)] = []

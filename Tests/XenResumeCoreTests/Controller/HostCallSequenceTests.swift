@@ -1,5 +1,5 @@
-import XenResumeCore
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// The exact host calls of each path, first cycle and steady state, compared with what libxl_dom_suspend.c and
@@ -11,17 +11,17 @@ final class HostCallSequenceTests: XCTestCase {
   ) async throws -> (suspends: [[XenHostOperation]], resumes: [[XenHostOperation]]) {
     let simulator = SimulatedXenHost()
     let domain = simulator.createDomain(guest)
-    let host = CountingXenHost(simulator, recording: true)
-    let controller = SuspendController(host: host)
+    let calls = HostCallCounter(observing: simulator, recording: true)
+    let controller = SuspendController(host: simulator)
     var suspends: [[XenHostOperation]] = []
     var resumes: [[XenHostOperation]] = []
     for _ in 0..<cycles {
-      host.reset()
+      calls.reset()
       _ = try await controller.suspend(domain)
-      suspends.append(host.recordedOperations.filter { $0 != .nextWatchEvent })
-      host.reset()
+      suspends.append(calls.recordedOperations.filter { $0 != .nextWatchEvent })
+      calls.reset()
       try await controller.resume(domain, mode: .fast)
-      resumes.append(host.recordedOperations.filter { $0 != .nextWatchEvent })
+      resumes.append(calls.recordedOperations.filter { $0 != .nextWatchEvent })
     }
     assertHealthy(simulator, domain)
     return (suspends, resumes)
@@ -97,15 +97,15 @@ final class HostCallSequenceTests: XCTestCase {
   func testPVSlowResumeTranslatesOnlyTheTwoFramesItNeeds() async throws {
     let simulator = SimulatedXenHost()
     let domain = simulator.createDomain(.pv(width: .bits64, vcpus: 3))
-    let host = CountingXenHost(simulator, recording: true)
-    let controller = SuspendController(host: host)
+    let calls = HostCallCounter(observing: simulator, recording: true)
+    let controller = SuspendController(host: simulator)
     _ = try await controller.suspend(domain)
-    host.reset()
+    calls.reset()
     try await controller.resume(domain, mode: .slow, options: .confirmSlowResumeOfPVAwareGuest)
     // xg_resume.c's resume_as_new_domain, minus mapping the whole p2m: the shared_info anchor, vcpu0's rdx,
     // start_info's two frames, three p2m levels for each, two writes, secondary vcpus reset, resumedomain.
     XCTAssertEqual(
-      host.recordedOperations.filter { $0 != .nextWatchEvent },
+      calls.recordedOperations.filter { $0 != .nextWatchEvent },
       [.domainInfo, .readGuestMemory, .vcpuContext, .readGuestMemory, .readGuestMemory]
         + Array(repeating: .readGuestMemory, count: 6)
         + [.writeGuestMemory, .writeGuestMemory, .resetVCPU, .resetVCPU, .resumeDomain, .resumeDomainInXenStore])
@@ -116,15 +116,15 @@ final class HostCallSequenceTests: XCTestCase {
   func testResumeOfARunningDomainTouchesNothing() async throws {
     let simulator = SimulatedXenHost()
     let domain = simulator.createDomain(.pv())
-    let host = CountingXenHost(simulator, recording: true)
-    let controller = SuspendController(host: host)
+    let calls = HostCallCounter(observing: simulator, recording: true)
+    let controller = SuspendController(host: simulator)
     for mode in ResumeMode.allCases {
-      host.reset()
+      calls.reset()
       await assertThrowsSuspendError({ try await controller.resume(domain, mode: mode) }) {
         if case .notSuspended(domain, .running) = $0 { return true }
         return false
       }
-      XCTAssertEqual(host.recordedOperations.filter { $0 != .toolstackDomain }, [.domainInfo], "\(mode)")
+      XCTAssertEqual(calls.recordedOperations.filter { $0 != .toolstackDomain }, [.domainInfo], "\(mode)")
     }
     assertHealthy(simulator, domain)
   }

@@ -1,6 +1,6 @@
 import Clocks
-import XenResumeCore
 import XCTest
+@_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
 /// Guests that do not play along: the controller must time out at the right stage, withdraw what it can, and

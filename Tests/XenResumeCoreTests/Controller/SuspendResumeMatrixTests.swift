@@ -1,5 +1,5 @@
-import XenResumeCore
 import XCTest
+import XenResumeCore
 import XenSimulator
 
 /// Every guest type × the suspend path it takes × every resume mode it supports, checked on both sides: what Xen

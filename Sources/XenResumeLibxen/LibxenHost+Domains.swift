@@ -53,7 +53,11 @@ extension LibxenHost {
     try callObservers.observe(.guestWidth, domain: domain) {
       let domid = try LibxenTypes.domainID(domain, for: .guestWidth)
       var bytes: UInt32 = 0
-      _ = try controlCall(.guestWidth, domain: domain) { xch in xc_domain_get_guest_width(xch, domid, &bytes) }
+      // Unlike libxenctrl's other calls it fails with 1, not -1 (xc_domain.c: `if ( do_domctl(...) != 0 ) return 1;`),
+      // errno still set by the domctl: ESRCH for a missing domain, not the "0 bytes" a success check would see.
+      _ = try controlCall(.guestWidth, domain: domain) { xch in
+        xc_domain_get_guest_width(xch, domid, &bytes) == 0 ? Int32(0) : Int32(-1)
+      }
       guard let width = GuestWidth(bytes: Int(bytes)) else {
         throw XenCallError(.guestWidth, domain: domain, errno: .invalidArgument, hint: "Xen reported \(bytes) bytes")
       }

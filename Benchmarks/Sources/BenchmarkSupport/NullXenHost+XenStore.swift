@@ -18,8 +18,8 @@ extension NullXenHost {
     woken.resume()
   }
 
-  /// Deletes the node and everything below it; a missing node whose parent exists counts as removed (ENOENT when
-  /// the parent is missing too, as `do_rm` answers).
+  /// Deletes the node and everything below it; a missing node counts as removed (xenstored's `do_rm` says ENOENT
+  /// when the parent is missing too, which `LibxenHost` turns into success like every ENOENT of `xs_rm`).
   public func remove(_ path: String, transaction: XenStoreTransaction) throws {
     let woken = try observed(.remove, nil) {
       try state.withLock { state in try state.change(path, to: nil, transaction: transaction, .remove) }

@@ -35,9 +35,6 @@ extension NullHostState {
   mutating func change(
     _ path: String, to value: String?, transaction: XenStoreTransaction, _ operation: XenHostOperation
   ) throws -> Wakeups {
-    if value == nil, currentValue(path) == nil, !parentExists(path) {
-      throw XenCallError(operation, errno: .noSuchFileOrDirectory, hint: "neither \(path) nor its parent exists")
-    }
     guard transaction != .none else { return apply(path, value) }
     let index = try openTransaction(transaction, operation)
     transactions[index].observe(path, generation: currentGeneration(path))
@@ -111,10 +108,6 @@ extension NullHostState {
   private func currentGeneration(_ path: String) -> UInt64 {
     if let (index, node) = node(path) { return domains[index].generation(of: node) }
     return nodes[path]?.generation ?? 0
-  }
-
-  private func parentExists(_ path: String) -> Bool {
-    Self.parent(of: path).map { currentValue($0) != nil } ?? true
   }
 
   /// The directories every host has without anyone writing them: the tree down to each domain's home and the

@@ -3,13 +3,15 @@
 #   work/out/xen            Xen 4.17 (multiboot image for QEMU's -kernel)
 #   work/out/vmlinuz        Debian's 6.1 kernel (dom0 and every guest)
 #   work/out/dom0.cpio.gz   dom0's initramfs: busybox, the Xen tools, device model, firmware, guest images,
-#                           the C reference client, optionally xen-resume, and our /init + scenarios
+#                           the C reference client, optionally xen-resume and xen-host-conformance, and our
+#                           /init + scenarios
 #   work/out/guest.cpio.gz  the guests' initramfs (busybox printing a counter every second)
 # Packages are fetched with `apt-get download` into a cache (work/cache, or $REALXEN_CACHE for CI caching)
 # and unpacked with dpkg-deb: nothing is installed on the host but libxen-dev, qemu-system-x86 and a compiler.
 #
 # Environment:
 #   XEN_RESUME_BIN   path to a `xen-resume` binary (swift build -c release --static-swift-stdlib) to put in dom0
+#   XEN_HOST_CONFORMANCE_BIN  path to a `xen-host-conformance` binary (built the same way) to put in dom0
 #   REALXEN_KERNEL   a linux-image package name to use instead of the one apt resolves
 #   REALXEN_WORK     work directory (default Tests/RealXen/work)
 #   REALXEN_CACHE    .deb cache directory (default $REALXEN_WORK/cache)
@@ -217,28 +219,37 @@ cp "$P_SB/usr/share/seabios/bios-256k.bin" "$D/usr/share/seabios/"
 for f in linuxboot.bin linuxboot_dma.bin kvmvapic.bin; do cp "$P_QD/usr/share/qemu/$f" "$D/usr/share/qemu/"; done
 if [ -f "$P_QD/usr/share/qemu/keymaps/en-us" ]; then cp "$P_QD/usr/share/qemu/keymaps/en-us" "$D/usr/share/qemu/keymaps/"; fi
 
-# xen-resume, when the caller built it.
-xr_info='"xenResume":null'
-if [ -n "${XEN_RESUME_BIN:-}" ]; then
-  [ -x "$XEN_RESUME_BIN" ] || die "XEN_RESUME_BIN=$XEN_RESUME_BIN is not an executable"
+# xen-resume and xen-host-conformance, when the caller built them.
+# put_swift_bin VAR NAME: copies the binary $VAR names to dom0's /usr/bin/NAME and sets BIN_INFO (JSON).
+put_swift_bin() {
+  local src=${!1:-}
+  BIN_INFO=null
+  if [ -z "$src" ]; then
+    say "no $1: dom0 will report the $2 scenarios as missing"
+    return
+  fi
+  [ -x "$src" ] || die "$1=$src is not an executable"
   # Stripped copy: a third smaller, and dom0's initramfs is unpacked under emulation at every boot.
   if command -v strip >/dev/null; then
-    strip -o "$D/usr/bin/xen-resume" "$XEN_RESUME_BIN"
+    strip -o "$D/usr/bin/$2" "$src"
   else
-    cp "$XEN_RESUME_BIN" "$D/usr/bin/xen-resume"
+    cp "$src" "$D/usr/bin/$2"
   fi
-  xr_info=$(printf '"xenResume":{"sha256":"%s","bytes":%s}' \
-    "$(sha256sum "$XEN_RESUME_BIN" | cut -c1-64)" "$(stat -c %s "$XEN_RESUME_BIN")")
-  say "xen-resume: $XEN_RESUME_BIN"
-else
-  say "no XEN_RESUME_BIN: dom0 will report the xen-resume scenarios as missing"
-fi
+  BIN_INFO=$(printf '{"sha256":"%s","bytes":%s}' "$(sha256sum "$src" | cut -c1-64)" "$(stat -c %s "$src")")
+  say "$2: $src"
+}
+put_swift_bin XEN_RESUME_BIN xen-resume
+xr_info="\"xenResume\":$BIN_INFO"
+put_swift_bin XEN_HOST_CONFORMANCE_BIN xen-host-conformance
+xr_info="$xr_info,\"xenHostConformance\":$BIN_INFO"
 
 # Every shared library the dynamic binaries need, resolved on this host (libxen-dev and qemu-system-x86
 # bring the same library set the packages were built against), plus libgcc_s: glibc dlopen()s it for
 # pthread_cancel and xl aborts without it.
 dyn=("$D$XB"/* "$D/usr/bin/xenstore" "$D/usr/bin/xc-suspend-resume" "$D/usr/libexec/xen-qemu-system-i386")
-if [ -e "$D/usr/bin/xen-resume" ]; then dyn+=("$D/usr/bin/xen-resume"); fi
+for b in xen-resume xen-host-conformance; do
+  if [ -e "$D/usr/bin/$b" ]; then dyn+=("$D/usr/bin/$b"); fi
+done
 ldd_out=$(for f in "${dyn[@]}"; do ldd "$f" 2>/dev/null || true; done)
 if grep -q 'not found' <<<"$ldd_out"; then
   die "libraries not found on this host: $(grep 'not found' <<<"$ldd_out" | sort -u | tr -s ' \t\n' ' ')"

@@ -5,7 +5,9 @@ ratio per guest type, and `N passed, N failed` alone on the last line. Exits 1 o
 scenario (2 when the log cannot be read).
 
 dom0 records facts (exit codes, the tools' JSON output, liveness counters, Xen's own view of the domain) and
-its own verdict ("ok"); this script re-checks the facts, so a scenario passes only when both agree.
+its own verdict ("ok"); this script re-checks the facts, so a scenario passes only when both agree. The
+conformance suite's lines (xen-host-conformance's own JSON, relayed unchanged) carry no "ok": check.py is
+their only judge.
 
 Usage: check.py [SERIAL_LOG] [--timings FILE ...]   (default: work/logs/serial.log next to this script)
 Standard library only.
@@ -39,6 +41,52 @@ EXPECTED = (
     + [("error-unknown-domain", "none"), ("error-dom0", "dom0"), ("error-resume-running", "pv"),
        ("error-suspend-timeout", "pv")]
 )
+
+# The XenHost conformance suite: dom0 runs `xen-host-conformance` once, after every other scenario, over all
+# four guests, and prefixes each of its stdout lines with "@@RESULT " unchanged: one object per check,
+# {"check":NAME,"guest":TYPE|null,"domain":ID|null,"outcome":"passed"|"failed"|"skipped","detail":TEXT,
+# "milliseconds":N}, then {"summary":{"passed":N,"failed":N,"skipped":N}}. They are judged here as scenario
+# "conformance/NAME" (guest null: column "none") and "conformance-summary" [dom0]. dom0 adds
+# "conformance-run" [dom0] (exit code, stderr) and "conformance-alive" per guest (counter and Xen's state
+# afterwards).
+CONF_PREFIX = "conformance/"
+# Every check the suite must report, and the guest types it applies to (None: a host-wide check, reported once
+# with no guest). xen-host-conformance runs every per-guest check on every guest it is given.
+HOST_CHECKS = [
+    "domains.missing-domain-is-esrch",
+    "xenstore.missing-node",
+    "xenstore.write-then-read",
+    "xenstore.transaction-conflict-eagain",
+    "xenstore.transaction-abort-discards",
+    "watches.new-watch-fires-once",
+    "watches.watch-fires-on-change-below",
+]
+GUEST_CHECKS = [
+    "domains.guest-type-matches-xen",
+    "domains.resume-of-running-domain-changes-nothing",
+    "domains.hvm-parameter-needs-hvm-container",
+    "vcpus.context-round-trip",
+    "watches.release-domain-fires-on-suspend",
+    "watches.release-domain-rearmed-by-xs-resume",
+    "event-channels.suspend-subscription-replaces-release-domain",
+    "event-channels.suspend-subscription-signals-bound-port",
+    "suspend-lock.exclusive",
+]
+CONFORMANCE_CHECKS = {**{c: None for c in HOST_CHECKS}, **{c: GUESTS for c in GUEST_CHECKS}}
+# The checks that may be reported "skipped" instead of "passed", and what the program's reason ("detail")
+# must say: no upstream Linux guest advertises a suspend event channel (device/suspend/event-channel), so the
+# bound-port check has nothing to bind on any of these guests. Any other skip (guest not running, suspend lock
+# held by someone else, "missing" domain exists) is a failure here: dom0 set the run up so none can happen.
+CONFORMANCE_MAY_SKIP = {
+    "event-channels.suspend-subscription-signals-bound-port": re.compile(r"suspend event channel"),
+}
+EXPECTED = (
+    EXPECTED
+    + [("conformance-run", "dom0"), ("conformance-summary", "dom0")]
+    + [(CONF_PREFIX + name, g or "none") for name, gs in CONFORMANCE_CHECKS.items() for g in (gs or [None])]
+    + [("conformance-alive", g) for g in GUESTS]
+)
+OUTCOMES = ("passed", "failed", "skipped")
 # Printed by dom0 only without xen-resume (the C client's baseline cycles and its stand-ins for the panic
 # and HVM slow-resume proofs); judged when present, never required.
 OPTIONAL = {("c-slow-panic", "throw"), ("c-slow-hvm", "hvm")} | {("c-baseline", g) for g in GUESTS}
@@ -299,9 +347,65 @@ def judge(r):
     elif scen == "c-baseline":
         rc_is(c, r, 0, "C client cycles")
         alive(c, r)
+    elif scen == "conformance-run":
+        rc_is(c, r, 0, "xen-host-conformance")
+        c.that(sorted(r.get("guests") or []) == sorted(GUESTS), f"run over {r.get('guests')}, expected {GUESTS}")
+        c.that(not r.get("otherStdout"), f"stdout lines that are not JSON objects: {r.get('otherStdout')!r:.200}")
+    elif scen == "conformance-alive":
+        alive(c, r, f"guest (domain {r.get('domid')}) after the conformance suite")
+        state_is(c, r.get("stateAfter"), "running", None, "after the conformance suite")
 
     if r.get("ok") is not True and not c.problems:
         c.problems.append("dom0 judged it failed (see the result line)")
+    return c.problems
+
+
+def conformance_key(r):
+    """The (scenario, guest) key of one of xen-host-conformance's lines (which carry no "scenario")."""
+    if "check" in r:
+        return (CONF_PREFIX + str(r["check"]), r.get("guest") or "none")
+    return ("conformance-summary", "dom0")
+
+
+def judge_conformance(r, run):
+    """Problems with one check line of xen-host-conformance; run is dom0's conformance-run result (or {})."""
+    c = Check()
+    name, g, outcome, detail = r.get("check"), r.get("guest"), r.get("outcome"), str(r.get("detail") or "")
+    c.that(outcome in OUTCOMES, f"outcome {outcome!r}, expected one of {OUTCOMES}")
+    c.that(g is None or g in GUESTS, f"guest {g!r}, expected one of {GUESTS} or null")
+    c.that(isinstance(r.get("milliseconds"), (int, float)), f"milliseconds {r.get('milliseconds')!r}")
+    doms = run.get("domains") or {}
+    if g in doms:
+        c.that(r.get("domain") == doms[g], f"domain {r.get('domain')!r}, but dom0 gave {g} as domain {doms[g]}")
+    if outcome == "failed":
+        c.problems.append(f"failed: {detail[:400]}")
+    elif outcome == "skipped":
+        why = CONFORMANCE_MAY_SKIP.get(name)
+        c.that(why is not None and why.search(detail),
+               f"skipped ({detail[:300] or 'no reason given'})" + (
+                   ": only the checks in CONFORMANCE_MAY_SKIP may be skipped" if why is None else
+                   f": a skip of this check must say /{why.pattern}/"))
+    return c.problems
+
+
+def judge_conformance_summary(rs, checks, run):
+    """Problems with the summary line(s) against the check lines seen and the program's exit code."""
+    c = Check()
+    if not c.that(len(rs) == 1, f"{len(rs)} summary lines, expected 1"):
+        return c.problems
+    summ = rs[0].get("summary")
+    if not c.that(isinstance(summ, dict), f"summary {summ!r} is not an object"):
+        return c.problems
+    seen = {o: sum(1 for r in checks if r.get("outcome") == o) for o in OUTCOMES}
+    c.that(summ.get("failed") == 0, f"summary says {summ.get('failed')} failed")
+    c.that(all(summ.get(o) == seen[o] for o in OUTCOMES),
+           f"summary {summ} does not match the check lines seen ({seen})")
+    if isinstance(run.get("rc"), int) and run["rc"] not in (124, 137):
+        c.that((run["rc"] == 0) == (summ.get("failed") == 0),
+               f"exit status {run['rc']} with {summ.get('failed')} failed (0 iff none failed)")
+    if isinstance(run.get("jsonLines"), int):
+        c.that(run["jsonLines"] == len(checks) + 1,
+               f"dom0 relayed {run['jsonLines']} lines, {len(checks) + 1} parsed (garbled on the console?)")
     return c.problems
 
 
@@ -332,7 +436,10 @@ def main(argv):
     results, garbled = parse_results(text)
     by_key = {}
     for r in results:
-        by_key.setdefault((r.get("scenario"), r.get("guest")), []).append(r)
+        key = (r.get("scenario"), r.get("guest")) if "scenario" in r else conformance_key(r)
+        by_key.setdefault(key, []).append(r)
+    conf_run = (by_key.get(("conformance-run", "dom0")) or [{}])[-1]
+    conf_checks = [r for k, rs in by_key.items() if k[0].startswith(CONF_PREFIX) for r in rs]
 
     verdicts = {}  # key -> list of problems
     order = list(EXPECTED)
@@ -346,8 +453,16 @@ def main(argv):
                 verdicts[key] = ["missing: dom0 never reported it (guest did not boot, or the run was cut short)"]
             continue
         problems = []
-        for r in rs:
-            problems += judge(r)
+        if key == ("conformance-summary", "dom0"):
+            problems = judge_conformance_summary(rs, conf_checks, conf_run)
+        elif key[0].startswith(CONF_PREFIX):
+            for r in rs:
+                problems += judge_conformance(r, conf_run)
+            if len(rs) > 1:
+                problems.append(f"reported {len(rs)} times")
+        else:
+            for r in rs:
+                problems += judge(r)
         verdicts[key] = problems
     for g in garbled:
         verdicts[("unparsed-result", "none")] = verdicts.get(("unparsed-result", "none"), []) + [f"could not parse: {g}"]
@@ -367,7 +482,10 @@ def main(argv):
         row = s.ljust(w)
         for col in cols:
             v = verdicts.get((s, col))
-            row += ("-" if v is None else "ok" if not v else "FAIL").ljust(8)
+            rs = by_key.get((s, col)) or []
+            # An allowed conformance skip passes, but the table says it did not run.
+            skip = s.startswith(CONF_PREFIX) and rs and all(r.get("outcome") == "skipped" for r in rs)
+            row += ("-" if v is None else "FAIL" if v else "skip" if skip else "ok").ljust(8)
         print(row)
 
     # ---- figures -----------------------------------------------------------------------------------------
@@ -419,6 +537,17 @@ def main(argv):
         st = panic.get("finalState") or {}
         print(f"slow-resume panic proof: {panic.get('panicLine')!r}; domain ended {st.get('state')} with reason "
               f"{st.get('shutdownReason')} ({REASONS.get(st.get('shutdownReason'), '?')})")
+
+    if conf_checks or conf_run:
+        summ = ((by_key.get(("conformance-summary", "dom0")) or [{}])[-1]).get("summary")
+        print(f"conformance suite: exit {conf_run.get('rc')} after {conf_run.get('ms')} ms over domains "
+              f"{json.dumps(conf_run.get('domains'))}; summary {json.dumps(summ)}")
+        skips = {}
+        for r in conf_checks:
+            if r.get("outcome") == "skipped":
+                skips.setdefault((r.get("check"), str(r.get("detail") or "")[:120]), []).append(r.get("guest") or "none")
+        for (name, detail), gs in skips.items():
+            print(f"conformance skipped: {name} [{', '.join(gs)}]: {detail}")
 
     # ---- failures ----------------------------------------------------------------------------------------
     passed = sum(1 for v in verdicts.values() if not v)

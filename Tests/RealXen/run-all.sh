@@ -8,6 +8,9 @@
 #                     `swift build -c release --product xen-resume --static-swift-stdlib` (scratch path
 #                     .build-realxen) when the package has that product, else runs without it (the
 #                     xen-resume scenarios then fail as missing)
+#   XEN_HOST_CONFORMANCE_BIN  a built xen-host-conformance (the XenHost conformance suite over the real
+#                     backend); without it, built like xen-resume (same scratch path, so it reuses that build)
+#                     when the package has the product, else dom0 reports the conformance scenario missing
 #   REALXEN_TIMEOUT   QEMU's hard timeout in seconds (default 900)
 #   REALXEN_LOCK, REALXEN_LOCK_WAIT   the machine-wide lock file (/tmp/realxen.lock) and how long to wait for it
 #   plus build.sh's and run.sh's variables.
@@ -49,22 +52,44 @@ if ! command -v python3 >/dev/null; then
   apt-get update -qq && apt-get install -y -qq python3 >/dev/null
 fi
 
-# ---- xen-resume ---------------------------------------------------------------------------------------
+# ---- xen-resume and xen-host-conformance -----------------------------------------------------------------
+# build_product NAME: `swift build -c release --product NAME --static-swift-stdlib` into .build-realxen (both
+# products share the scratch path: the second build reuses the first one's modules); prints the binary's path.
+# (Failures are returned explicitly: bash clears `set -e` inside the $(...) that calls this.)
+build_product() {
+  local args=(-c release --product "$1" --static-swift-stdlib --scratch-path .build-realxen) dir
+  (cd "$ROOT" && swift build "${args[@]}") >&2 || return
+  dir=$(cd "$ROOT" && swift build "${args[@]}" --show-bin-path) || return
+  echo "$dir/$1"
+}
+# has_product NAME: the package declares an executable NAME (`.executable(name: "NAME", ...)`).
+has_product() { command -v swift >/dev/null && grep -q "name: *\"$1\"" "$ROOT/Package.swift"; }
+
 swift_s=0
 if [ -z "${XEN_RESUME_BIN:-}" ]; then
-  # The product is declared as `.executable(name: "xen-resume", ...)` once the CLI exists.
-  if command -v swift >/dev/null && grep -q 'name: *"xen-resume"' "$ROOT/Package.swift"; then
+  if has_product xen-resume; then
     echo "real-xen: building xen-resume (release, static Swift stdlib)"
     ts=$(now)
-    (cd "$ROOT" && swift build -c release --product xen-resume --static-swift-stdlib --scratch-path .build-realxen)
-    XEN_RESUME_BIN=$(cd "$ROOT" && swift build -c release --product xen-resume --static-swift-stdlib \
-      --scratch-path .build-realxen --show-bin-path)/xen-resume
+    XEN_RESUME_BIN=$(build_product xen-resume)
     swift_s=$(($(now) - ts))
   else
     echo "real-xen: no xen-resume product in the package: running without it (its scenarios will fail)"
   fi
 fi
 if [ -n "${XEN_RESUME_BIN:-}" ]; then export XEN_RESUME_BIN; fi
+
+conf_s=0
+if [ -z "${XEN_HOST_CONFORMANCE_BIN:-}" ]; then
+  if has_product xen-host-conformance; then
+    echo "real-xen: building xen-host-conformance (release, static Swift stdlib)"
+    ts=$(now)
+    XEN_HOST_CONFORMANCE_BIN=$(build_product xen-host-conformance)
+    conf_s=$(($(now) - ts))
+  else
+    echo "real-xen: no xen-host-conformance product in the package: running without it (its checks will fail)"
+  fi
+fi
+if [ -n "${XEN_HOST_CONFORMANCE_BIN:-}" ]; then export XEN_HOST_CONFORMANCE_BIN; fi
 
 # ---- build, boot, check -------------------------------------------------------------------------------
 tb=$(now)
@@ -81,9 +106,9 @@ check_rc=0
 python3 "$HERE/check.py" "$LOGS/serial.log" | tee "$LOGS/check.txt" || check_rc=$?
 
 total_s=$(($(now) - t0))
-printf '{"swiftBuildSeconds":%d,"buildSeconds":%d,"bootSeconds":%d,"totalSeconds":%d,"qemuExit":%d}\n' \
-  "$swift_s" "$build_s" "$boot_s" "$total_s" "$run_rc" >"$LOGS/wall-times.json"
-echo "real-xen: wall times: xen-resume build ${swift_s}s, image build ${build_s}s, boot+scenarios ${boot_s}s, total ${total_s}s"
+printf '{"swiftBuildSeconds":%d,"conformanceBuildSeconds":%d,"buildSeconds":%d,"bootSeconds":%d,"totalSeconds":%d,"qemuExit":%d}\n' \
+  "$swift_s" "$conf_s" "$build_s" "$boot_s" "$total_s" "$run_rc" >"$LOGS/wall-times.json"
+echo "real-xen: wall times: xen-resume build ${swift_s}s, xen-host-conformance build ${conf_s}s, image build ${build_s}s, boot+scenarios ${boot_s}s, total ${total_s}s"
 
 if [ "$run_rc" != 0 ]; then
   echo "real-xen: QEMU exited with status $run_rc (124: the ${REALXEN_TIMEOUT:-900}s timeout hit)"

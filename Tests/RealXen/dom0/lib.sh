@@ -10,6 +10,7 @@
 
 XR=/usr/bin/xen-resume
 XC=/usr/bin/xc-suspend-resume
+XHC=/usr/bin/xen-host-conformance
 
 # Every fork costs dearly here: a PV dom0's page-table updates are hypercalls, under emulation. Loops use
 # tick (a builtin read, no fork) and sleep at least half a second; $(...) stays out of them.
@@ -28,8 +29,12 @@ now() {
 # atomic) keeps their lines from interleaving.
 say() {
   printf '%s\n' "$1" >"/tmp/say-${RXG:-main}"
+  say_file "/tmp/say-${RXG:-main}"
+}
+# say_file FILE: FILE's lines on the console, under the same lock.
+say_file() {
   until mkdir /tmp/console.lock 2>/dev/null; do sleep 0.05; done
-  cat "/tmp/say-${RXG:-main}"
+  cat "$1"
   rmdir /tmp/console.lock
 }
 mark() { say "@@MARK $* t=$(now)"; }

@@ -2,7 +2,8 @@
 # dom0's driver (run by /init): brings up the Xen tool stack, starts every guest at once (HVM guests take a
 # minute or more to boot under TCG, so they start first and the PV/PVH scenarios run meanwhile), runs one
 # group of scenarios per guest as soon as that guest printed its first console line (the groups run
-# concurrently), prints their @@RESULT lines, then dumps diagnostics. /init reboots afterwards, which ends
+# concurrently), prints their @@RESULT lines, then runs the XenHost conformance suite (xen-host-conformance)
+# once over all of them, then dumps diagnostics. /init reboots afterwards, which ends
 # QEMU (-no-reboot).
 #
 # Options on dom0's kernel command line (run.sh's DOM0_EXTRA), for local iteration:
@@ -253,6 +254,12 @@ for g in pvhvm hvm pv pvh throw; do
 done
 # shellcheck disable=SC2086 # a list of pids
 wait $GROUPS_RUNNING
+
+# ---- the XenHost conformance suite, once, on every booted guest ------------------------------------------
+# Only now: it suspends and resumes the guests it is given, and every group above has ended, so no other
+# scenario touches them (the boot watcher only reads console logs). The guests are still running: every
+# scenario that may leave one suspended resumes it (recover), and the throwaway guest is not given.
+sc s_conformance
 kill "$WATCHER" 2>/dev/null
 
 mark scenarios-done

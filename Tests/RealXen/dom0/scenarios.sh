@@ -421,3 +421,61 @@ s_err_timeout() {
   [ "$rc" = 75 ] && [ "$nrc" = 0 ] && [ -z "$node" ] && [ "$STATE" = running ] && [ "$ALIVE_OK" = true ] && ok=true
   result error-suspend-timeout "$g" "$ok" "$s1,\"controlShutdown\":$(jstr "$node" 100),\"controlShutdownReadRc\":$nrc,\"stateAfter\":$STATEJSON,$a,$(recover "$g" "$d" fast)"
 }
+
+# 10: the XenHost conformance suite (xen-host-conformance, the root package's program over the real
+# backend), once, on every booted guest at once. It suspends and fast-resumes the guests it is given, so
+# main.sh runs it only after every scenario group ended: nothing else touches the guests meanwhile. Its
+# stdout is one JSON object per line (one per check, then {"summary":...}); dom0 has no JSON tool, so each
+# line goes to the console as it is, prefixed with "@@RESULT " (check.py knows the shape). Then one
+# conformance-run result (the command, exit code, stderr) and one conformance-alive result per guest (its
+# console counter still moving, Xen's view of the domain).
+# CONF_MISSING_DOMAIN: an id no domain has (Xen hands out ids from 1 upwards, a few per run here; ids from
+# 0x7FF0 are reserved): checked unused with xl first.
+# CONF_STEP_SECONDS: the suite's --timeout-seconds, how long one of its steps (a suspend, an awaited watch
+# event, a resume) may take: a PVHVM suspend takes seconds under this emulation, more on a loaded machine.
+# The whole run is bounded by dom0's deadline.
+CONF_MISSING_DOMAIN=31999
+CONF_STEP_SECONDS=60
+s_conformance() {
+  local RXG=conf g d gargs="" glist="" ids="" doms="" free=true limit j=0 other=""
+  if [ ! -x "$XHC" ]; then
+    result conformance-run dom0 false '"reason":"xen-host-conformance binary missing"'
+    return
+  fi
+  for g in pv pvh pvhvm hvm; do
+    [ -f "/tmp/first-$g" ] || continue # never booted: check.py reports its checks missing
+    d=$(domid "$g")
+    [ -n "$d" ] || continue
+    gargs="$gargs --guest $d:$g"
+    lst glist "\"$g\""
+    lst ids "$g=$d"
+    lst doms "\"$g\":$d"
+    eval "CONFD_$g=$d"
+  done
+  xl domname "$CONF_MISSING_DOMAIN" >/dev/null 2>&1 && free=false
+  if [ -z "$gargs" ] || [ "$free" = false ]; then
+    result conformance-run dom0 false "\"guests\":[$glist],\"missingDomain\":$CONF_MISSING_DOMAIN,\"missingDomainUnused\":$free,\"reason\":\"no booted guest, or domain $CONF_MISSING_DOMAIN exists\""
+    return
+  fi
+  # Up to dom0's deadline (run caps it there).
+  tick
+  limit=$((RX_DEADLINE - NOWS))
+  [ "$limit" -gt 900 ] && limit=900
+  mark "conformance suite ($ids, missing domain $CONF_MISSING_DOMAIN, at most ${limit}s)"
+  # shellcheck disable=SC2086 # $gargs: one word per argument
+  run "$limit" "$XHC" $gargs --missing-domain "$CONF_MISSING_DOMAIN" --timeout-seconds "$CONF_STEP_SECONDS"
+  # (Output files of run: /tmp/rx-conf.out, /tmp/rx-conf.err.)
+  sed -n 's/^{/@@RESULT {/p' /tmp/rx-conf.out >/tmp/conf-results
+  j=$(grep -c '^{' /tmp/rx-conf.out)
+  other=$(grep -v '^{' /tmp/rx-conf.out | head -n 20)
+  say_file /tmp/conf-results
+  result conformance-run dom0 "$([ "$RC" = 0 ] && echo true || echo false)" "\"guests\":[$glist],\"domains\":{$doms},\"missingDomain\":$CONF_MISSING_DOMAIN,\"cmd\":$(jstr "$LASTCMD" 300),\"rc\":$RC,\"ms\":$MS,\"jsonLines\":$j,\"otherStdout\":$(jstr "$other" 600),\"stderr\":$(jstr "$(tail -n 20 /tmp/rx-conf.err)" 1500)"
+  for g in pv pvh pvhvm hvm; do
+    eval "d=\${CONFD_$g:-}"
+    [ -n "$d" ] || continue
+    alive_check "$g"
+    state "$d"
+    result conformance-alive "$g" "$([ "$ALIVE_OK" = true ] && [ "$STATE" = running ] && echo true || echo false)" \
+      "\"domid\":$d,$AJ,\"stateAfter\":${STATEJSON:-null}"
+  done
+}

@@ -184,12 +184,11 @@ extension SimulatedXenHost {
       arguments: { .watch(watch) },
       result: { .watchEvent($0) },
       waiters: \SimulatorState.watchWaiters,
+      key: watch,
       ready: { state in
         guard state.watches.contains(watch) else { throw Errno.noSuchFileOrDirectory }
         return state.watches.dequeue(from: watch)
-      },
-      park: { state, waiter in state.watches.addWaiter(waiter, to: watch) },
-      unpark: { state, waiter in state.watches.removeWaiter(waiter, from: watch) }
+      }
     )
   }
 
@@ -255,12 +254,11 @@ extension SimulatedXenHost {
       arguments: { .port(port) },
       result: { _ in .none },
       waiters: \SimulatorState.portWaiters,
+      key: port.rawValue,
       ready: { state in
         guard state.eventChannels[port.rawValue] != nil else { throw Errno.socketNotConnected }
         return state.eventChannels.consumePending(port.rawValue) ? () : nil
-      },
-      park: { state, waiter in state.eventChannels.addWaiter(waiter, to: port.rawValue) },
-      unpark: { state, waiter in state.eventChannels.removeWaiter(waiter, from: port.rawValue) }
+      }
     )
   }
 

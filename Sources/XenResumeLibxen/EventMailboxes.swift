@@ -9,7 +9,7 @@ import XenResumeCore
 /// carry on. Closing a key (unwatch, unbind) drops its events and fails its waiters; failing the whole set (the reader
 /// lost its descriptor) fails every current and later wait once queued events are used up.
 ///
-/// The waiting itself is the package's waiting primitive (`Mutex.parkingWait`, `WaiterTable`): this type only adds
+/// The waiting itself is the package's waiting primitive (`Mutex.wait(for:)`, `WaiterTable`): this type only adds
 /// the queued events and the open keys.
 final class EventMailboxes<Key: Hashable & Sendable, Event: Sendable>: Sendable {
   private struct State {
@@ -67,7 +67,7 @@ final class EventMailboxes<Key: Hashable & Sendable, Event: Sendable>: Sendable 
   func take(from key: Key) -> Event? {
     state.withLock { state in
       guard let index = state.events.index(forKey: key), !state.events.values[index].isEmpty else { return nil }
-      return state.events.values[index].removeFirst()
+      return state.events.values[index].removeOldest()
     }
   }
 
@@ -83,14 +83,38 @@ final class EventMailboxes<Key: Hashable & Sendable, Event: Sendable>: Sendable 
   /// with the error given to `close`), and `CancellationError` when the task is cancelled first; a cancelled wait
   /// consumes nothing.
   func next(from key: Key, missing: XenCallError) async throws -> Event {
-    try await state.parkingWait(
-      ready: { state -> Event? in
-        guard let index = state.events.index(forKey: key) else { throw missing }
-        if !state.events.values[index].isEmpty { return state.events.values[index].removeFirst() }
-        if let failure = state.failure { throw failure }
-        return nil
-      },
-      park: { state, waiter in state.waiters.park(waiter, under: key) },
-      unpark: { state, ticket in state.waiters.remove(ticket, under: key) })
+    try await state.wait(for: NextEvent(key: key, missing: missing))
+  }
+
+  /// A wait for a key's next event.
+  private struct NextEvent: ParkableWait {
+    let key: Key
+    let missing: XenCallError
+
+    func ready(_ state: inout State) throws -> Event? {
+      guard let index = state.events.index(forKey: key) else { throw missing }
+      if !state.events.values[index].isEmpty { return state.events.values[index].removeOldest() }
+      if let failure = state.failure { throw failure }
+      return nil
+    }
+
+    func park(_ waiter: Waiter<Event>, in state: inout State) {
+      state.waiters.park(waiter, under: key)
+    }
+
+    func unpark(_ ticket: WaiterTicket, from state: inout State) -> Waiter<Event>? {
+      state.waiters.remove(ticket, under: key)
+    }
+  }
+}
+
+extension Array {
+  /// `removeFirst()`, except that taking the last element keeps the buffer: a port's pending bit is set and taken
+  /// over and over, and `removeFirst()` on a one-element array frees its buffer, so the next delivery allocated
+  /// one again.
+  fileprivate mutating func removeOldest() -> Element {
+    guard count == 1 else { return removeFirst() }
+    defer { removeAll(keepingCapacity: true) }
+    return self[0]
   }
 }

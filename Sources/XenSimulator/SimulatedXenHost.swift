@@ -206,45 +206,23 @@ public final class SimulatedXenHost: XenHost, Sendable {
     apply(effects)
   }
 
-  /// Runs an `async` `XenHost` wait: a value ready now is returned at once; otherwise the task parks in `waiters`
-  /// under `key` until `deliver`/`signal` resumes it, or its cancellation does (with `CancellationError`, leaving
-  /// the watch or port usable). The check and the parking are one step of the machine: both happen under its lock,
-  /// through the package's waiting primitive (`Mutex.parkingWait`). Every end of the wait is traced once: here
-  /// when it is ready, fails or is cancelled, in the delivering call when it is resumed by one.
-  func wait<Key: Hashable & Sendable, Value: Sendable>(
-    _ operation: XenHostOperation,
-    arguments: @Sendable () -> HostCallArguments,
-    result: @Sendable (Value) -> HostCallResult,
-    waiters: WritableKeyPath<SimulatorState, WaiterTable<Key, Value>> & Sendable,
-    key: Key,
-    ready: @Sendable (inout SimulatorState) throws -> Value?
-  ) async throws -> Value {
+  /// Runs an `async` `XenHost` wait: a value ready now is returned at once; otherwise the task parks until
+  /// `deliver`/`signal` resumes it, or its cancellation does (with `CancellationError`, leaving the watch or port
+  /// usable). The check and the parking are one step of the machine, both under its lock, through the package's
+  /// waiting primitive (`Mutex.wait(for:)`); `SimulatorWait` keeps the trace.
+  func wait<Wait: SimulatorWait>(_ wait: Wait) async throws -> Wait.Output {
     if Task.isCancelled {
-      state.withLock { $0.record(operation, domain: nil, arguments, .cancelled) }
-      callObservers.didCall(operation, domain: nil, failure: CancellationError())
+      state.withLock { $0.record(Wait.operation, domain: nil, { wait.arguments }, .cancelled) }
+      callObservers.didCall(Wait.operation, domain: nil, failure: CancellationError())
       throw CancellationError()
     }
-    try refuseInjected(operation, domain: nil, arguments)
+    try refuseInjected(Wait.operation, domain: nil, { wait.arguments })
     do {
-      let value = try await state.parkingWait(
-        ready: { state -> Value? in
-          do {
-            guard let value = try ready(&state) else { return nil }
-            state.record(operation, domain: nil, arguments, .succeeded(result(value)))
-            return value
-          } catch {
-            let errno = (error as? Errno) ?? .ioError
-            state.record(operation, domain: nil, arguments, .failed(errno, injected: false))
-            throw XenCallError(operation, errno: errno)
-          }
-        },
-        park: { state, waiter in state[keyPath: waiters].park(waiter, under: key) },
-        unpark: { state, ticket in state[keyPath: waiters].remove(ticket, under: key) },
-        whenCancelled: { state in state.record(operation, domain: nil, arguments, .cancelled) })
-      callObservers.didCall(operation, domain: nil, failure: nil)
+      let value = try await state.wait(for: wait)
+      callObservers.didCall(Wait.operation, domain: nil, failure: nil)
       return value
     } catch {
-      callObservers.didCall(operation, domain: nil, failure: error)
+      callObservers.didCall(Wait.operation, domain: nil, failure: error)
       throw error
     }
   }

@@ -67,15 +67,27 @@ final class ReleaseDomainMonitor: Sendable {
 
   /// Waits until an event newer than `generation` arrives; cancellation-aware.
   func waitForChange(after generation: UInt64) async throws {
-    try await state.parkingWait(
-      ready: { state -> Void? in
-        if state.generation > generation { return () }
-        // The watch failed and was dropped: return at once so the caller re-reads its domain and registers anew.
-        if state.watch == nil { return () }
-        return nil
-      },
-      park: { state, waiter in state.waiters.park(waiter) },
-      unpark: { state, ticket in state.waiters.remove(ticket) })
+    try await state.wait(for: ChangeWait(generation: generation))
+  }
+
+  /// A wait for a generation later than the one the waiter read.
+  private struct ChangeWait: ParkableWait {
+    let generation: UInt64
+
+    func ready(_ state: inout State) throws -> Void? {
+      if state.generation > generation { return () }
+      // The watch failed and was dropped: return at once so the caller re-reads its domain and registers anew.
+      if state.watch == nil { return () }
+      return nil
+    }
+
+    func park(_ waiter: Waiter<Void>, in state: inout State) {
+      state.waiters.park(waiter)
+    }
+
+    func unpark(_ ticket: WaiterTicket, from state: inout State) -> Waiter<Void>? {
+      state.waiters.remove(ticket)
+    }
   }
 
   /// Stops the pump and removes the watch; waiters get `CancellationError`.

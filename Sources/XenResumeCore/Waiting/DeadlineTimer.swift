@@ -57,26 +57,56 @@ package final class DeadlineTimer: Sendable {
   /// when the timer is stopped.
   package func sleep(until deadline: Duration) async throws {
     if clock.elapsed() >= deadline { return }
-    try await state.parkingWait(
-      ready: { state -> Void? in
-        if state.stopped { throw CancellationError() }
-        return nil
-      },
-      park: { state, waiter -> Wake in
-        state.waiters.park(waiter, under: deadline)
-        if state.pump == nil { state.pump = Task.detached { await self.pump() } }
-        var wake = Wake(idlePump: state.idlePump.takeFirst())
-        if let armed = state.armed, armed.until > deadline {
-          wake.interrupted = armed.sleeper
-          state.armed = nil
-        }
-        return wake
-      },
-      afterParking: { wake in
-        wake.idlePump?.resume(returning: ())
-        wake.interrupted?.cancel()
-      },
-      unpark: { state, ticket in state.waiters.remove(ticket, under: deadline) })
+    try await state.wait(for: TimedWait(timer: self, deadline: deadline))
+  }
+
+  /// A timed wait: parked under its deadline, waking or re-arming the pump when it has to.
+  private struct TimedWait: ParkableWait {
+    let timer: DeadlineTimer
+    let deadline: Duration
+
+    func ready(_ state: inout State) throws -> Void? {
+      if state.stopped { throw CancellationError() }
+      return nil
+    }
+
+    func park(_ waiter: Waiter<Void>, in state: inout State) -> Wake {
+      state.waiters.park(waiter, under: deadline)
+      if state.pump == nil {
+        let timer = timer
+        state.pump = Task.detached { await timer.pump() }
+      }
+      var wake = Wake(idlePump: state.idlePump.takeFirst())
+      if let armed = state.armed, armed.until > deadline {
+        wake.interrupted = armed.sleeper
+        state.armed = nil
+      }
+      return wake
+    }
+
+    func afterParking(_ wake: Wake) {
+      wake.idlePump?.resume(returning: ())
+      wake.interrupted?.cancel()
+    }
+
+    func unpark(_ ticket: WaiterTicket, from state: inout State) -> Waiter<Void>? {
+      state.waiters.remove(ticket, under: deadline)
+    }
+  }
+
+  /// The pump's own wait while no timed wait is parked; never cancelled (only `stop()` or a parked wait ends it).
+  private struct IdlePump: ParkableWait {
+    func ready(_ state: inout State) throws -> Void? {
+      state.stopped || !state.waiters.isEmpty ? () : nil
+    }
+
+    func park(_ waiter: Waiter<Void>, in state: inout State) {
+      state.idlePump.park(waiter)
+    }
+
+    func unpark(_ ticket: WaiterTicket, from state: inout State) -> Waiter<Void>? {
+      state.idlePump.remove(ticket)
+    }
   }
 
   private func pump() async {
@@ -98,11 +128,7 @@ package final class DeadlineTimer: Sendable {
       case .sleep(let sleeper):
         _ = await sleeper.result
       case .idle:
-        // Never cancelled: only `stop()` or a parked wait resumes the pump.
-        try? await state.parkingWait(
-          ready: { state -> Void? in state.stopped || !state.waiters.isEmpty ? () : nil },
-          park: { state, pump in state.idlePump.park(pump) },
-          unpark: { state, ticket in state.idlePump.remove(ticket) })
+        try? await state.wait(for: IdlePump())
       }
     }
   }

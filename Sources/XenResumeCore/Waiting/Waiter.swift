@@ -1,6 +1,6 @@
 /// A wait parked in a waiter table: its ticket and the continuation that ends it.
 ///
-/// Only `Mutex.parkingWait` makes waiters, at the moment it parks one, so a waiter in a table is always a task that
+/// Only `Mutex.wait(for:)` makes waiters, at the moment it parks one, so a waiter in a table is always a task that
 /// is suspended and owed exactly one resumption. Whoever takes a waiter out of its table (a delivery, a close, a
 /// cancellation) owns that resumption, and resumes it after releasing the lock. The continuation is a checked one:
 /// a second resumption traps and a lost one is reported, at a cost (one small allocation per wait) that the

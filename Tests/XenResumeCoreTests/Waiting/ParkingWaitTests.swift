@@ -1,7 +1,7 @@
 import XCTest
 import XenResumeCore
 
-/// `Mutex.parkingWait`: readiness or parking in one lock pass, cancellation before and after parking, and
+/// `Mutex.wait(for:)`: readiness or parking in one lock pass, cancellation before and after parking, and
 /// deliveries racing cancellations, each wait resumed exactly once.
 final class ParkingWaitTests: XCTestCase {
   func testAValueReadyAtOnceReturnsWithoutParking() async throws {
@@ -94,7 +94,8 @@ final class ParkingWaitTests: XCTestCase {
         received += 1
       case .failure(let error):
         guard error is CancellationError, mailboxes.queued(under: 1) == [iteration] else {
-          XCTFail("iteration \(iteration): \(error), queued \(mailboxes.queued(under: 1)) (a cancelled wait consumes nothing)")
+          let queued = mailboxes.queued(under: 1)
+          XCTFail("iteration \(iteration): \(error) with \(queued) queued (a cancelled wait consumes nothing)")
           return
         }
         while !mailboxes.queued(under: 1).isEmpty { _ = try await mailboxes.next(from: 1) }

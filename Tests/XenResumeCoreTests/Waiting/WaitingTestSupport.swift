@@ -65,7 +65,7 @@ final class IntegerMailboxes: Sendable {
     var parked = 0
     /// Waiters a delivery took out of the table.
     var handedOver = 0
-    /// Waits that ended with `CancellationError` (the `whenCancelled` hook).
+    /// Waits that ended with `CancellationError` (the `cancelled` step).
     var cancelled = 0
   }
 
@@ -91,28 +91,40 @@ final class IntegerMailboxes: Sendable {
 
   /// Takes the oldest queued value of a key or waits for one.
   func next(from key: Int) async throws -> Int {
-    let cancelsOnFirstCheck = cancelsOnFirstCheck
-    return try await state.parkingWait(
-      ready: { state -> Int? in
-        state.counters.readinessChecks += 1
-        if cancelsOnFirstCheck && state.counters.readinessChecks == 1 {
-          withUnsafeCurrentTask { $0?.cancel() }
-          return nil
-        }
-        if let value = state.queued[key]?.first {
-          state.queued[key]?.removeFirst()
-          state.counters.readyAtOnce += 1
-          return value
-        }
-        if let failure = state.failure { throw failure }
+    try await state.wait(for: NextValue(key: key, cancelsOnFirstCheck: cancelsOnFirstCheck))
+  }
+
+  private struct NextValue: ParkableWait {
+    let key: Int
+    let cancelsOnFirstCheck: Bool
+
+    func ready(_ state: inout State) throws -> Int? {
+      state.counters.readinessChecks += 1
+      if cancelsOnFirstCheck && state.counters.readinessChecks == 1 {
+        withUnsafeCurrentTask { $0?.cancel() }
         return nil
-      },
-      park: { state, waiter in
-        state.counters.parked += 1
-        state.waiters.park(waiter, under: key)
-      },
-      unpark: { state, ticket in state.waiters.remove(ticket, under: key) },
-      whenCancelled: { state in state.counters.cancelled += 1 })
+      }
+      if let value = state.queued[key]?.first {
+        state.queued[key]?.removeFirst()
+        state.counters.readyAtOnce += 1
+        return value
+      }
+      if let failure = state.failure { throw failure }
+      return nil
+    }
+
+    func park(_ waiter: Waiter<Int>, in state: inout State) {
+      state.counters.parked += 1
+      state.waiters.park(waiter, under: key)
+    }
+
+    func unpark(_ ticket: WaiterTicket, from state: inout State) -> Waiter<Int>? {
+      state.waiters.remove(ticket, under: key)
+    }
+
+    func cancelled(_ state: inout State) {
+      state.counters.cancelled += 1
+    }
   }
 
   /// Hands a value to the key's oldest waiter, or queues it; `true` when a waiter took it.

@@ -8,22 +8,14 @@ import XenResumeCore
 /// or suspends until one is delivered; cancelling its task removes only that waiter, so other keys and other waiters
 /// carry on. Closing a key (unwatch, unbind) drops its events and fails its waiters; failing the whole set (the reader
 /// lost its descriptor) fails every current and later wait once queued events are used up.
+///
+/// The waiting itself is the package's waiting primitive (`Mutex.wait(for:)`, `WaiterTable`): this type only adds
+/// the queued events and the open keys.
 final class EventMailboxes<Key: Hashable & Sendable, Event: Sendable>: Sendable {
-  private typealias Continuation = CheckedContinuation<Event, any Error>
-
-  private struct Waiter {
-    var id: UInt64
-    var continuation: Continuation
-  }
-
-  private struct Mailbox {
-    var events: [Event] = []
-    var waiters: [Waiter] = []
-  }
-
   private struct State {
-    var mailboxes: [Key: Mailbox] = [:]
-    var nextWaiterID: UInt64 = 0
+    /// The open keys, each with its queued events.
+    var events: [Key: [Event]] = [:]
+    var waiters = WaiterTable<Key, Event>()
     var failure: XenCallError?
   }
 
@@ -38,97 +30,91 @@ final class EventMailboxes<Key: Hashable & Sendable, Event: Sendable>: Sendable 
   /// Starts accepting events for a key; events delivered to a key that is not open are dropped as stale.
   func open(_ key: Key) {
     state.withLock { state in
-      if state.mailboxes[key] == nil { state.mailboxes[key] = Mailbox() }
+      if state.events[key] == nil { state.events[key] = [] }
     }
   }
 
   /// Whether a key is open.
   func isOpen(_ key: Key) -> Bool {
-    state.withLock { $0.mailboxes[key] != nil }
+    state.withLock { $0.events[key] != nil }
   }
 
   /// Stops accepting events for a key, drops its queue and fails its waiters with `error`.
   func close(_ key: Key, failingWaitersWith error: XenCallError) {
-    let waiters = state.withLock { $0.mailboxes.removeValue(forKey: key)?.waiters ?? [] }
-    for waiter in waiters { waiter.continuation.resume(throwing: error) }
+    state.deliver { (state, failed: inout Resumptions<Event>) in
+      state.events[key] = nil
+      state.waiters.takeAll(under: key, resumingWith: .failure(error), into: &failed)
+    }
   }
 
   /// How many tasks wait on a key right now; lets tests deliver only once a waiter is parked.
   func waiterCount(_ key: Key) -> Int {
-    state.withLock { $0.mailboxes[key]?.waiters.count ?? 0 }
+    state.withLock { $0.waiters.count(under: key) }
   }
 
   /// Hands an event to the key's oldest waiter, or queues it.
   func deliver(_ event: Event, to key: Key) {
-    let waiter: Waiter? = state.withLock { state in
-      guard var mailbox = state.mailboxes[key] else { return nil }
-      defer { state.mailboxes[key] = mailbox }
-      if !mailbox.waiters.isEmpty { return mailbox.waiters.removeFirst() }
-      if !(coalesces && !mailbox.events.isEmpty) { mailbox.events.append(event) }
+    let waiter = state.withLock { state -> Waiter<Event>? in
+      guard let index = state.events.index(forKey: key) else { return nil }
+      if let waiter = state.waiters.takeFirst(under: key) { return waiter }
+      if !(coalesces && !state.events.values[index].isEmpty) { state.events.values[index].append(event) }
       return nil
     }
-    waiter?.continuation.resume(returning: event)
+    waiter?.resume(returning: event)
   }
 
   /// Takes the oldest queued event without waiting.
   func take(from key: Key) -> Event? {
     state.withLock { state in
-      guard var mailbox = state.mailboxes[key], !mailbox.events.isEmpty else { return nil }
-      defer { state.mailboxes[key] = mailbox }
-      return mailbox.events.removeFirst()
+      guard let index = state.events.index(forKey: key), !state.events.values[index].isEmpty else { return nil }
+      return state.events.values[index].removeOldest()
     }
   }
 
   /// Fails every waiter now, and every wait that finds no queued event from now on.
   func fail(with error: XenCallError) {
-    let waiters = state.withLock { state in
+    state.deliver { (state, failed: inout Resumptions<Event>) in
       state.failure = state.failure ?? error
-      var waiters: [Waiter] = []
-      for key in state.mailboxes.keys {
-        waiters += state.mailboxes[key]?.waiters ?? []
-        state.mailboxes[key]?.waiters = []
-      }
-      return waiters
+      state.waiters.takeAll(resumingWith: .failure(error), into: &failed)
     }
-    for waiter in waiters { waiter.continuation.resume(throwing: error) }
   }
 
   /// Waits for the next event of a key. Throws `missing` when the key is not open (or is closed while waiting,
   /// with the error given to `close`), and `CancellationError` when the task is cancelled first; a cancelled wait
   /// consumes nothing.
   func next(from key: Key, missing: XenCallError) async throws -> Event {
-    let id = state.withLock { state in
-      state.nextWaiterID += 1
-      return state.nextWaiterID
+    try await state.wait(for: NextEvent(key: key, missing: missing))
+  }
+
+  /// A wait for a key's next event.
+  private struct NextEvent: ParkableWait {
+    let key: Key
+    let missing: XenCallError
+
+    func ready(_ state: inout State) throws -> Event? {
+      guard let index = state.events.index(forKey: key) else { throw missing }
+      if !state.events.values[index].isEmpty { return state.events.values[index].removeOldest() }
+      if let failure = state.failure { throw failure }
+      return nil
     }
-    return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: Continuation) in
-        let immediate: Result<Event, any Error>? = state.withLock { state in
-          // Checked under the lock: a cancellation that came before this point found no waiter to remove.
-          if Task.isCancelled { return .failure(CancellationError()) }
-          guard var mailbox = state.mailboxes[key] else { return .failure(missing) }
-          if !mailbox.events.isEmpty {
-            let event = mailbox.events.removeFirst()
-            state.mailboxes[key] = mailbox
-            return .success(event)
-          }
-          if let failure = state.failure { return .failure(failure) }
-          mailbox.waiters.append(Waiter(id: id, continuation: continuation))
-          state.mailboxes[key] = mailbox
-          return nil
-        }
-        if let immediate { continuation.resume(with: immediate) }
-      }
-    } onCancel: {
-      let waiter: Waiter? = state.withLock { state in
-        for key in state.mailboxes.keys {
-          if let index = state.mailboxes[key]?.waiters.firstIndex(where: { $0.id == id }) {
-            return state.mailboxes[key]?.waiters.remove(at: index)
-          }
-        }
-        return nil
-      }
-      waiter?.continuation.resume(throwing: CancellationError())
+
+    func park(_ waiter: Waiter<Event>, in state: inout State) {
+      state.waiters.park(waiter, under: key)
     }
+
+    func unpark(_ ticket: WaiterTicket, from state: inout State) -> Waiter<Event>? {
+      state.waiters.remove(ticket, under: key)
+    }
+  }
+}
+
+extension Array {
+  /// `removeFirst()`, except that taking the last element keeps the buffer: a port's pending bit is set and taken
+  /// over and over, and `removeFirst()` on a one-element array frees its buffer, so the next delivery allocated
+  /// one again.
+  fileprivate mutating func removeOldest() -> Element {
+    guard count == 1 else { return removeFirst() }
+    defer { removeAll(keepingCapacity: true) }
+    return self[0]
   }
 }

@@ -1,4 +1,3 @@
-import DequeModule
 import XenResumeCore
 
 /// The toolstack's side of event channels: local ports in domain 0's port space.
@@ -21,7 +20,6 @@ struct SimulatedEventChannels {
     /// notifications silently.
     var remote: RemoteEnd?
     var isPending: Bool
-    var waiters = Deque<UInt64>()
   }
 
   private(set) var ports: [UInt32: LocalPort] = [:]
@@ -61,17 +59,5 @@ struct SimulatedEventChannels {
 
   mutating func setPending(_ port: UInt32) {
     ports[port]?.isPending = true
-  }
-
-  mutating func nextWaiter(of port: UInt32) -> UInt64? {
-    ports[port]?.waiters.popFirst()
-  }
-
-  mutating func addWaiter(_ waiter: UInt64, to port: UInt32) {
-    ports[port]?.waiters.append(waiter)
-  }
-
-  mutating func removeWaiter(_ waiter: UInt64, from port: UInt32) {
-    ports[port]?.waiters.removeAll { $0 == waiter }
   }
 }

@@ -179,18 +179,7 @@ extension SimulatedXenHost {
   /// The next event of a watch, queued ones first. Cancelling the waiting task throws `CancellationError` and
   /// leaves the watch usable. ENOENT for an unknown (or meanwhile removed) watch.
   public func nextWatchEvent(_ watch: XenStoreWatchID) async throws -> String {
-    try await wait(
-      .nextWatchEvent,
-      arguments: { .watch(watch) },
-      result: { .watchEvent($0) },
-      waiters: \SimulatorState.watchWaiters,
-      ready: { state in
-        guard state.watches.contains(watch) else { throw Errno.noSuchFileOrDirectory }
-        return state.watches.dequeue(from: watch)
-      },
-      park: { state, waiter in state.watches.addWaiter(waiter, to: watch) },
-      unpark: { state, waiter in state.watches.removeWaiter(waiter, from: watch) }
-    )
+    try await wait(WatchEventWait(watch: watch))
   }
 
   /// Removes a watch and its queued events. ENOENT for an unknown watch.
@@ -250,18 +239,7 @@ extension SimulatedXenHost {
   /// Waits until a local port fires and consumes the event. Cancelling the waiting task throws
   /// `CancellationError`. ENOTCONN for a port this toolstack did not bind (or unbound while waiting).
   public func waitForEvent(on port: EventChannelPort) async throws {
-    try await wait(
-      .waitForEvent,
-      arguments: { .port(port) },
-      result: { _ in .none },
-      waiters: \SimulatorState.portWaiters,
-      ready: { state in
-        guard state.eventChannels[port.rawValue] != nil else { throw Errno.socketNotConnected }
-        return state.eventChannels.consumePending(port.rawValue) ? () : nil
-      },
-      park: { state, waiter in state.eventChannels.addWaiter(waiter, to: port.rawValue) },
-      unpark: { state, waiter in state.eventChannels.removeWaiter(waiter, from: port.rawValue) }
-    )
+    try await wait(PortEventWait(port: port))
   }
 
   /// Unbinds a local port; the guest's end waits for domain 0 again. ENOTCONN for a port this toolstack did not

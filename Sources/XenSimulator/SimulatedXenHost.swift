@@ -190,7 +190,8 @@ public final class SimulatedXenHost: XenHost, Sendable {
   /// Resumes waiting tasks and schedules delayed guest reactions, outside the lock.
   func apply(_ effects: PendingEffects) {
     if effects.isEmpty { return }
-    for resume in effects.resumptions { resume() }
+    effects.watchResumptions.resumeAll()
+    effects.portResumptions.resumeAll()
     for (delay, work) in effects.scheduledWork {
       scheduler.schedule(after: delay) { [weak self] in self?.runScheduled(work) }
     }
@@ -207,90 +208,22 @@ public final class SimulatedXenHost: XenHost, Sendable {
 
   /// Runs an `async` `XenHost` wait: a value ready now is returned at once; otherwise the task parks until
   /// `deliver`/`signal` resumes it, or its cancellation does (with `CancellationError`, leaving the watch or port
-  /// usable).
-  func wait<Value: Sendable>(
-    _ operation: XenHostOperation,
-    arguments: @escaping @Sendable () -> HostCallArguments,
-    result: @escaping @Sendable (Value) -> HostCallResult,
-    waiters: WritableKeyPath<SimulatorState, AsyncWaiters<Value>> & Sendable,
-    ready: @escaping @Sendable (inout SimulatorState) throws -> Value?,
-    park: @escaping @Sendable (inout SimulatorState, UInt64) -> Void,
-    unpark: @escaping @Sendable (inout SimulatorState, UInt64) -> Void
-  ) async throws -> Value {
+  /// usable). The check and the parking are one step of the machine, both under its lock, through the package's
+  /// waiting primitive (`Mutex.wait(for:)`); `SimulatorWait` keeps the trace.
+  func wait<Wait: SimulatorWait>(_ wait: Wait) async throws -> Wait.Output {
     if Task.isCancelled {
-      state.withLock { $0.record(operation, domain: nil, arguments, .cancelled) }
-      callObservers.didCall(operation, domain: nil, failure: CancellationError())
+      state.withLock { $0.record(Wait.operation, domain: nil, { wait.arguments }, .cancelled) }
+      callObservers.didCall(Wait.operation, domain: nil, failure: CancellationError())
       throw CancellationError()
     }
-    try refuseInjected(operation, domain: nil, arguments)
+    try refuseInjected(Wait.operation, domain: nil, { wait.arguments })
     do {
-      let value = try await waitForValue(
-        operation, arguments: arguments, result: result, waiters: waiters, ready: ready, park: park, unpark: unpark)
-      callObservers.didCall(operation, domain: nil, failure: nil)
+      let value = try await state.wait(for: wait)
+      callObservers.didCall(Wait.operation, domain: nil, failure: nil)
       return value
     } catch {
-      callObservers.didCall(operation, domain: nil, failure: error)
+      callObservers.didCall(Wait.operation, domain: nil, failure: error)
       throw error
-    }
-  }
-
-  private func waitForValue<Value: Sendable>(
-    _ operation: XenHostOperation,
-    arguments: @escaping @Sendable () -> HostCallArguments,
-    result: @escaping @Sendable (Value) -> HostCallResult,
-    waiters: WritableKeyPath<SimulatorState, AsyncWaiters<Value>> & Sendable,
-    ready: @escaping @Sendable (inout SimulatorState) throws -> Value?,
-    park: @escaping @Sendable (inout SimulatorState, UInt64) -> Void,
-    unpark: @escaping @Sendable (inout SimulatorState, UInt64) -> Void
-  ) async throws -> Value {
-    let start: Result<Value, any Error>? = state.withLock { state in
-      do {
-        guard let value = try ready(&state) else { return nil }
-        state.record(operation, domain: nil, arguments, .succeeded(result(value)))
-        return .success(value)
-      } catch {
-        let errno = (error as? Errno) ?? .ioError
-        state.record(operation, domain: nil, arguments, .failed(errno, injected: false))
-        return .failure(XenCallError(operation, errno: errno))
-      }
-    }
-    if let start { return try start.get() }
-    let id = state.withLock { $0[keyPath: waiters].prepare() }
-    return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-        let immediate: Result<Value, any Error>? = state.withLock { state in
-          if state[keyPath: waiters].consumeCancellation(id) {
-            state.record(operation, domain: nil, arguments, .cancelled)
-            return .failure(CancellationError())
-          }
-          do {
-            if let value = try ready(&state) {
-              state[keyPath: waiters].finish(id)
-              state.record(operation, domain: nil, arguments, .succeeded(result(value)))
-              return .success(value)
-            }
-          } catch {
-            state[keyPath: waiters].finish(id)
-            let errno = (error as? Errno) ?? .ioError
-            state.record(operation, domain: nil, arguments, .failed(errno, injected: false))
-            return .failure(XenCallError(operation, errno: errno))
-          }
-          state[keyPath: waiters].park(id, continuation)
-          park(&state, id)
-          return nil
-        }
-        if let immediate { continuation.resume(with: immediate) }
-      }
-    } onCancel: {
-      let continuation = state.withLock { state in
-        let continuation = state[keyPath: waiters].cancel(id)
-        if continuation != nil {
-          unpark(&state, id)
-          state.record(operation, domain: nil, arguments, .cancelled)
-        }
-        return continuation
-      }
-      continuation?.resume(throwing: CancellationError())
     }
   }
 }

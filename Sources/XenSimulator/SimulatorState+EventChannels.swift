@@ -34,10 +34,9 @@ extension SimulatorState {
 
   /// Makes a local port pending, or hands the event to a task waiting on it.
   mutating func signal(_ local: UInt32) {
-    while let waiter = eventChannels.nextWaiter(of: local) {
-      guard let continuation = portWaiters.take(waiter) else { continue }
+    if let waiter = portWaiters.takeFirst(under: local) {
       record(.waitForEvent, domain: nil, { .port(EventChannelPort(local)) }, .succeeded(.none))
-      effects.resumptions.append { continuation.resume() }
+      effects.portResumptions.append(waiter, .success(()))
       return
     }
     eventChannels.setPending(local)
@@ -66,12 +65,11 @@ extension SimulatorState {
     {
       domains[remote.domain]?.suspendPort?.binding = .awaitingToolstack
     }
-    for waiter in removed.waiters {
-      guard let continuation = portWaiters.take(waiter) else { continue }
+    for _ in 0..<portWaiters.count(under: port.rawValue) {
       record(.waitForEvent, domain: nil, { .port(port) }, .failed(.socketNotConnected, injected: false))
-      let error = XenCallError(.waitForEvent, errno: .socketNotConnected, hint: "the port was unbound")
-      effects.resumptions.append { continuation.resume(throwing: error) }
     }
+    let error = XenCallError(.waitForEvent, errno: .socketNotConnected, hint: "the port was unbound")
+    portWaiters.takeAll(under: port.rawValue, resumingWith: .failure(error), into: &effects.portResumptions)
   }
 
   /// The guest closes its suspend port (it died, or re-creates its channels after a resume as a new domain): a

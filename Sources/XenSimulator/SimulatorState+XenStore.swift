@@ -23,10 +23,9 @@ extension SimulatorState {
 
   /// Hands an event to the first task waiting on the watch, or queues it.
   mutating func deliver(_ path: String, to watch: XenStoreWatchID) {
-    while let waiter = watches.nextWaiter(of: watch) {
-      guard let continuation = watchWaiters.take(waiter) else { continue }
+    if let waiter = watchWaiters.takeFirst(under: watch) {
       record(.nextWatchEvent, domain: nil, { .watch(watch) }, .succeeded(.watchEvent(path)))
-      effects.resumptions.append { continuation.resume(returning: path) }
+      effects.watchResumptions.append(waiter, .success(path))
       return
     }
     watches.enqueue(path, for: watch)
@@ -64,12 +63,12 @@ extension SimulatorState {
   /// Removes a watch: ENOENT for an unknown one. Tasks still waiting on it fail with ENOENT.
   mutating func removeWatch(_ watch: XenStoreWatchID) throws {
     guard watches.contains(watch) else { throw Errno.noSuchFileOrDirectory }
-    for waiter in watches.remove(watch) {
-      guard let continuation = watchWaiters.take(waiter) else { continue }
+    watches.remove(watch)
+    for _ in 0..<watchWaiters.count(under: watch) {
       record(.nextWatchEvent, domain: nil, { .watch(watch) }, .failed(.noSuchFileOrDirectory, injected: false))
-      let error = XenCallError(.nextWatchEvent, errno: .noSuchFileOrDirectory, hint: "the watch was removed")
-      effects.resumptions.append { continuation.resume(throwing: error) }
     }
+    let error = XenCallError(.nextWatchEvent, errno: .noSuchFileOrDirectory, hint: "the watch was removed")
+    watchWaiters.takeAll(under: watch, resumingWith: .failure(error), into: &effects.watchResumptions)
   }
 
   // MARK: Guest requests

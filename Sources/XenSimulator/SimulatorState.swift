@@ -4,10 +4,11 @@ import SystemPackage
 
 /// What must happen after the host releases its lock: waiting tasks to resume and guest reactions to schedule.
 struct PendingEffects: Sendable {
-  var resumptions: [@Sendable () -> Void] = []
+  var watchResumptions = Resumptions<String>()
+  var portResumptions = Resumptions<Void>()
   var scheduledWork: [(delay: Duration, work: GuestWork)] = []
 
-  var isEmpty: Bool { resumptions.isEmpty && scheduledWork.isEmpty }
+  var isEmpty: Bool { watchResumptions.isEmpty && portResumptions.isEmpty && scheduledWork.isEmpty }
 }
 
 /// Everything the simulated host knows, kept in one value behind one lock.
@@ -21,9 +22,11 @@ struct SimulatorState {
   var nextIncarnation: UInt64 = 1
   var store = SimulatedXenStore()
   var watches = XenStoreWatchRegistry()
-  var watchWaiters = AsyncWaiters<String>()
+  /// Tasks in `nextWatchEvent`, under the watch they wait on.
+  var watchWaiters = WaiterTable<XenStoreWatchID, String>()
   var eventChannels = SimulatedEventChannels()
-  var portWaiters = AsyncWaiters<Void>()
+  /// Tasks in `waitForEvent`, under the local port they wait on.
+  var portWaiters = WaiterTable<UInt32, Void>()
   var suspendLocks = SuspendLocks()
   var trace = HostCallTrace()
   var defaultReactionDelays: GuestReactionDelays

@@ -1,7 +1,8 @@
 import DequeModule
 @_spi(XenHostBackends) import XenResumeCore
 
-/// The toolstack's watches: their paths, queued events and the waits parked on them.
+/// The toolstack's watches: their paths and queued events (the waits parked on them are in
+/// `SimulatorState.watchWaiters`).
 ///
 /// Watches are indexed by path, so a change looks up the watches on its path and its ancestors (a handful of
 /// dictionary look-ups) instead of scanning every watch.
@@ -13,7 +14,6 @@ struct XenStoreWatchRegistry {
   private struct Watch {
     let path: String
     var events = Deque<String>()
-    var waiters = Deque<UInt64>()
   }
 
   private var watches: [UInt64: Watch] = [:]
@@ -41,13 +41,12 @@ struct XenStoreWatchRegistry {
     return XenStoreWatchID(rawValue: token)
   }
 
-  /// Removes a watch and returns the waits parked on it.
-  mutating func remove(_ watch: XenStoreWatchID) -> [UInt64] {
-    guard let removed = watches.removeValue(forKey: watch.rawValue) else { return [] }
+  /// Removes a watch and its queued events.
+  mutating func remove(_ watch: XenStoreWatchID) {
+    guard let removed = watches.removeValue(forKey: watch.rawValue) else { return }
     if !removed.path.hasPrefix("@") { nodeWatchCount -= 1 }
     watchesByPath[removed.path]?.removeAll { $0 == watch.rawValue }
     if watchesByPath[removed.path]?.isEmpty == true { watchesByPath[removed.path] = nil }
-    return Array(removed.waiters)
   }
 
   /// The watches a change fires: on its path and, unless exact, on every ancestor.
@@ -60,19 +59,6 @@ struct XenStoreWatchRegistry {
   /// The watches on one special path such as `@releaseDomain`.
   func watches(on path: String) -> [XenStoreWatchID] {
     (watchesByPath[path] ?? []).map(XenStoreWatchID.init(rawValue:))
-  }
-
-  /// Takes the next parked wait of a watch, if any.
-  mutating func nextWaiter(of watch: XenStoreWatchID) -> UInt64? {
-    watches[watch.rawValue]?.waiters.popFirst()
-  }
-
-  mutating func addWaiter(_ waiter: UInt64, to watch: XenStoreWatchID) {
-    watches[watch.rawValue]?.waiters.append(waiter)
-  }
-
-  mutating func removeWaiter(_ waiter: UInt64, from watch: XenStoreWatchID) {
-    watches[watch.rawValue]?.waiters.removeAll { $0 == waiter }
   }
 
   /// Queues an event for a watch nobody is waiting on.

@@ -6,11 +6,11 @@ struct DeadlineExceeded: Error {}
 struct Deadline: Sendable {
   let instant: Duration
   let clock: any ControllerClock
-  let scheduler: DeadlineScheduler
+  let timer: DeadlineTimer
 
-  init(after timeout: Duration, on clock: any ControllerClock, scheduler: DeadlineScheduler) {
+  init(after timeout: Duration, on clock: any ControllerClock, timer: DeadlineTimer) {
     self.clock = clock
-    self.scheduler = scheduler
+    self.timer = timer
     self.instant = clock.elapsed() + timeout
   }
 
@@ -21,11 +21,11 @@ struct Deadline: Sendable {
   func race<T: Sendable>(_ wait: @escaping @Sendable () async throws -> T) async throws -> T {
     if hasPassed { throw DeadlineExceeded() }
     let instant = instant
-    let scheduler = scheduler
+    let timer = timer
     return try await withThrowingTaskGroup(of: T?.self) { group in
       group.addTask { try await wait() }
       group.addTask {
-        try await scheduler.sleep(until: instant)
+        try await timer.sleep(until: instant)
         return nil
       }
       defer { group.cancelAll() }
@@ -45,7 +45,7 @@ struct Deadline: Sendable {
   ) async throws {
     if hasPassed { throw DeadlineExceeded() }
     let instant = instant
-    let scheduler = scheduler
+    let timer = timer
     try await withThrowingTaskGroup(of: Bool.self) { group in
       group.addTask {
         try await first()
@@ -56,7 +56,7 @@ struct Deadline: Sendable {
         return true
       }
       group.addTask {
-        try await scheduler.sleep(until: instant)
+        try await timer.sleep(until: instant)
         return false
       }
       defer { group.cancelAll() }

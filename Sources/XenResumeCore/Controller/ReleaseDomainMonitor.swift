@@ -12,8 +12,7 @@ final class ReleaseDomainMonitor: Sendable {
     var watch: XenStoreWatchID?
     var pump: Task<Void, Never>?
     var generation: UInt64 = 0
-    var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
-    var nextWaiterID: UInt64 = 0
+    var waiters = WaiterQueue<Void>()
     var stopped = false
   }
 
@@ -29,17 +28,17 @@ final class ReleaseDomainMonitor: Sendable {
     let (generation, needsWatch) = state.withLock { ($0.generation, $0.watch == nil) }
     guard needsWatch else { return generation }
     let watch = try host.watch(XenStorePath.releaseDomain)
+    // The pump starts under the same lock as the watch is installed, so a `stop()` finds both or neither.
     let installed = state.withLock { state -> Bool in
       guard state.watch == nil, !state.stopped else { return false }
       state.watch = watch
+      state.pump = Task.detached { await self.pump(watch) }
       return true
     }
     guard installed else {
       try? host.unwatch(watch)
       return state.withLock { $0.generation }
     }
-    let pump = Task.detached { await self.pump(watch) }
-    state.withLock { $0.pump = pump }
     return generation
   }
 
@@ -47,23 +46,19 @@ final class ReleaseDomainMonitor: Sendable {
     while true {
       do {
         _ = try await host.nextWatchEvent(watch)
-        let woken = state.withLock { state in
+        state.deliver { (state, woken: inout Resumptions<Void>) in
           state.generation &+= 1
-          defer { state.waiters.removeAll(keepingCapacity: true) }
-          return Array(state.waiters.values)
+          state.waiters.takeAll(resumingWith: .success(()), into: &woken)
         }
-        for continuation in woken { continuation.resume() }
       } catch {
         // The watch is unusable: wake every waiter with the error and let the next suspend register a new one.
-        let woken = state.withLock { state in
+        state.deliver { (state, woken: inout Resumptions<Void>) in
           if state.watch == watch {
             state.watch = nil
             state.pump = nil
           }
-          defer { state.waiters.removeAll() }
-          return Array(state.waiters.values)
+          state.waiters.takeAll(resumingWith: .failure(error), into: &woken)
         }
-        for continuation in woken { continuation.resume(throwing: error) }
         if !(error is CancellationError) { try? host.unwatch(watch) }
         return
       }
@@ -72,25 +67,26 @@ final class ReleaseDomainMonitor: Sendable {
 
   /// Waits until an event newer than `generation` arrives; cancellation-aware.
   func waitForChange(after generation: UInt64) async throws {
-    let id = state.withLock { state -> UInt64 in
-      state.nextWaiterID &+= 1
-      return state.nextWaiterID
+    try await state.wait(for: ChangeWait(generation: generation))
+  }
+
+  /// A wait for a generation later than the one the waiter read.
+  private struct ChangeWait: ParkableWait {
+    let generation: UInt64
+
+    func ready(_ state: inout State) throws -> Void? {
+      if state.generation > generation { return () }
+      // The watch failed and was dropped: return at once so the caller re-reads its domain and registers anew.
+      if state.watch == nil { return () }
+      return nil
     }
-    try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        let immediate = state.withLock { state -> Result<Void, any Error>? in
-          if state.generation > generation { return .success(()) }
-          if Task.isCancelled { return .failure(CancellationError()) }
-          // The watch failed and was dropped: return at once so the caller re-reads its domain and registers anew.
-          if state.watch == nil { return .success(()) }
-          state.waiters[id] = continuation
-          return nil
-        }
-        if let immediate { continuation.resume(with: immediate) }
-      }
-    } onCancel: {
-      let continuation = state.withLock { $0.waiters.removeValue(forKey: id) }
-      continuation?.resume(throwing: CancellationError())
+
+    func park(_ waiter: Waiter<Void>, in state: inout State) {
+      state.waiters.park(waiter)
+    }
+
+    func unpark(_ ticket: WaiterTicket, from state: inout State) -> Waiter<Void>? {
+      state.waiters.remove(ticket)
     }
   }
 

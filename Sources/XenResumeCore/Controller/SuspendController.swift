@@ -22,7 +22,7 @@ public final class SuspendController: Sendable {
   let clock: any ControllerClock
   let logger: Logger
   let releaseDomainMonitor: ReleaseDomainMonitor
-  let deadlineScheduler: DeadlineScheduler
+  let deadlineTimer: DeadlineTimer
   let state = Mutex(ControllerState())
 
   struct ControllerState {
@@ -46,12 +46,12 @@ public final class SuspendController: Sendable {
     self.clock = adapter
     self.logger = logger
     self.releaseDomainMonitor = ReleaseDomainMonitor(host: host)
-    self.deadlineScheduler = DeadlineScheduler(clock: adapter)
+    self.deadlineTimer = DeadlineTimer(clock: adapter)
   }
 
   deinit {
     releaseDomainMonitor.stop()
-    deadlineScheduler.stop()
+    deadlineTimer.stop()
     let sessions = state.withLock { $0.sessions }
     for (domain, session) in sessions { releaseResources(of: session, domain: domain) }
   }
@@ -100,7 +100,7 @@ public final class SuspendController: Sendable {
     try beginOperation(on: domain)
     defer { endOperation(on: domain) }
     let start = clock.elapsed()
-    let deadline = Deadline(after: timeout, on: clock, scheduler: deadlineScheduler)
+    let deadline = Deadline(after: timeout, on: clock, timer: deadlineTimer)
     do {
       var session = try openSession(domain)
       // Stored at once so the suspend lock it may have taken stays tracked if the forced path is refused.

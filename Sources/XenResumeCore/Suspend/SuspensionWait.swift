@@ -31,7 +31,7 @@ extension SuspendController {
     _ domain: DomainID, timeout: Duration, path: SuspendPath, session: DomainSession,
     suspendPort: EventChannelPort?
   ) async throws -> Never {
-    let grace = Deadline(after: Self.suspensionGracePeriod, on: clock, scheduler: deadlineScheduler)
+    let grace = Deadline(after: Self.suspensionGracePeriod, on: clock, timer: deadlineTimer)
     let monitor = releaseDomainMonitor
     let host = host
     while true {

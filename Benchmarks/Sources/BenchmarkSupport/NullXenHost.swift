@@ -22,6 +22,13 @@ import SystemPackage
 /// start_info still holds guest frame numbers or whose secondary vcpus were not reset, a notification on an unbound
 /// port, and releasing a suspend lock nobody holds all throw `XenCallError` with a hint naming the mistake.
 ///
+/// Its two waits (`nextWatchEvent`, `waitForEvent`) are the one place that does not use the library's waiting
+/// primitive (`XenResumeCore/Waiting`), on purpose: that primitive parks checked continuations, whose canary is one
+/// allocation per parked wait, and the controller's `@releaseDomain` pump parks here once per xenstore-path cycle,
+/// so the benchmark would count the instrument's malloc as the controller's (1 → 2 per fast checkpoint). Each wait
+/// is one watch or one port with at most one waiter, so the hand-written park/cancel is a few lines, in
+/// `NullWatch.swift` and `NullHostState.swift`.
+///
 /// The class, its guests and its choke point are here; the calls are in `NullXenHost+Domains.swift`,
 /// `+XenStore.swift` and `+EventChannels.swift`, the state they share in `NullHostState.swift`.
 public final class NullXenHost: XenHost {

@@ -35,6 +35,9 @@ extension SimulatedXenHost {
   /// fail with `errno` once, before it has any effect. Several faults may be pending at once.
   public func injectFault(_ operation: XenHostOperation, onCall call: Int = 1, errno: Errno, domain: DomainID? = nil) {
     faultInjector.inject(operation, onCall: call, errno: errno, domain: domain)
+    if !faultInjectorRegistered.exchange(true, ordering: .acquiringAndReleasing) {
+      callObservers.add(faultInjector)
+    }
   }
 
   /// Forgets every fault not yet triggered.

@@ -22,10 +22,13 @@ import SystemPackage
 public final class SimulatedXenHost: XenHost, Sendable {
   let state: Mutex<SimulatorState>
   private let scheduler: ReactionScheduler
-  /// Where `injectFault(_:onCall:errno:domain:)` keeps its faults: the first of `callObservers`.
+  /// Where `injectFault(_:onCall:errno:domain:)` keeps its faults. Registered with `callObservers` at the first
+  /// injection only: while a host has no observer its calls skip the notifications altogether.
   let faultInjector = HostCallFaultInjector()
+  let faultInjectorRegistered = Atomic<Bool>(false)
 
-  /// The observers notified around every `XenHost` call; the simulator's own fault injector comes first.
+  /// The observers notified around every `XenHost` call, the simulator's own fault injector among them once a fault
+  /// was injected.
   public let callObservers = HostCallObservers()
 
   /// Creates a host with only domain 0.
@@ -38,7 +41,6 @@ public final class SimulatedXenHost: XenHost, Sendable {
   public init(clock: some Clock<Duration> = ContinuousClock(), reactionDelays: GuestReactionDelays = .immediate) {
     state = Mutex(SimulatorState(reactionDelays: reactionDelays))
     scheduler = ReactionScheduler(clock: clock)
-    callObservers.add(faultInjector)
   }
 
   // MARK: Domains

@@ -16,12 +16,13 @@ extension Mutex {
   ///   the handler runs, so one of the two always sees the other.
   ///
   /// Cancellation is checked before readiness every time, so a cancelled wait never consumes what it waited for.
-  package func wait<Wait: ParkableWait>(for wait: Wait) async throws -> Wait.Output where Wait.State == Value {
+  @inlinable package func wait<Wait: ParkableWait>(for wait: Wait) async throws -> Wait.Output
+  where Wait.State == Value {
     let now: Result<Wait.Output, any Error>? = withLock { state in Self.readiness(of: &state, for: wait) }
     if let now { return try now.get() }
     let ticket = WaiterTicket.next()
     return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Wait.Output, any Error>) in
+      try await withWaiterContinuation { (continuation: WaiterContinuation<Wait.Output>) in
         let (now, effect) = withLock { state -> (Result<Wait.Output, any Error>?, Wait.ParkingEffect?) in
           if let now = Self.readiness(of: &state, for: wait) { return (now, nil) }
           return (nil, wait.park(Waiter(ticket: ticket, continuation: continuation), in: &state))
@@ -40,7 +41,7 @@ extension Mutex {
   }
 
   /// Cancellation first, then the wait's readiness; `nil` to park.
-  private static func readiness<Wait: ParkableWait>(
+  @usableFromInline static func readiness<Wait: ParkableWait>(
     of state: inout Value, for wait: Wait
   ) -> Result<Wait.Output, any Error>? where Wait.State == Value {
     if Task.isCancelled {

@@ -10,7 +10,7 @@
 ///
 /// Every step but `afterParking` runs under the lock, so readiness, parking and unparking are atomic with the
 /// deliveries that take waiters out of the same state.
-package protocol ParkableWait<State, Output>: Sendable {
+@usableFromInline package protocol ParkableWait<State, Output>: Sendable {
   /// The locked state the wait reads and parks in.
   associatedtype State
   /// What the wait ends with.
@@ -40,8 +40,8 @@ package protocol ParkableWait<State, Output>: Sendable {
 
 extension ParkableWait {
   /// Nothing to do after parking.
-  package func afterParking(_ effect: ParkingEffect) {}
+  @inlinable package func afterParking(_ effect: ParkingEffect) {}
 
   /// Nothing to record for a cancellation.
-  package func cancelled(_ state: inout State) {}
+  @inlinable package func cancelled(_ state: inout State) {}
 }

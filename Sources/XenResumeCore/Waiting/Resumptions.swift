@@ -7,23 +7,23 @@ import Synchronization
 /// wake a pool thread, a system call that every other user of the lock would wait behind. Collecting them keeps
 /// the rule simple: under the lock, waiters only move between tables and batches. The first resumption is stored
 /// inline, since a delivery mostly wakes one task.
-package struct Resumptions<Output: Sendable>: Sendable {
-  private typealias Entry = (waiter: Waiter<Output>, outcome: Result<Output, any Error>)
+@usableFromInline package struct Resumptions<Output: Sendable>: Sendable {
+  @usableFromInline typealias Entry = (waiter: Waiter<Output>, outcome: Result<Output, any Error>)
 
-  private var first: Entry?
-  private var others: [Entry] = []
+  @usableFromInline var first: Entry?
+  @usableFromInline var others: [Entry] = []
 
   /// An empty batch.
-  package init() {}
+  @inlinable package init() {}
 
   /// Whether nothing is to be resumed.
-  package var isEmpty: Bool { first == nil }
+  @inlinable package var isEmpty: Bool { first == nil }
 
   /// How many waiters are to be resumed.
-  package var count: Int { first == nil ? 0 : 1 + others.count }
+  @inlinable package var count: Int { first == nil ? 0 : 1 + others.count }
 
   /// Adds a waiter taken out of its table.
-  package mutating func append(_ waiter: Waiter<Output>, _ outcome: Result<Output, any Error>) {
+  @inlinable package mutating func append(_ waiter: Waiter<Output>, _ outcome: Result<Output, any Error>) {
     if first == nil {
       first = (waiter, outcome)
     } else {
@@ -32,7 +32,7 @@ package struct Resumptions<Output: Sendable>: Sendable {
   }
 
   /// Resumes every waiter, in the order they were added. Call it with no lock held.
-  package consuming func resumeAll() {
+  @inlinable package consuming func resumeAll() {
     guard let first else { return }
     first.waiter.resume(with: first.outcome)
     for entry in others { entry.waiter.resume(with: entry.outcome) }
@@ -42,7 +42,7 @@ package struct Resumptions<Output: Sendable>: Sendable {
 extension Mutex {
   /// Runs `body` under the lock with an empty batch of resumptions, then resumes what it collected once the lock
   /// is released: the delivery half of the waiting primitive.
-  package func deliver<Output: Sendable, Outcome: Sendable, Failure: Error>(
+  @inlinable package func deliver<Output: Sendable, Outcome: Sendable, Failure: Error>(
     _ body: (inout Value, inout Resumptions<Output>) throws(Failure) -> Outcome
   ) throws(Failure) -> Outcome {
     let (result, resumptions) = withLock { state -> (Result<Outcome, Failure>, Resumptions<Output>) in

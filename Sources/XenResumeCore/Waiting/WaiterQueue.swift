@@ -2,20 +2,20 @@
 ///
 /// Nearly every queue holds no waiter or one (one task waits on a watch, a port, a generation), so one waiter is
 /// stored inline: parking and taking it allocate nothing. Only a second waiter on the same queue needs an array.
-package struct WaiterQueue<Output: Sendable>: Sendable {
-  private enum Storage: Sendable {
+@usableFromInline package struct WaiterQueue<Output: Sendable>: Sendable {
+  @usableFromInline enum Storage: Sendable {
     case empty
     case one(Waiter<Output>)
     case many([Waiter<Output>])
   }
 
-  private var storage = Storage.empty
+  @usableFromInline var storage = Storage.empty
 
   /// An empty queue.
-  package init() {}
+  @inlinable package init() {}
 
   /// How many waiters are parked.
-  package var count: Int {
+  @inlinable package var count: Int {
     switch storage {
     case .empty: 0
     case .one: 1
@@ -24,10 +24,10 @@ package struct WaiterQueue<Output: Sendable>: Sendable {
   }
 
   /// Whether no waiter is parked.
-  package var isEmpty: Bool { count == 0 }
+  @inlinable package var isEmpty: Bool { count == 0 }
 
   /// Parks a waiter behind the ones already parked.
-  package mutating func park(_ waiter: Waiter<Output>) {
+  @inlinable package mutating func park(_ waiter: Waiter<Output>) {
     switch storage {
     case .empty:
       storage = .one(waiter)
@@ -41,7 +41,7 @@ package struct WaiterQueue<Output: Sendable>: Sendable {
   }
 
   /// Removes the waiter with this ticket (its wait was cancelled); `nil` when it is no longer parked.
-  package mutating func remove(_ ticket: WaiterTicket) -> Waiter<Output>? {
+  @inlinable package mutating func remove(_ ticket: WaiterTicket) -> Waiter<Output>? {
     switch storage {
     case .empty:
       return nil
@@ -59,7 +59,7 @@ package struct WaiterQueue<Output: Sendable>: Sendable {
   }
 
   /// Takes the waiter that parked first.
-  package mutating func takeFirst() -> Waiter<Output>? {
+  @inlinable package mutating func takeFirst() -> Waiter<Output>? {
     switch storage {
     case .empty:
       return nil
@@ -75,7 +75,7 @@ package struct WaiterQueue<Output: Sendable>: Sendable {
   }
 
   /// Takes every waiter, in parking order, to be resumed with `outcome` once the lock is released.
-  package mutating func takeAll(
+  @inlinable package mutating func takeAll(
     resumingWith outcome: Result<Output, any Error>, into resumptions: inout Resumptions<Output>
   ) {
     switch storage {

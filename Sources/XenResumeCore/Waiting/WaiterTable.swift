@@ -4,49 +4,49 @@
 /// A key with no waiter left is dropped, so keys that come and go (watch ids, deadlines) leave nothing behind; the
 /// dictionary keeps its capacity, and a key's first waiter is stored inline, so a wait that parks and is taken
 /// allocates nothing once the table has been used.
-package struct WaiterTable<Key: Hashable & Sendable, Output: Sendable>: Sendable {
-  private var queues: [Key: WaiterQueue<Output>] = [:]
+@usableFromInline package struct WaiterTable<Key: Hashable & Sendable, Output: Sendable>: Sendable {
+  @usableFromInline var queues: [Key: WaiterQueue<Output>] = [:]
 
   /// How many waiters are parked, under every key.
-  package private(set) var count = 0
+  @usableFromInline package private(set) var count = 0
 
   /// An empty table.
-  package init() {}
+  @inlinable package init() {}
 
   /// Whether no waiter is parked.
-  package var isEmpty: Bool { count == 0 }
+  @inlinable package var isEmpty: Bool { count == 0 }
 
   /// How many waiters are parked under a key.
-  package func count(under key: Key) -> Int {
+  @inlinable package func count(under key: Key) -> Int {
     queues[key]?.count ?? 0
   }
 
   /// The keys that have waiters parked.
-  package var keys: Dictionary<Key, WaiterQueue<Output>>.Keys { queues.keys }
+  @inlinable package var keys: Dictionary<Key, WaiterQueue<Output>>.Keys { queues.keys }
 
   /// Parks a waiter under a key, behind the ones already parked there.
-  package mutating func park(_ waiter: Waiter<Output>, under key: Key) {
+  @inlinable package mutating func park(_ waiter: Waiter<Output>, under key: Key) {
     queues[key, default: WaiterQueue()].park(waiter)
     count += 1
   }
 
   /// Removes the waiter with this ticket from under a key (its wait was cancelled); `nil` when it is no longer
   /// parked there.
-  package mutating func remove(_ ticket: WaiterTicket, under key: Key) -> Waiter<Output>? {
+  @inlinable package mutating func remove(_ ticket: WaiterTicket, under key: Key) -> Waiter<Output>? {
     guard let index = queues.index(forKey: key), let waiter = queues.values[index].remove(ticket) else { return nil }
     dropIfEmpty(index)
     return waiter
   }
 
   /// Takes the waiter that parked first under a key.
-  package mutating func takeFirst(under key: Key) -> Waiter<Output>? {
+  @inlinable package mutating func takeFirst(under key: Key) -> Waiter<Output>? {
     guard let index = queues.index(forKey: key), let waiter = queues.values[index].takeFirst() else { return nil }
     dropIfEmpty(index)
     return waiter
   }
 
   /// Takes every waiter under a key (it was closed), to be resumed with `outcome` once the lock is released.
-  package mutating func takeAll(
+  @inlinable package mutating func takeAll(
     under key: Key, resumingWith outcome: Result<Output, any Error>, into resumptions: inout Resumptions<Output>
   ) {
     guard var queue = queues.removeValue(forKey: key) else { return }
@@ -55,7 +55,7 @@ package struct WaiterTable<Key: Hashable & Sendable, Output: Sendable>: Sendable
   }
 
   /// Takes every waiter under the keys that satisfy `isDue` (their deadline passed).
-  package mutating func takeAll(
+  @inlinable package mutating func takeAll(
     where isDue: (Key) -> Bool, resumingWith outcome: Result<Output, any Error>,
     into resumptions: inout Resumptions<Output>
   ) {
@@ -64,7 +64,7 @@ package struct WaiterTable<Key: Hashable & Sendable, Output: Sendable>: Sendable
   }
 
   /// Takes every waiter (their source is gone).
-  package mutating func takeAll(
+  @inlinable package mutating func takeAll(
     resumingWith outcome: Result<Output, any Error>, into resumptions: inout Resumptions<Output>
   ) {
     for index in queues.indices { queues.values[index].takeAll(resumingWith: outcome, into: &resumptions) }
@@ -72,7 +72,7 @@ package struct WaiterTable<Key: Hashable & Sendable, Output: Sendable>: Sendable
     count = 0
   }
 
-  private mutating func dropIfEmpty(_ index: Dictionary<Key, WaiterQueue<Output>>.Index) {
+  @usableFromInline mutating func dropIfEmpty(_ index: Dictionary<Key, WaiterQueue<Output>>.Index) {
     count -= 1
     if queues.values[index].isEmpty { queues.remove(at: index) }
   }

@@ -23,11 +23,11 @@ import SystemPackage
 /// port, and releasing a suspend lock nobody holds all throw `XenCallError` with a hint naming the mistake.
 ///
 /// Its two waits (`nextWatchEvent`, `waitForEvent`) are the one place that does not use the library's waiting
-/// primitive (`XenResumeCore/Waiting`), on purpose: that primitive parks checked continuations, whose canary is one
-/// allocation per parked wait, and the controller's `@releaseDomain` pump parks here once per xenstore-path cycle,
-/// so the benchmark would count the instrument's malloc as the controller's (1 → 2 per fast checkpoint). Each wait
-/// is one watch or one port with at most one waiter, so the hand-written park/cancel is a few lines, in
-/// `NullWatch.swift` and `NullHostState.swift`.
+/// primitive (`XenResumeCore/Waiting`): that primitive has `package` access, so that it can change with its four
+/// users inside the library, and this package is outside it. Each wait here is one watch or one port with at most
+/// one waiter, parked with an unsafe continuation (no canary allocation, which the benchmark would otherwise count
+/// as the controller's), so the hand-written park and cancel are a few lines, in `NullWatch.swift` and
+/// `NullHostState.swift`, checked by the conformance suite's watch and event-channel rules.
 ///
 /// The class, its guests and its choke point are here; the calls are in `NullXenHost+Domains.swift`,
 /// `+XenStore.swift` and `+EventChannels.swift`, the state they share in `NullHostState.swift`.

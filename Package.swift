@@ -11,6 +11,7 @@ import PackageDescription
 //   SwiftXenResume     what a dom0 toolstack imports: re-exports XenResumeCore and XenResumeLibxen.
 //   XenResumeCLI       the xen-resume commands as a library, so tests run them in-process.
 //   xen-resume         the executable: parses and runs XenResumeCLI's root command.
+//   xen-host-conformance  XenHostConformance over LibxenHost, as a dom0 program for the real-Xen harness.
 let package = Package(
   name: "SwiftXenResume",
   // The core, the simulator and the conformance suite build on macOS 15; the libxen backend (and so the

@@ -44,7 +44,7 @@ public struct ConformanceSuite: Sendable {
   public let settings: ConformanceSettings
   /// The checks to run (all of them unless chosen).
   public let checks: [ConformanceCheck]
-  private let clock: SuiteClock
+  private let clock: any ControllerClock
 
   /// A suite over `host` and `guests`.
   ///
@@ -62,7 +62,7 @@ public struct ConformanceSuite: Sendable {
     self.guests = guests
     self.settings = settings
     self.checks = checks
-    self.clock = SuiteClock(clock)
+    self.clock = ClockAdapter(clock)
   }
 
   /// Runs every check and returns the results in order.
@@ -74,7 +74,9 @@ public struct ConformanceSuite: Sendable {
 
   /// Runs every check, handing each result to `report` as soon as it is known (the command line prints it then).
   public func run(reporting report: (ConformanceResult) -> Void) async {
-    let context = CheckContext(host: host, clock: clock, settings: settings)
+    let timer = DeadlineTimer(clock: clock)
+    defer { timer.stop() }
+    let context = CheckContext(host: host, clock: clock, timer: timer, settings: settings)
     for check in checks where !check.isPerGuest {
       report(await CheckRunner(check: check, context: context).runOnHost())
     }

@@ -5,17 +5,19 @@ import XenResumeCore
 /// shares.
 struct CheckContext: Sendable {
   let host: any XenHost
-  let clock: SuiteClock
+  let clock: any ControllerClock
+  /// The library's deadline timer (one timer for every timed wait of a run, as in the controller).
+  let timer: DeadlineTimer
   let settings: ConformanceSettings
 
   /// A deadline one step's timeout from now.
   func stepDeadline() -> Deadline {
-    Deadline(after: settings.timeout, on: clock)
+    Deadline(after: settings.timeout, on: clock, timer: timer)
   }
 
   /// A deadline one quiet period from now: how long a check listens to be sure an event does not come.
   func quietDeadline() -> Deadline {
-    Deadline(after: settings.quietPeriod, on: clock)
+    Deadline(after: settings.quietPeriod, on: clock, timer: timer)
   }
 
   /// Runs a call that must fail with `errno`; a success or another error is a broken rule.

@@ -29,7 +29,7 @@ struct ReleaseDomainWatch: Sendable {
   func nextEvent(by deadline: Deadline) async throws -> String? {
     let host = context.host
     let id = id
-    return try await deadline.race { try await host.nextWatchEvent(id) }
+    return try await deadline.valueBeforeExpiry { try await host.nextWatchEvent(id) }
   }
 
   /// Waits for events until Xen reports the guest shut down with reason suspend: `true` then, `false` when the

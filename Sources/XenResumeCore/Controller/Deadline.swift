@@ -1,25 +1,34 @@
 /// Thrown inside the controller when a wait passes its deadline; turned into `SuspendResumeError.timedOut` by
 /// the caller, which knows the stage and the domain.
-struct DeadlineExceeded: Error {}
+package struct DeadlineExceeded: Error {}
 
-/// A point on the controller clock by which a wait must end.
-struct Deadline: Sendable {
-  let instant: Duration
-  let clock: any ControllerClock
-  let timer: DeadlineTimer
+/// A point on an injected clock by which a wait must end: the controller's timeouts, and the conformance suite's.
+package struct Deadline: Sendable {
+  package let instant: Duration
+  package let clock: any ControllerClock
+  package let timer: DeadlineTimer
 
-  init(after timeout: Duration, on clock: any ControllerClock, timer: DeadlineTimer) {
+  package init(after timeout: Duration, on clock: any ControllerClock, timer: DeadlineTimer) {
     self.clock = clock
     self.timer = timer
     self.instant = clock.elapsed() + timeout
   }
 
-  var hasPassed: Bool { clock.elapsed() >= instant }
+  package var hasPassed: Bool { clock.elapsed() >= instant }
 
   /// Runs `wait` until it returns or the deadline passes, whichever is first; the loser is cancelled.
   /// Task cancellation cancels both and surfaces as `CancellationError`.
-  func race<T: Sendable>(_ wait: @escaping @Sendable () async throws -> T) async throws -> T {
-    if hasPassed { throw DeadlineExceeded() }
+  package func race<T: Sendable>(_ wait: @escaping @Sendable () async throws -> T) async throws -> T {
+    guard let value = try await valueBeforeExpiry(wait) else { throw DeadlineExceeded() }
+    return value
+  }
+
+  /// Like `race(_:)`, with `nil` for a deadline that passed first. A wait that ended at the same moment as the
+  /// timer keeps its value, so an event it took is never lost (a check that listens for silence must see it).
+  package func valueBeforeExpiry<T: Sendable>(
+    _ wait: @escaping @Sendable () async throws -> T
+  ) async throws -> T? {
+    if hasPassed { return nil }
     let instant = instant
     let timer = timer
     return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -28,13 +37,13 @@ struct Deadline: Sendable {
         try await timer.sleep(until: instant)
         return nil
       }
-      defer { group.cancelAll() }
       guard let first = try await group.next() else { throw CancellationError() }
-      guard let value = first else {
-        try Task.checkCancellation()
-        throw DeadlineExceeded()
-      }
-      return value
+      group.cancelAll()
+      if let value = first { return value }
+      // The cancelled wait ends promptly (every wait honours cancellation); the group awaits it anyway.
+      if case let value?? = try? await group.next() { return value }
+      try Task.checkCancellation()
+      return nil
     }
   }
 

@@ -26,7 +26,7 @@ extension ConformanceCheck {
       let local = try session.bind(remotePort: remote)
       // The event a fresh binding leaves may reach dom0's event channel device a moment after the bind returns:
       // wait for it (bounded), as a toolstack draining it must.
-      let initial = try await context.stepDeadline().race {
+      let initial = try await context.stepDeadline().valueBeforeExpiry {
         try await host.waitForEvent(on: local)
         return true
       }
@@ -36,7 +36,7 @@ extension ConformanceCheck {
       let watch = try await session.releaseDomainWatch()
       try session.subscribeForSuspend(port: remote)
       try session.forceSuspend()
-      let signalled = try await context.stepDeadline().race {
+      let signalled = try await context.stepDeadline().valueBeforeExpiry {
         try await host.waitForEvent(on: local)
         return true
       }

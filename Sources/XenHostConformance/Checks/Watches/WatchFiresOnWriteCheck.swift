@@ -14,13 +14,13 @@ extension ConformanceCheck {
       defer { scratch.remove() }
       let id = try host.watch(scratch.path)
       defer { try? host.unwatch(id) }
-      guard try await context.stepDeadline().race({ try await host.nextWatchEvent(id) }) != nil else {
+      guard try await context.stepDeadline().valueBeforeExpiry({ try await host.nextWatchEvent(id) }) != nil else {
         throw CheckFailure("no event at registration")
       }
       let child = scratch.child("child")
       for (action, change) in [("write", { try host.write(child, value: "1") }), ("rm", { try host.remove(child) })] {
         try change()
-        let event = try await context.stepDeadline().race { try await host.nextWatchEvent(id) }
+        let event = try await context.stepDeadline().valueBeforeExpiry { try await host.nextWatchEvent(id) }
         guard let event else { throw CheckFailure("no event within \(context.settings.timeout) of the \(action)") }
         try context.expect(event == child, "the \(action) of \(child) fired an event naming \(event)")
       }

@@ -13,10 +13,10 @@ extension ConformanceCheck {
       defer { scratch.remove() }
       let id = try host.watch(scratch.path)
       defer { try? host.unwatch(id) }
-      let first = try await context.stepDeadline().race { try await host.nextWatchEvent(id) }
+      let first = try await context.stepDeadline().valueBeforeExpiry { try await host.nextWatchEvent(id) }
       guard let first else { throw CheckFailure("no event within \(context.settings.timeout) of registering") }
       try context.expect(first == scratch.path, "the registration event named \(first), not \(scratch.path)")
-      let second = try await context.quietDeadline().race { try await host.nextWatchEvent(id) }
+      let second = try await context.quietDeadline().valueBeforeExpiry { try await host.nextWatchEvent(id) }
       try context.expect(second == nil, "a second event (\(second ?? "")) came although nothing changed")
       return "one event, \(first), then quiet for \(context.settings.quietPeriod)"
     })

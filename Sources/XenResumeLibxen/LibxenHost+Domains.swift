@@ -32,7 +32,9 @@ extension LibxenHost {
         maxVCPUID: info.max_vcpu_id,
         sharedInfoFrame: info.shared_info_frame,
         emulationFlags: info.arch_config.emulation_flags,
-        totalPages: info.tot_pages)
+        totalPages: info.tot_pages,
+        handle: DomainHandle(bytes: withUnsafeBytes(of: info.handle) { Array($0) }),
+        cpuTime: info.cpu_time)
     }
   }
 

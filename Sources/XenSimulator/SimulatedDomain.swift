@@ -54,6 +54,11 @@ struct SimulatedDomain {
   /// `XEN_DOMCTL_pausedomain` count.
   var controllerPauseCount = 0
   var isDying = false
+  /// The handle libxl would give it (a UUID); derived from the incarnation, so a new domain with a reused id has
+  /// another one.
+  let handle: DomainHandle
+  /// `cpu_time`: grows on every look while the domain runs, starts from 0 for each new domain.
+  var cpuTime: UInt64 = 0
   /// `XEN_DOMCTL_subscribe`: a port in the guest's port space that Xen signals from when the domain suspends
   /// (0: none, then `VIRQ_DOM_EXC` is raised instead).
   var subscribedSuspendPort: UInt32 = 0
@@ -82,6 +87,12 @@ struct SimulatedDomain {
     self.id = id
     self.incarnation = incarnation
     self.guest = guest
+    // A version-4-looking UUID whose last eight bytes are the incarnation: unique for the host's lifetime.
+    self.handle = DomainHandle(
+      bytes: guest == nil
+        ? Array(repeating: 0, count: 16)
+        : [0x5e, 0x1a, 0x7e, 0xd0, 0x00, 0x00, 0x40, 0x00]
+          + (0..<8).map { UInt8(truncatingIfNeeded: incarnation >> (56 - 8 * $0)) })
     let type = guest?.type ?? .pv
     self.type = type
     self.contextWidth = type.isHVMContainer ? .bits64 : (guest?.width ?? .bits64)
@@ -137,7 +148,9 @@ struct SimulatedDomain {
       maxVCPUID: UInt32(vcpus.count - 1),
       sharedInfoFrame: memory?.sharedInfoFrame ?? GuestMemory.firstMachineFrame - 1,
       emulationFlags: Self.emulationFlags(of: type),
-      totalPages: UInt64(memory?.pageCount ?? 0x20000)
+      totalPages: UInt64(memory?.pageCount ?? 0x20000),
+      handle: handle,
+      cpuTime: cpuTime
     )
   }
 

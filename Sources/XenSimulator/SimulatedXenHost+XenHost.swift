@@ -14,7 +14,10 @@ extension SimulatedXenHost {
   /// the HVM flag for HVM, PVHVM and PVH, libxl's emulation flags. ESRCH for a missing domain.
   public func domainInfo(_ domain: DomainID) throws -> DomainInfo {
     try call(.domainInfo, domain: domain, { .none }, result: { .domainInfo($0) }) { state in
-      try state.existingDomain(domain).info()
+      let info = try state.existingDomain(domain).info()
+      // A running domain has used some CPU time by the next look.
+      if state.domains[domain]?.isRunning == true { state.domains[domain]?.cpuTime &+= 1_000_000 }
+      return info
     }
   }
 

@@ -53,6 +53,18 @@ public final class SimulatedXenHost: XenHost, Sendable {
     mutate { $0.createDomain(guest) }
   }
 
+  /// Creates and boots a guest under a chosen id, as Xen allows a toolstack to ask for (`xl restore` of an image
+  /// saved with `-D`, `domid_policy="random"`, or Xen's rover coming round): how a long-lived controller meets a
+  /// new domain with a destroyed one's id. The new domain has its own handle and starts with no CPU time.
+  ///
+  /// Throws `XenCallError` (`xc_domain_create`) with EEXIST while the id is in use, EINVAL for domain 0 and ids
+  /// beyond `DomainID.maximumGuestID`.
+  @discardableResult
+  public func createDomain(_ guest: SimulatedGuest, reusing id: DomainID) throws -> DomainID {
+    try mutate(call: "xc_domain_create", domain: id) { try $0.createDomain(guest, requestedID: id) }
+    return id
+  }
+
   /// Destroys a domain (`xl destroy`): it becomes dying, its event channels close, its xenstore home is removed and
   /// `@releaseDomain` fires. Unless `lingering`, it is then gone (ESRCH from then on); with `lingering` it stays
   /// visible as dying until destroyed again.

@@ -79,13 +79,25 @@ struct SimulatorState {
     guard let id = domainIDs.allocate(avoiding: domains) else {
       preconditionFailure("the simulated host has no free domain id left")
     }
+    createDomain(guest, id: id)
+    return id
+  }
+
+  /// `XEN_DOMCTL_createdomain` with a requested id, as Xen allows for a free guest id: EEXIST when the id is in
+  /// use, EINVAL for domain 0 and reserved ids.
+  mutating func createDomain(_ guest: SimulatedGuest, requestedID id: DomainID) throws {
+    guard id != .dom0, id.rawValue <= DomainID.maximumGuestID.rawValue else { throw Errno.invalidArgument }
+    guard domains[id] == nil else { throw Errno.fileExists }
+    createDomain(guest, id: id)
+  }
+
+  private mutating func createDomain(_ guest: SimulatedGuest, id: DomainID) {
     let domain = SimulatedDomain(id: id, incarnation: nextIncarnation, guest: guest)
     nextIncarnation += 1
     domains[id] = domain
     createXenStoreHome(of: id, guest: guest)
     fireSpecialWatch(XenStorePaths.introduceDomain)
     if guest.type.isPVAware { guestBoots(id) }
-    return id
   }
 
   /// The nodes libxl creates for a new domain: its home and `control` readable by the guest, and guest-owned

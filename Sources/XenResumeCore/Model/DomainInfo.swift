@@ -59,6 +59,11 @@ public struct DomainInfo: Sendable, Hashable {
   public var emulationFlags: UInt32
   /// Memory in use, in pages.
   public var totalPages: UInt64
+  /// The handle the toolstack gave the domain at creation (libxl: the guest's UUID).
+  public var handle: DomainHandle
+  /// CPU time the domain has consumed, in nanoseconds (`cpu_time`). It only grows while one domain lives, so a
+  /// smaller value under the same id means a new domain.
+  public var cpuTime: UInt64
 
   /// Describes a domain from the fields of `struct xen_domctl_getdomaininfo`.
   public init(
@@ -67,7 +72,9 @@ public struct DomainInfo: Sendable, Hashable {
     maxVCPUID: UInt32 = 0,
     sharedInfoFrame: UInt64 = 0,
     emulationFlags: UInt32 = 0,
-    totalPages: UInt64 = 0
+    totalPages: UInt64 = 0,
+    handle: DomainHandle = .zero,
+    cpuTime: UInt64 = 0
   ) {
     self.domain = domain
     self.flags = flags
@@ -75,6 +82,8 @@ public struct DomainInfo: Sendable, Hashable {
     self.sharedInfoFrame = sharedInfoFrame
     self.emulationFlags = emulationFlags
     self.totalPages = totalPages
+    self.handle = handle
+    self.cpuTime = cpuTime
   }
 
   /// Whether the domain runs in an HVM container (HVM, PVHVM or PVH).

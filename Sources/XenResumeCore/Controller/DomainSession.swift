@@ -1,39 +1,68 @@
 /// What a controller learned about one domain and holds for it between operations, so that a checkpoint loop
 /// asks Xen only what can change from one cycle to the next.
+///
+/// A session belongs to one domain, not to an id: ids come back once a domain is destroyed (Xen's rover wraps,
+/// xl's `domid_policy="random"`, `xl restore` of an image saved with `-D`), so every operation first checks that
+/// the domain under the id is still the one the session describes (`describes(_:)`), and relearns when it is not.
 struct DomainSession: Sendable {
+  /// The domain's handle when the session was learned.
+  let handle: DomainHandle
+  /// The largest `cpu_time` seen: it only grows while one domain lives, so a smaller one means a new domain.
+  var cpuTime: UInt64
   /// PV, PVH or PVHVM never change while a domain lives. A pure HVM guest may still load PV drivers, so its
   /// type is re-read on every suspend.
   var guestType: GuestType
   /// The vcpu context width: the guest's for PV, the host's for HVM containers.
   var width: GuestWidth
-  /// The path libxl's rules choose when the caller does not force one.
+  /// The path libxl's rules choose when the caller does not force one, from the facts read for the last suspend.
   var plan: SuspendPlan
-  /// The guest's advertised suspend port, when it has one.
+  /// The guest's advertised suspend port, as read for the last suspend.
   var remoteSuspendPort: EventChannelPort?
-  /// Our bound local port, subscribed for suspend, once the event channel path has been used.
-  var localSuspendPort: EventChannelPort?
+  /// Our bound local port, subscribed for suspend, and the guest port it is bound to, once the event channel
+  /// path has been used.
+  var suspendChannel: (local: EventChannelPort, remote: EventChannelPort)?
+  /// Whether Xen is known to hold no suspend subscription for the domain: set once this controller cleared it
+  /// (while holding the suspend lock) or unsubscribed its own. A subscription left behind (libxenguest's
+  /// `xc_suspend_evtchn_release` never unsubscribes) makes Xen signal that port instead of raising `VIRQ_DOM_EXC`,
+  /// so `@releaseDomain` would never fire for a suspend on another path.
+  var subscriptionCleared = false
   /// Whether this controller holds the domain's cross-process suspend lock.
   var holdsSuspendLock = false
   /// How this controller last suspended the domain, until it resumes it. It decides whether vcpu0 is inside its
-  /// suspend hypercall (cooperative paths) or was stopped wherever it was (hypervisor shutdown).
+  /// suspend hypercall (cooperative paths) or was stopped wherever it was (hypervisor shutdown), and whether the
+  /// suspend Xen reports is this controller's at all.
   var suspendedBy: SuspendPath?
   /// Whether the guest acknowledges by deleting `control/shutdown`, so the next request must recreate the node
   /// with the guest as its owner (a plain write would inherit the parent's permissions and lock the guest out).
   var controlNodeMissing = false
+  /// Whether a PVH guest has announced `control/feature-suspend` (read until it has).
+  var announcedFeatureSuspend = false
   /// Set after a resume as a new domain: the guest set itself up again (a classic XenLinux guest advertises a new
   /// suspend port), so the next suspend learns its facts afresh, keeping the lock.
   var needsRelearning = false
   /// Set when a failed slow resume had already reset secondary vcpus: the guest can then only be resumed slow,
   /// and a fast resume is refused instead of waking it with vcpus it does not expect to be down.
   var secondaryVCPUsReset = false
+  /// Set for a session made only to resume a domain this controller did not suspend; dropped once that resume
+  /// succeeds, so that it never vouches for a later suspend by someone else.
+  var resumeOnly = false
   /// `control/shutdown`'s path, built once: a checkpoint loop writes it every cycle.
   let controlNode: String
 
-  init(guestType: GuestType, width: GuestWidth, plan: SuspendPlan, remoteSuspendPort: EventChannelPort? = nil) {
+  init(info: DomainInfo, guestType: GuestType, width: GuestWidth, plan: SuspendPlan) {
+    self.handle = info.handle
+    self.cpuTime = info.cpuTime
     self.guestType = guestType
     self.width = width
     self.plan = plan
-    self.remoteSuspendPort = remoteSuspendPort
     self.controlNode = XenStorePath.controlShutdown(of: plan.domain)
+  }
+
+  /// Whether `info` is the domain this session was learned from: the same handle, and no less CPU time than
+  /// already seen. Records the CPU time.
+  mutating func describes(_ info: DomainInfo) -> Bool {
+    guard info.handle == handle, info.cpuTime >= cpuTime else { return false }
+    cpuTime = info.cpuTime
+    return true
   }
 }

@@ -12,9 +12,13 @@ import Synchronization
 /// }
 /// ```
 ///
-/// The controller learns once what cannot change while a domain lives (guest type, width, the suspend event
-/// channel binding, the cross-process suspend lock) and keeps it until `forget(_:)` or until it is released, so a
-/// checkpoint loop makes only the host calls each cycle needs. Every wait is event-driven, bounded by the
+/// The controller learns once what cannot change while a domain lives (its width, the suspend event channel
+/// binding, the cross-process suspend lock) and keeps it until `forget(_:)` or until it is released, so a
+/// checkpoint loop makes only the host calls each cycle needs. It never acts on that knowledge alone: every
+/// suspend and resume first reads the domain's state from Xen, so a domain suspended by another toolstack is
+/// refused and left as it is, a new domain that got a known id (told apart by its handle and CPU time) is learned
+/// afresh, and what may change between suspends (ACPI sleep state, PV drivers, the advertised suspend port) is
+/// read again, as libxl reads it. Every wait is event-driven, bounded by the
 /// timeout on the injected clock, and honours Task cancellation; no error leaves a guest in a state the
 /// controller could have undone.
 public final class SuspendController: Sendable {
@@ -75,7 +79,7 @@ public final class SuspendController: Sendable {
     try refuseSpecialDomain(domain)
     do {
       let info = try host.domainInfo(domain)
-      return try learnFacts(domain, info: info).plan
+      return try learnSession(domain, info: info).plan
     } catch {
       throw translate(error, domain: domain)
     }
@@ -106,9 +110,14 @@ public final class SuspendController: Sendable {
       // Stored at once so the suspend lock it may have taken stays tracked if the forced path is refused.
       storeSession(session, for: domain)
       let chosen = try choosePath(path, session: &session, domain: domain)
+      if chosen != .eventChannel { try clearSuspendSubscription(of: &session, domain: domain) }
       logger.debug(
         "suspending",
         metadata: ["domain": "\(domain)", "path": "\(chosen)", "guest": "\(session.guestType)"])
+      // Marked before the request goes out: from here on a suspend Xen reports may be this one, and a resume
+      // after a failure half-way (a host call failing once the guest has suspended) must not be refused as
+      // someone else's.
+      session.suspendedBy = chosen
       do {
         switch chosen {
         case .eventChannel:
@@ -119,10 +128,11 @@ public final class SuspendController: Sendable {
           try await suspendThroughHypervisor(domain, session: session, deadline: deadline, timeout: timeout)
         }
       } catch {
+        // A failed suspend that left the guest running does not vouch for a later suspend by someone else.
+        if let state = currentState(of: domain), state != .shutDown(.suspend) { session.suspendedBy = nil }
         storeSession(session, for: domain)
         throw error
       }
-      session.suspendedBy = chosen
       storeSession(session, for: domain)
       if deadline.hasPassed {
         // Suspended, but later than the caller allowed: a timeout is a promise that the guest is not left paused
@@ -250,21 +260,46 @@ public final class SuspendController: Sendable {
     return width
   }
 
+  /// Everything a session holds, given back: its subscription withdrawn and its port unbound (a subscription left
+  /// behind would silence `@releaseDomain` for every later suspend of the domain, by anyone), then the lock.
   func releaseResources(of session: DomainSession, domain: DomainID) {
-    if let port = session.localSuspendPort {
-      do {
-        try host.unbind(port)
-      } catch {
-        logger.warning(
-          "could not unbind the suspend event channel", metadata: ["domain": "\(domain)", "error": "\(error)"])
-      }
-    }
+    var session = session
+    if session.suspendChannel != nil { releaseSuspendChannel(of: &session, domain: domain) }
     if session.holdsSuspendLock {
       do {
         try host.releaseSuspendLock(for: domain)
       } catch {
         logger.warning("could not release the suspend lock", metadata: ["domain": "\(domain)", "error": "\(error)"])
       }
+    }
+  }
+
+  /// Withdraws the session's suspend subscription (`XEN_DOMCTL_subscribe` with port 0) and unbinds its port. A
+  /// domain that is gone needs no unsubscribing; any other failure is logged and leaves the subscription marked
+  /// as not cleared, so the next suspend on another path tries again.
+  func releaseSuspendChannel(of session: inout DomainSession, domain: DomainID) {
+    guard let channel = session.suspendChannel else { return }
+    session.suspendChannel = nil
+    do {
+      try host.subscribeForSuspend(domain, port: Self.noSuspendSubscription)
+      session.subscriptionCleared = true
+    } catch let error as XenCallError where error.errno == .noSuchProcess {
+      session.subscriptionCleared = true
+    } catch {
+      session.subscriptionCleared = false
+      logger.warning(
+        "could not withdraw the suspend subscription", metadata: ["domain": "\(domain)", "error": "\(error)"])
+    }
+    unbindQuietly(channel.local, domain: domain)
+  }
+
+  /// Unbinds a local port, logging a failure (nothing else can be done about it).
+  func unbindQuietly(_ port: EventChannelPort, domain: DomainID) {
+    do {
+      try host.unbind(port)
+    } catch {
+      logger.warning(
+        "could not unbind the suspend event channel", metadata: ["domain": "\(domain)", "error": "\(error)"])
     }
   }
 

@@ -27,13 +27,19 @@ extension SuspendController {
     }
   }
 
+  /// Whether vcpu0 sits in its suspend hypercall. Known for a domain this controller suspended; otherwise
+  /// derived from Xen's facts the way libxl chose its path: a PV guest suspends only through its hypercall, and
+  /// an HVM container does when it has PV drivers and is not in an ACPI sleep state (libxl stops a sleeping one
+  /// with `xc_domain_shutdown`, outside any hypercall, so a `suspend` and a later `resume` from two processes must
+  /// not write a register into it).
   private func guestIsInSuspendHypercall(_ domain: DomainID, session: DomainSession) throws -> Bool {
     switch session.suspendedBy {
     case .hypervisorShutdown: return false
     case .eventChannel, .xenstoreControl: return true
     case nil:
       guard session.guestType != .pv else { return true }
-      return try host.hvmParameter(.callbackIRQ, of: domain) != 0
+      guard try host.hvmParameter(.callbackIRQ, of: domain) != 0 else { return false }
+      return try host.hvmParameter(.acpiSleepState, of: domain) == 0
     }
   }
 }

@@ -1,12 +1,38 @@
 extension SuspendController {
-  /// Checks that the domain is suspended, then resumes it in the chosen mode. Nothing is touched when the domain
-  /// is not suspended or the mode is refused.
+  /// Checks that the domain is suspended, and suspended by this controller when it knows the domain, then resumes
+  /// it in the chosen mode under the cross-process suspend lock. Nothing is touched when the domain is not
+  /// suspended, was suspended by another toolstack since this controller last resumed it, another process holds
+  /// the lock, or the mode is refused.
   func resumeSuspended(_ domain: DomainID, mode: ResumeMode, options: ResumeOptions) throws {
     let info = try host.domainInfo(domain)
     guard info.isSuspended else {
       throw SuspendResumeError.notSuspended(domain, state: DomainState(info))
     }
-    let session = try resumeSession(domain, info: info)
+    let known = currentSession(domain, info: info)
+    if let session = known.session, session.suspendedBy == nil, !session.resumeOnly {
+      throw SuspendResumeError.refused(
+        domain,
+        reason: "it was suspended by another toolstack since this controller last resumed it (forget(_:) the "
+          + "domain first to resume it anyway)")
+    }
+    var session = try known.session ?? resumeSession(domain, info: info)
+    // The lock libxenguest and every suspend take, so that two processes never resume one guest at once (both
+    // would rewrite vcpu0's context). A session that suspended the domain holds it already.
+    var releaseLockAfterwards = false
+    if known.heldLockOfStaleSession {
+      releaseLockAfterwards = true
+    } else if !session.holdsSuspendLock {
+      do {
+        try host.acquireSuspendLock(for: domain)
+      } catch let error as XenCallError where error.errno == .resourceTemporarilyUnavailable {
+        throw SuspendResumeError.alreadyInProgress(domain, byAnotherProcess: true)
+      }
+      releaseLockAfterwards = true
+    }
+    defer {
+      if releaseLockAfterwards { releaseLockTakenForResume(domain) }
+    }
+    session.holdsSuspendLock = true
     logger.debug("resuming", metadata: ["domain": "\(domain)", "mode": "\(mode)", "guest": "\(session.guestType)"])
     switch mode {
     case .fast:
@@ -37,28 +63,45 @@ extension SuspendController {
     markResumed(domain, asNewDomain: mode == .slow)
   }
 
-  /// The stored session, or the facts a resume needs learned without taking the suspend lock (a resume may
-  /// follow another process's suspend).
+  /// The facts a resume needs, for a domain this controller did not suspend (a resume may follow another
+  /// process's suspend). Stored, so that a failed resume can record what it did, and marked resume-only: it is
+  /// dropped once the resume succeeds, and a later suspend learns the domain properly.
   private func resumeSession(_ domain: DomainID, info: DomainInfo) throws -> DomainSession {
-    if let session = existingSession(domain) { return session }
     let guestType = try classify(info)
     let width = guestType == .pv ? try host.guestWidth(of: domain) : try cachedHostWidth()
     let plan = SuspendPlan(
       domain: domain, guestType: guestType, width: width, path: .xenstoreControl, reason: "not planned: resume only")
-    // Kept so a failed resume can record what it did; a later suspend learns the facts it needs properly.
-    var session = DomainSession(guestType: guestType, width: width, plan: plan)
-    session.needsRelearning = true
+    var session = DomainSession(info: info, guestType: guestType, width: width, plan: plan)
+    session.resumeOnly = true
     storeSession(session, for: domain)
     return session
   }
 
-  /// After a resume as a new domain the guest sets itself up again (a classic XenLinux guest advertises a new
-  /// suspend port), so its facts are learned afresh at the next suspend.
+  /// Releases a lock the resume took for itself, and forgets that the stored session holds it.
+  private func releaseLockTakenForResume(_ domain: DomainID) {
+    state.withLock { state in
+      guard let index = state.sessions.index(forKey: domain) else { return }
+      state.sessions.values[index].holdsSuspendLock = false
+    }
+    do {
+      try host.releaseSuspendLock(for: domain)
+    } catch {
+      logger.warning("could not release the suspend lock", metadata: ["domain": "\(domain)", "error": "\(error)"])
+    }
+  }
+
+  /// After a resume: the session no longer vouches for a suspend, a resume-only session is dropped, and after a
+  /// resume as a new domain (the guest sets itself up again; a classic XenLinux guest advertises a new suspend
+  /// port) the facts are learned afresh at the next suspend.
   private func markResumed(_ domain: DomainID, asNewDomain: Bool) {
     state.withLock { state in
       // Through the index: an optional-chained write through the dictionary's subscript allocates a coroutine
       // frame on every resume.
       guard let index = state.sessions.index(forKey: domain) else { return }
+      if state.sessions.values[index].resumeOnly {
+        state.sessions.remove(at: index)
+        return
+      }
       state.sessions.values[index].suspendedBy = nil
       state.sessions.values[index].secondaryVCPUsReset = false
       if asNewDomain { state.sessions.values[index].needsRelearning = true }

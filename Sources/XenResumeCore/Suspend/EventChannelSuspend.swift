@@ -1,8 +1,8 @@
 extension SuspendController {
   /// The suspend event channel path (libxenguest's `xc_suspend_evtchn_init_exclusive` + `xc_await_suspend`):
   /// bind and subscribe once per session, then notify and wait for Xen to signal the port when the domain
-  /// enters suspend. Once subscribed Xen signals the port instead of `VIRQ_DOM_EXC`, so `@releaseDomain` would
-  /// not fire: the port is the only thing to wait on.
+  /// enters suspend. Once subscribed Xen signals the port instead of `VIRQ_DOM_EXC` for a suspend, but still
+  /// raises it for any other shutdown, so both the port and `@releaseDomain` are waited on.
   func suspendThroughEventChannel(
     _ domain: DomainID, session: inout DomainSession, deadline: Deadline, timeout: Duration
   ) async throws {
@@ -22,7 +22,7 @@ extension SuspendController {
           { try await host.waitForEvent(on: port) }, or: { try await monitor.waitForChange(after: generation) })
       } catch is DeadlineExceeded {
         if try isSuspended(try host.domainInfo(domain)) { return }
-        try await settleAfterSuspensionTimeout(
+        try await settleAfterTimeout(
           domain, timeout: timeout, path: .eventChannel, session: session, suspendPort: port)
       } catch is CancellationError {
         undoSuspendAfterCancellation(domain, path: .eventChannel, session: session)
@@ -35,7 +35,7 @@ extension SuspendController {
 
   /// The session's local port, bound to the guest's advertised port and subscribed for suspend on first use.
   private func boundSuspendPort(_ domain: DomainID, session: inout DomainSession) throws -> EventChannelPort {
-    if let port = session.localSuspendPort { return port }
+    if let channel = session.suspendChannel { return channel.local }
     guard let remote = session.remoteSuspendPort else {
       throw SuspendResumeError.refused(domain, reason: "the guest advertises no suspend event channel")
     }
@@ -49,7 +49,8 @@ extension SuspendController {
       try? host.unbind(local)
       throw error
     }
-    session.localSuspendPort = local
+    session.suspendChannel = (local, remote)
+    session.subscriptionCleared = false
     return local
   }
 }

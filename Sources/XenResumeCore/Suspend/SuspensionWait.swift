@@ -13,7 +13,7 @@ extension SuspendController {
         try await deadline.race { try await monitor.waitForChange(after: generation) }
       } catch is DeadlineExceeded {
         if try isSuspended(try host.domainInfo(domain)) { return }
-        try await settleAfterSuspensionTimeout(
+        try await settleAfterTimeout(
           domain, timeout: timeout, path: path, session: session, suspendPort: nil)
       }
     }
@@ -23,13 +23,15 @@ extension SuspendController {
   /// suspending before the controller gives up on it.
   static let suspensionGracePeriod: Duration = .seconds(5)
 
-  /// After a suspension-stage timeout the guest may have acknowledged and still be on its way into suspend (a
-  /// request cannot be withdrawn once acknowledged, a notification never). Give it a short grace period; if it
-  /// does suspend, bring it back with a fast resume (it is inside its own suspend hypercall), so a timeout never
-  /// leaves a guest suspended behind the caller's back. Always ends with the timeout error.
-  func settleAfterSuspensionTimeout(
-    _ domain: DomainID, timeout: Duration, path: SuspendPath, session: DomainSession,
-    suspendPort: EventChannelPort?
+  /// After a timeout the guest may still be on its way into suspend: it acknowledged (a request cannot be
+  /// withdrawn once acknowledged, a notification never), or, at the acknowledgement stage, it read the request
+  /// and its acknowledgement was refused (Linux ignores the failed write and suspends anyway) before the request
+  /// was withdrawn. Give it a short grace period; if it does suspend, bring it back with a fast resume (it is
+  /// inside its own suspend hypercall), so a timeout never leaves a guest suspended behind the caller's back.
+  /// Always ends with the timeout error of `stage`.
+  func settleAfterTimeout(
+    _ domain: DomainID, stage: SuspendStage = .suspension, timeout: Duration, path: SuspendPath,
+    session: DomainSession, suspendPort: EventChannelPort?
   ) async throws -> Never {
     let grace = Deadline(after: Self.suspensionGracePeriod, on: clock, timer: deadlineTimer)
     let monitor = releaseDomainMonitor
@@ -44,7 +46,7 @@ extension SuspendController {
         logger.warning(
           "the guest suspended after the timeout and was resumed", metadata: ["domain": "\(domain)"])
         throw SuspendResumeError.timedOut(
-          domain, stage: .suspension, timeout: timeout, state: currentState(of: domain) ?? .running)
+          domain, stage: stage, timeout: timeout, state: currentState(of: domain) ?? .running)
       }
       do {
         if let suspendPort {
@@ -55,7 +57,7 @@ extension SuspendController {
           try await grace.race { try await monitor.waitForChange(after: generation) }
         }
       } catch is DeadlineExceeded {
-        throw SuspendResumeError.timedOut(domain, stage: .suspension, timeout: timeout, state: DomainState(info))
+        throw SuspendResumeError.timedOut(domain, stage: stage, timeout: timeout, state: DomainState(info))
       }
     }
   }

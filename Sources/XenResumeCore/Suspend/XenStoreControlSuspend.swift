@@ -17,16 +17,12 @@ extension SuspendController {
       if !acknowledged {
         switch try withdrawRequest(at: node) {
         case .withdrawn:
-          // A guest may suspend without a visible acknowledgement (seen on real Xen under load): bring it back
+          // The guest may have read the request and be on its way into suspend with its acknowledgement refused,
+          // or suspend without a visible one (seen on real Xen under load): the same grace as a late suspend,
           // so the timeout never leaves it suspended.
-          let info = try host.domainInfo(domain)
-          if info.isSuspended {
-            var suspended = session
-            suspended.suspendedBy = .xenstoreControl
-            try resumeFast(domain, info: info, session: suspended)
-          }
-          throw SuspendResumeError.timedOut(
-            domain, stage: .acknowledgement, timeout: timeout, state: currentState(of: domain) ?? .running)
+          try await settleAfterTimeout(
+            domain, stage: .acknowledgement, timeout: timeout, path: .xenstoreControl, session: session,
+            suspendPort: nil)
         case .acknowledgedMeanwhile:
           break  // The guest answered at the last moment: let the suspension stage take its last look.
         }

@@ -35,16 +35,18 @@ final class HostCallSequenceTests: XCTestCase {
   func testPVXenStorePath() async throws {
     let (suspends, resumes) = try await cycle(.pv())
     // First cycle: learn the toolstack's domain, the state, the width, that there is no suspend event channel,
-    // that the control node exists; take the suspend lock; then libxl's pvcontrol: write, read the ack; then
-    // one @releaseDomain watch for the controller's lifetime and the domain info that shows the suspend.
+    // that the control node exists; take the suspend lock and clear any suspend subscription left behind (it
+    // would silence @releaseDomain); then libxl's pvcontrol: write, read the ack; then one @releaseDomain watch
+    // for the controller's lifetime and the domain info that shows the suspend.
     XCTAssertEqual(
       suspends[0],
       [
-        .toolstackDomain, .domainInfo, .guestWidth, .read, .read, .acquireSuspendLock,
+        .toolstackDomain, .domainInfo, .guestWidth, .read, .read, .acquireSuspendLock, .subscribeForSuspend,
         .write, .read, .watch, .domainInfo,
       ])
-    // Steady state: request, acknowledgement, state.
-    XCTAssertEqual(suspends[1], [.write, .read, .domainInfo])
+    // Steady state: the domain's state and identity, the advertised suspend port (libxl reads both for every
+    // suspend), request, acknowledgement, state.
+    XCTAssertEqual(suspends[1], [.domainInfo, .read, .write, .read, .domainInfo])
     XCTAssertEqual(resumes[0], cooperativeFastResume)
     XCTAssertEqual(resumes[1], cooperativeFastResume)
   }
@@ -62,7 +64,7 @@ final class HostCallSequenceTests: XCTestCase {
     // Steady state: notify, wait for the port, check the state (xc_await_suspend + libxl's check). The
     // controller's one @releaseDomain watch, registered in the first cycle, also catches a crash meanwhile.
     // The simulated guest answers inside the notify, so the port is already pending: no timed wait is needed.
-    XCTAssertEqual(suspends[1], [.notify, .consumePendingEvent, .domainInfo])
+    XCTAssertEqual(suspends[1], [.domainInfo, .read, .notify, .consumePendingEvent, .domainInfo])
     XCTAssertEqual(resumes[1], cooperativeFastResume)
   }
 
@@ -73,9 +75,10 @@ final class HostCallSequenceTests: XCTestCase {
       suspends[0],
       [
         .toolstackDomain, .domainInfo, .hvmParameter, .hostWidth, .hvmParameter, .read, .read,
-        .acquireSuspendLock, .write, .read, .watch, .domainInfo,
+        .acquireSuspendLock, .subscribeForSuspend, .write, .read, .watch, .domainInfo,
       ])
-    XCTAssertEqual(suspends[1], [.write, .read, .domainInfo])
+    // Every suspend: state, HVM_PARAM_CALLBACK_IRQ and HVM_PARAM_ACPI_S_STATE (as libxl), the advertised port.
+    XCTAssertEqual(suspends[1], [.domainInfo, .hvmParameter, .hvmParameter, .read, .write, .read, .domainInfo])
     // The controller suspended it cooperatively, so it knows vcpu0 is in the hypercall: no callback-irq read.
     XCTAssertEqual(resumes[1], cooperativeFastResume)
   }
@@ -85,11 +88,11 @@ final class HostCallSequenceTests: XCTestCase {
     XCTAssertEqual(
       suspends[0],
       [
-        .toolstackDomain, .domainInfo, .hvmParameter, .hostWidth, .acquireSuspendLock,
+        .toolstackDomain, .domainInfo, .hvmParameter, .hostWidth, .acquireSuspendLock, .subscribeForSuspend,
         .shutdownDomain, .watch, .domainInfo,
       ])
     // A pure HVM guest may load PV drivers later, so its callback irq is read again on every suspend.
-    XCTAssertEqual(suspends[1], [.hvmParameter, .shutdownDomain, .domainInfo])
+    XCTAssertEqual(suspends[1], [.domainInfo, .hvmParameter, .shutdownDomain, .domainInfo])
     XCTAssertEqual(resumes[0], [.domainInfo, .resumeDomain, .resumeDomainInXenStore])
     XCTAssertEqual(resumes[1], [.domainInfo, .resumeDomain, .resumeDomainInXenStore])
   }

@@ -151,9 +151,12 @@ public final class SuspendController: Sendable {
     }
   }
 
-  /// Resumes a suspended domain.
+  /// Resumes a suspended domain, holding the cross-process suspend lock while it does.
   ///
-  /// A domain that is not suspended is an error that changes nothing, in every mode.
+  /// A domain that is not suspended is an error that changes nothing, in every mode. So is a domain this
+  /// controller knows but did not suspend: one another toolstack suspended after this controller last resumed it
+  /// is `refused` and left as it is (call `forget(_:)` first to take it over). A controller that does not know
+  /// the domain (a fresh one, as in a separate `xen-resume resume` process) resumes it from Xen's facts alone.
   /// - Parameters:
   ///   - mode: `.fast` (the guest sees its suspend cancelled), `.slow` (it sees a new domain), or
   ///     `.uncooperative` (no register touched, for a domain stopped by `xc_domain_shutdown`).
@@ -200,8 +203,10 @@ public final class SuspendController: Sendable {
     return try outcome.get()
   }
 
-  /// Releases what the controller holds for a domain: its suspend event channel binding and the cross-process
-  /// suspend lock. The next suspend learns the domain's facts again.
+  /// Releases what the controller holds for a domain: its suspend event channel binding (the suspend subscription
+  /// withdrawn first, so `@releaseDomain` fires again for the domain's suspends) and the cross-process suspend
+  /// lock. The next suspend learns the domain's facts again; the next resume treats it as a domain this controller
+  /// did not suspend.
   public func forget(_ domain: DomainID) {
     let session = state.withLock { $0.sessions.removeValue(forKey: domain) }
     if let session { releaseResources(of: session, domain: domain) }

@@ -57,11 +57,14 @@ extension SuspendController {
           "start_info console mfn",
           { try self.writeWord(consolePFN, of: domain, frame: startInfoFrame, offset: consoleOffset, width: width) }
         ))
-      // Resetting a vcpu cannot be taken back (Xen drops it to down and uninitialised): from here on a failure
-      // leaves a guest that only a slow resume can bring back, and the session remembers it.
+      // Resetting a vcpu cannot be taken back (Xen drops it to down and uninitialised): once one reset has
+      // happened a failure leaves a guest that only a slow resume can bring back, and the session remembers it.
+      // A failure of the first reset changed no vcpu, so a fast resume still works after the rollback.
       if info.maxVCPUID > 0 {
-        markSecondaryVCPUsReset(domain)
-        for vcpu in 1...info.maxVCPUID { try host.resetVCPU(of: domain, vcpu: vcpu) }
+        for vcpu in 1...info.maxVCPUID {
+          try host.resetVCPU(of: domain, vcpu: vcpu)
+          if vcpu == 1 { markSecondaryVCPUsReset(domain) }
+        }
       }
     } catch {
       throw translate(error, domain: domain, undone: rollBack())

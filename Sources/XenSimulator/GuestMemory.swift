@@ -10,6 +10,13 @@ import SystemPackage
 /// p2m pages, 16 the xenstore ring, 17 the console ring; `memoryPages` pages in all. The p2m maps PFN `p` to MFN
 /// `base + (pages - 1 - p)`: reversed and offset per domain, so a PFN used as an MFN, or an MFN used as a PFN, is
 /// never silently right. The shared_info page is a Xen page the domain owns outside its p2m, at `base + pages`.
+///
+/// With a linear p2m (`useLinearP2M()`, what Linux does when started with SIF_VIRT_P2M_4TOOLS) the frame-list-list
+/// in shared_info is all ones, PFNs 1 and 2 are ordinary pages, and PFNs 8… hold one chain of page tables (four
+/// levels for 64-bit, three for PAE) mapping the p2m pages at `linearP2MAddress`; shared_info's `p2m_cr3`,
+/// `p2m_vaddr` and an even `p2m_generation` announce it. The walk uses a non-zero index at every level and sets
+/// NX in the last entry, so a reader that indexes or masks wrongly reads an absent entry or a wrong frame.
+/// `GuestMemoryDamage` changes what the guest itself holds, for tests of readers that must refuse it.
 /// HVM containers own frames laid out the same way, but their pages hold nothing the simulator interprets.
 struct GuestMemory {
   /// What a foreign write did to the guest, beyond storing bytes.
@@ -24,6 +31,8 @@ struct GuestMemory {
   static let frameListListPFN: UInt64 = 1
   static let frameListPFN: UInt64 = 2
   static let firstP2MPFN: UInt64 = 3
+  /// The first page-table page of the linear p2m (the root), the lower levels following it.
+  static let firstPageTablePFN: UInt64 = 8
   static let storeRingPFN: UInt64 = 16
   static let consoleRingPFN: UInt64 = 17
   /// The event channel the xenstore ring uses, as start_info announces it.
@@ -31,6 +40,23 @@ struct GuestMemory {
   /// Machine frames are numbered from here upwards, a window of `framesPerDomain` frames per domain id.
   static let firstMachineFrame: UInt64 = 0x10_0000
   static let framesPerDomain: UInt64 = 0x200
+
+  /// How the guest publishes its p2m.
+  enum P2MLayout: Equatable {
+    /// The frame-list-list, one frame list and the p2m pages, linked by machine frames.
+    case threeLevel
+    /// A virtually mapped array, found through page tables.
+    case linear
+  }
+
+  /// Where the linear p2m starts in the guest's address space: canonical and clear of Xen's range, with a distinct
+  /// non-zero index at every page-table level.
+  static func linearP2MAddress(_ width: GuestWidth) -> UInt64 {
+    width == .bits64 ? 0xFFFF_C9A5_4C86_3000 : 0xC1A4_3000
+  }
+
+  /// The count the guest publishes in `p2m_generation`: even, as after a finished update.
+  static let p2mGeneration: UInt64 = 6
 
   let width: GuestWidth
   let pageCount: UInt64
@@ -43,6 +69,14 @@ struct GuestMemory {
   private(set) var startInfoConsoleField: UInt64
   /// Pages written through foreign mappings that the layout does not describe, by MFN.
   private var writtenPages: [UInt64: [UInt8]] = [:]
+  private(set) var p2mLayout = P2MLayout.threeLevel
+  /// What `GuestMemoryDamage` changed in the guest's own structures.
+  private var damagedMagic: String?
+  private var damagedP2MEntries: [UInt64: UInt64] = [:]
+  private var damagedGeneration: UInt64?
+  private var damagedRoot: UInt64?
+  private var damagedAddress: UInt64?
+  private var damagedPageTableEntries: [Int: UInt64] = [:]
 
   init(domain: DomainID, width: GuestWidth, pageCount: Int, hasPVStructures: Bool) {
     precondition(pageCount > Int(Self.consoleRingPFN) && pageCount <= GuestLayout.framesPerPage(.bits64))
@@ -90,7 +124,43 @@ struct GuestMemory {
     mfn >= machineFrameBase && mfn <= machineFrameBase + pageCount
   }
 
+  /// The PFN of the page-table page of a level (`pageTableLevels` is the root) on the linear p2m's walk.
+  func pageTablePFN(level: Int) -> UInt64 {
+    Self.firstPageTablePFN + UInt64(GuestLayout.pageTableLevels(width) - level)
+  }
+
+  /// `p2m_cr3` for the root table: `mfn << 12` for 64-bit, Xen's extended format (frame bits 20 and up in the low
+  /// twelve bits) for 32-bit guests, whose machine frames do not fit below 4 GiB.
+  var linearP2MRoot: UInt64 {
+    let root = machineFrame(ofPFN: pageTablePFN(level: GuestLayout.pageTableLevels(width)))
+    switch width {
+    case .bits64: return root << UInt64(GuestLayout.pageShift)
+    case .bits32: return UInt64(UInt32(truncatingIfNeeded: (root << 12) | (root >> 20)))
+    }
+  }
+
   // MARK: The guest's own actions
+
+  /// Lays the p2m out as a linear map, as a guest started with SIF_VIRT_P2M_4TOOLS does at boot.
+  mutating func useLinearP2M() {
+    precondition(hasPVStructures, "only PV guests publish a p2m")
+    precondition(p2mPageCount <= 2, "the simulated page tables map at most two p2m pages")
+    p2mLayout = .linear
+  }
+
+  /// Changes the guest's own structures, as a guest bug or a half-done update would, without corrupting it.
+  mutating func apply(_ damage: GuestMemoryDamage) {
+    switch damage {
+    case .startInfoMagic(let magic): damagedMagic = magic
+    case .p2mEntry(let pfn, let value): damagedP2MEntries[pfn] = value
+    case .p2mGeneration(let generation): damagedGeneration = generation
+    case .linearP2MRoot(let root): damagedRoot = root
+    case .linearP2MAddress(let address): damagedAddress = address
+    case .pageTableEntry(let level, let value):
+      precondition(p2mLayout == .linear, "only a linear p2m has page tables")
+      damagedPageTableEntries[level] = value
+    }
+  }
 
   /// What `xen_pre_suspend` does: turn start_info's store and console frames into PFNs, so that a restore in
   /// another place can translate them through the new p2m.
@@ -188,9 +258,17 @@ struct GuestMemory {
   private func structureName(mfn: UInt64, pfn: UInt64?) -> String? {
     if mfn == sharedInfoFrame { return "shared_info page" }
     guard let pfn else { return nil }
-    if pfn == Self.frameListListPFN { return "p2m frame-list-list" }
-    if pfn == Self.frameListPFN { return "p2m frame list" }
     if pfn >= Self.firstP2MPFN, pfn < Self.firstP2MPFN + p2mPageCount { return "p2m" }
+    switch p2mLayout {
+    case .threeLevel:
+      if pfn == Self.frameListListPFN { return "p2m frame-list-list" }
+      if pfn == Self.frameListPFN { return "p2m frame list" }
+    case .linear:
+      let levels = GuestLayout.pageTableLevels(width)
+      if let level = (1...levels).first(where: { pageTablePFN(level: $0) == pfn }) {
+        return "linear p2m page table (level \(level))"
+      }
+    }
     return nil
   }
 
@@ -200,12 +278,13 @@ struct GuestMemory {
     guard hasPVStructures else { return Self.zeroPage }
     if mfn == sharedInfoFrame { return sharedInfoPage() }
     guard let pfn = pseudoPhysicalFrame(ofMFN: mfn) else { return Self.zeroPage }
+    if p2mLayout == .linear, let page = pageTablePage(pfn: pfn) { return page }
     switch pfn {
     case Self.startInfoPFN:
       return startInfoPage(store: startInfoStoreField, console: startInfoConsoleField)
-    case Self.frameListListPFN:
+    case Self.frameListListPFN where p2mLayout == .threeLevel:
       return framePage([machineFrame(ofPFN: Self.frameListPFN)])
-    case Self.frameListPFN:
+    case Self.frameListPFN where p2mLayout == .threeLevel:
       return framePage((0..<p2mPageCount).map { machineFrame(ofPFN: Self.firstP2MPFN + $0) })
     case Self.firstP2MPFN..<(Self.firstP2MPFN + p2mPageCount):
       return p2mPage(index: pfn - Self.firstP2MPFN)
@@ -231,15 +310,44 @@ struct GuestMemory {
   private func p2mPage(index: UInt64) -> [UInt8] {
     let perPage = UInt64(GuestLayout.framesPerPage(width))
     let first = index * perPage
-    let frames = (first..<(first + perPage)).map { pfn in pfn < pageCount ? machineFrame(ofPFN: pfn) : UInt64.max }
+    let invalid = width == .bits64 ? UInt64.max : UInt64(UInt32.max)
+    let frames = (first..<(first + perPage)).map { pfn in
+      damagedP2MEntries[pfn] ?? (pfn < pageCount ? machineFrame(ofPFN: pfn) : invalid)
+    }
     return framePage(frames)
+  }
+
+  /// A page table on the linear p2m's walk, `nil` for other frames. Each level holds one entry (the last level
+  /// one per p2m page), present and writable; the last also has NX set, as Linux maps its p2m.
+  private func pageTablePage(pfn: UInt64) -> [UInt8]? {
+    let levels = GuestLayout.pageTableLevels(width)
+    guard let level = (1...levels).first(where: { pageTablePFN(level: $0) == pfn }) else { return nil }
+    let shift = UInt64(GuestLayout.pageShift + 9 * (level - 1))
+    let address = Self.linearP2MAddress(width)
+    let firstIndex = Int((address >> shift) % UInt64(GuestLayout.pageTableEntriesPerPage))
+    let flags: UInt64 = 0x67  // present, writable, user, accessed, dirty
+    let noExecute: UInt64 = 1 << 63
+    let targets: [UInt64] =
+      level == 1
+      ? (0..<p2mPageCount).map { Self.firstP2MPFN + $0 } : [pageTablePFN(level: level - 1)]
+    var page = Self.zeroPage
+    page.withUnsafeMutableBytes { buffer in
+      for (offset, target) in targets.enumerated() {
+        var entry = machineFrame(ofPFN: target) << UInt64(GuestLayout.pageShift) | flags
+        if level == 1 { entry |= noExecute }
+        if offset == 0, let damaged = damagedPageTableEntries[level] { entry = damaged }
+        GuestMemoryWord.store(
+          entry, into: buffer, at: (firstIndex + offset) * GuestLayout.pageTableEntrySize, width: .bits64)
+      }
+    }
+    return page
   }
 
   /// start_info in the guest's width: magic, nr_pages, shared_info's machine address, the store and console fields.
   private func startInfoPage(store: UInt64, console: UInt64) -> [UInt8] {
     var page = Self.zeroPage
     let width = width
-    let magic = Array("xen-3.0-\(width == .bits64 ? "x86_64" : "x86_32p")".utf8)
+    let magic = Array((damagedMagic ?? GuestLayout.startInfoMagic(width)).utf8.prefix(GuestLayout.startInfoMagicSize))
     let sharedInfoAddress = sharedInfoFrame << UInt64(GuestLayout.pageShift)
     let storeOffset = GuestLayout.startInfoStoreFrameOffset(width)
     let pageCount = pageCount
@@ -256,17 +364,45 @@ struct GuestMemory {
     return page
   }
 
-  /// shared_info with the two PV fields a toolstack reads: `arch.max_pfn` and the p2m frame-list-list.
+  /// shared_info with the PV fields a toolstack reads: `arch.max_pfn`, the p2m frame-list-list and, for a linear
+  /// p2m, `p2m_cr3`, `p2m_vaddr` and `p2m_generation` (all ones in the frame-list-list then, as Linux writes).
   private func sharedInfoPage() -> [UInt8] {
     var page = Self.zeroPage
     let width = width
-    let pageCount = pageCount
-    let frameListList = machineFrame(ofPFN: Self.frameListListPFN)
+    var fields: [(Int, UInt64)] = [(GuestLayout.sharedInfoMaxPFNOffset(width), pageCount)]
+    switch p2mLayout {
+    case .threeLevel:
+      fields.append((GuestLayout.sharedInfoFrameListListOffset(width), machineFrame(ofPFN: Self.frameListListPFN)))
+    case .linear:
+      fields += [
+        (GuestLayout.sharedInfoFrameListListOffset(width), UInt64.max),
+        (GuestLayout.sharedInfoP2MRootOffset(width), damagedRoot ?? linearP2MRoot),
+        (GuestLayout.sharedInfoP2MVirtualAddressOffset(width), damagedAddress ?? Self.linearP2MAddress(width)),
+      ]
+    }
+    if p2mLayout == .linear || damagedGeneration != nil {
+      fields.append((GuestLayout.sharedInfoP2MGenerationOffset(width), damagedGeneration ?? Self.p2mGeneration))
+    }
     page.withUnsafeMutableBytes { buffer in
-      GuestMemoryWord.store(pageCount, into: buffer, at: GuestLayout.sharedInfoMaxPFNOffset(width), width: width)
-      GuestMemoryWord.store(
-        frameListList, into: buffer, at: GuestLayout.sharedInfoFrameListListOffset(width), width: width)
+      for (offset, value) in fields { GuestMemoryWord.store(value, into: buffer, at: offset, width: width) }
     }
     return page
   }
+}
+
+/// A change to a simulated guest's own structures that leaves it healthy but makes them wrong for a toolstack:
+/// what a resume must detect and refuse before writing anything. Applied with `SimulatedXenHost.damageGuestMemory`.
+enum GuestMemoryDamage: Equatable, Sendable {
+  /// start_info's magic becomes this string (truncated to the field's 32 bytes).
+  case startInfoMagic(String)
+  /// The p2m entry of a PFN holds this value (the guest's width; all ones is INVALID_P2M_ENTRY).
+  case p2mEntry(pfn: UInt64, value: UInt64)
+  /// shared_info's `p2m_generation` holds this value.
+  case p2mGeneration(UInt64)
+  /// shared_info's `p2m_cr3` holds this value (0: the guest announces no linear p2m).
+  case linearP2MRoot(UInt64)
+  /// shared_info's `p2m_vaddr` holds this value.
+  case linearP2MAddress(UInt64)
+  /// The linear p2m walk's page-table entry at this level (the first p2m page's at level 1) holds this value.
+  case pageTableEntry(level: Int, value: UInt64)
 }

@@ -1,3 +1,4 @@
+import CXen
 import XCTest
 @_spi(XenHostBackends) import XenResumeCore
 
@@ -49,6 +50,52 @@ final class GuestLayoutTests: XCTestCase {
         GuestLayout.sharedInfoFrameListListOffset(width), HeaderLayout.sharedInfoFrameListListOffset(width),
         "\(width)")
     }
+  }
+
+  /// The linear p2m's anchor, held against the Swift importer's layout of the installed headers' structs (it uses
+  /// the C compiler's record layout); the existing C-computed offsets pin the importer to the headers.
+  func testLinearP2MSharedInfoOffsetsMatchTheHeaders() {
+    XCTAssertEqual(
+      MemoryLayout<shared_info_x86_64_t>.offset(of: \.arch.max_pfn), HeaderLayout.sharedInfoMaxPFNOffset(.bits64))
+    XCTAssertEqual(
+      MemoryLayout<shared_info_x86_32_t>.offset(of: \.arch.max_pfn), HeaderLayout.sharedInfoMaxPFNOffset(.bits32))
+    XCTAssertEqual(
+      GuestLayout.sharedInfoP2MRootOffset(.bits64), MemoryLayout<shared_info_x86_64_t>.offset(of: \.arch.p2m_cr3))
+    XCTAssertEqual(
+      GuestLayout.sharedInfoP2MRootOffset(.bits32), MemoryLayout<shared_info_x86_32_t>.offset(of: \.arch.p2m_cr3))
+    XCTAssertEqual(
+      GuestLayout.sharedInfoP2MVirtualAddressOffset(.bits64),
+      MemoryLayout<shared_info_x86_64_t>.offset(of: \.arch.p2m_vaddr))
+    XCTAssertEqual(
+      GuestLayout.sharedInfoP2MVirtualAddressOffset(.bits32),
+      MemoryLayout<shared_info_x86_32_t>.offset(of: \.arch.p2m_vaddr))
+    XCTAssertEqual(
+      GuestLayout.sharedInfoP2MGenerationOffset(.bits64),
+      MemoryLayout<shared_info_x86_64_t>.offset(of: \.arch.p2m_generation))
+    XCTAssertEqual(
+      GuestLayout.sharedInfoP2MGenerationOffset(.bits32),
+      MemoryLayout<shared_info_x86_32_t>.offset(of: \.arch.p2m_generation))
+    // The anchor is read as guest-width words.
+    XCTAssertEqual(MemoryLayout.size(ofValue: shared_info_x86_64_t().arch.p2m_generation), GuestWidth.bits64.bytes)
+    XCTAssertEqual(MemoryLayout.size(ofValue: shared_info_x86_32_t().arch.p2m_generation), GuestWidth.bits32.bytes)
+  }
+
+  func testStartInfoMagicIsAtOffsetZeroAndFitsTheField() {
+    XCTAssertEqual(MemoryLayout<start_info_x86_64_t>.offset(of: \.magic), 0)
+    XCTAssertEqual(MemoryLayout<start_info_x86_32_t>.offset(of: \.magic), 0)
+    XCTAssertEqual(MemoryLayout.size(ofValue: start_info_x86_64_t().magic), GuestLayout.startInfoMagicSize)
+    XCTAssertEqual(MemoryLayout.size(ofValue: start_info_x86_32_t().magic), GuestLayout.startInfoMagicSize)
+    for width in GuestWidth.allCases {
+      // Shorter than the field, so the builder's string is NUL-terminated and the rest is padding.
+      XCTAssertLessThan(GuestLayout.startInfoMagic(width).utf8.count, GuestLayout.startInfoMagicSize, "\(width)")
+    }
+  }
+
+  func testXensReservedVirtualRangeMatchesTheHeaders() {
+    // xen-x86_64.h gives the end exclusively. xen-x86_32.h (__HYPERVISOR_VIRT_START_PAE) is not included in a
+    // 64-bit build, so the 32-bit range has no header to be checked against here.
+    XCTAssertEqual(GuestLayout.hypervisorVirtualRange(.bits64).lowerBound, UInt64(__HYPERVISOR_VIRT_START))
+    XCTAssertEqual(GuestLayout.hypervisorVirtualRange(.bits64).upperBound, UInt64(__HYPERVISOR_VIRT_END) - 1)
   }
 
   func testFramesPerPageFollowTheWidth() {

@@ -47,6 +47,56 @@
     width == .bits64 ? 3096 : 2320
   }
 
+  /// Offset of `shared_info.arch.p2m_cr3`: the page-table root under which the guest maps its linear p2m, in
+  /// `cr3` format (0 when the guest publishes no linear p2m).
+  public static func sharedInfoP2MRootOffset(_ width: GuestWidth) -> Int {
+    width == .bits64 ? 3112 : 2328
+  }
+
+  /// Offset of `shared_info.arch.p2m_vaddr`: the guest-virtual address where the linear p2m starts.
+  public static func sharedInfoP2MVirtualAddressOffset(_ width: GuestWidth) -> Int {
+    width == .bits64 ? 3120 : 2332
+  }
+
+  /// Offset of `shared_info.arch.p2m_generation`: a count the guest bumps before and after changing its linear
+  /// p2m, so it is odd while a change is under way.
+  public static func sharedInfoP2MGenerationOffset(_ width: GuestWidth) -> Int {
+    width == .bits64 ? 3128 : 2336
+  }
+
+  /// The size of `start_info.magic`, the NUL-padded string at offset 0 of start_info.
+  public static let startInfoMagicSize = 32
+
+  /// The magic a domain builder writes into a PV guest's start_info (libxenguest's guest type string).
+  public static func startInfoMagic(_ width: GuestWidth) -> String {
+    width == .bits64 ? "xen-3.0-x86_64" : "xen-3.0-x86_32p"
+  }
+
+  /// The size of one page-table entry. 32-bit PV guests are PAE guests, so their entries are 64-bit as well.
+  public static let pageTableEntrySize = 8
+
+  /// How many page-table entries one page-table page holds.
+  public static let pageTableEntriesPerPage = pageSize / pageTableEntrySize
+
+  /// How many levels of page tables translate a guest-virtual address: four for x86_64, three for PAE.
+  public static func pageTableLevels(_ width: GuestWidth) -> Int {
+    width == .bits64 ? 4 : 3
+  }
+
+  /// `_PAGE_PRESENT` in a page-table entry.
+  public static let pageTablePresentBit: UInt64 = 1 << 0
+
+  /// `_PAGE_PSE` in a page-table entry above the last level: the entry maps a large page, not a table.
+  public static let pageTableLargePageBit: UInt64 = 1 << 7
+
+  /// The bits of a page-table entry that hold the machine address of the page it points to (bits 12 to 51).
+  public static let pageTableFrameMask: UInt64 = 0x000F_FFFF_FFFF_F000
+
+  /// The guest-virtual addresses Xen reserves for itself in a PV guest of this width: no guest mapping lives there.
+  public static func hypervisorVirtualRange(_ width: GuestWidth) -> ClosedRange<UInt64> {
+    width == .bits64 ? 0xFFFF_8000_0000_0000...0xFFFF_87FF_FFFF_FFFF : 0xF580_0000...0xFFFF_FFFF
+  }
+
   /// How many frame numbers one page of the p2m (or of a frame list) holds for a guest of this width.
   public static func framesPerPage(_ width: GuestWidth) -> Int {
     pageSize / width.bytes

@@ -1,49 +1,61 @@
-/// Reads a PV guest's pseudo-physical-to-machine map (p2m) through foreign memory, one entry at a time.
+/// Translates a PV guest's pseudo-physical frames to machine frames through its own p2m, read through foreign
+/// memory one entry at a time.
 ///
-/// The map hangs off shared_info: `arch.pfn_to_mfn_frame_list_list` is the frame of a page of frame-list frames,
-/// each frame list is a page of p2m frames, and each p2m page holds one machine frame per guest page. Translating
-/// the two frames a slow resume needs reads three words, instead of mapping the whole map as libxenguest does.
+/// The guest publishes its p2m in shared_info in one of two ways, and the choice follows libxenguest's
+/// (`xc_core_arch_map_p2m_rw`): a non-zero `arch.p2m_cr3` means a linear map in the guest's address space
+/// (`LinearGuestPhysicalMap`), otherwise the three-level lists rooted at the frame-list-list are read
+/// (`ThreeLevelGuestPhysicalMap`). Either way every entry is checked before a caller may write it anywhere: a
+/// refusal leaves the guest exactly as it was.
 struct GuestPhysicalMap {
-  let host: any XenHost
-  let domain: DomainID
-  let width: GuestWidth
-  let maxPFN: UInt64
-  let frameListListFrame: UInt64
+  private enum Reader {
+    case threeLevel(ThreeLevelGuestPhysicalMap)
+    case linear(LinearGuestPhysicalMap)
+  }
 
-  /// Reads the map's anchor from the guest's shared_info page.
+  private let frames: GuestFrameReader
+  private let maxPFN: UInt64
+  private let reader: Reader
+
+  /// Reads the map's anchor from the guest's shared_info page and picks the reader for the layout it names.
   init(host: any XenHost, domain: DomainID, sharedInfoFrame: UInt64, width: GuestWidth) throws {
-    self.host = host
-    self.domain = domain
-    self.width = width
-    let offset = GuestLayout.sharedInfoMaxPFNOffset(width)
-    let anchorEnd = GuestLayout.sharedInfoFrameListListOffset(width) + width.bytes
-    let anchor = try host.readGuestMemory(
-      of: domain, frame: sharedInfoFrame, offset: offset, count: anchorEnd - offset)
-    (maxPFN, frameListListFrame) = anchor.withUnsafeBytes { bytes in
-      (
-        GuestMemoryWord.load(from: bytes, at: 0, width: width),
-        GuestMemoryWord.load(
-          from: bytes, at: GuestLayout.sharedInfoFrameListListOffset(width) - offset, width: width)
-      )
+    frames = GuestFrameReader(host: host, domain: domain, width: width)
+    let anchor = try P2MAnchor(host: host, domain: domain, sharedInfoFrame: sharedInfoFrame, width: width)
+    maxPFN = anchor.maxPFN
+    guard maxPFN > 0 else { throw frames.damaged("shared_info's max_pfn is 0: the guest describes no memory") }
+    if anchor.linearRoot != 0 {
+      reader = .linear(try LinearGuestPhysicalMap(frames: frames, anchor: anchor))
+    } else {
+      reader = .threeLevel(try ThreeLevelGuestPhysicalMap(frames: frames, anchor: anchor))
     }
   }
 
-  /// The machine frame behind a guest pseudo-physical frame.
+  /// The machine frame behind a guest pseudo-physical frame; throws unless the p2m names a real frame for it.
   func machineFrame(of pfn: UInt64) throws -> UInt64 {
     guard pfn < maxPFN else {
-      throw XenCallError(
-        .readGuestMemory, domain: domain, errno: .invalidArgument,
-        hint: "start_info names frame \(pfn), beyond the guest's max_pfn \(maxPFN)")
+      throw frames.damaged("start_info names frame \(pfn), beyond the guest's max_pfn \(maxPFN)")
     }
-    let perPage = UInt64(GuestLayout.framesPerPage(width))
-    let frameList = try word(in: frameListListFrame, index: pfn / (perPage * perPage))
-    let p2mPage = try word(in: frameList, index: (pfn / perPage) % perPage)
-    return try word(in: p2mPage, index: pfn % perPage)
+    let entry =
+      switch reader {
+      case .threeLevel(let map): try map.entry(of: pfn)
+      case .linear(let map): try map.entry(of: pfn)
+      }
+    if let problem = Self.entryProblem(entry, width: frames.width) {
+      throw frames.damaged("the p2m entry of frame \(pfn) is \(GuestFrameReader.hex(entry)), \(problem)")
+    }
+    return entry
   }
 
-  private func word(in frame: UInt64, index: UInt64) throws -> UInt64 {
-    let bytes = try host.readGuestMemory(
-      of: domain, frame: frame, offset: Int(index) * width.bytes, count: width.bytes)
-    return bytes.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: 0, width: width) }
+  /// Why a p2m entry is no machine frame the guest owns, or `nil` when it may be one.
+  ///
+  /// Linux marks entries with the top bits of the guest's word: all ones is INVALID_P2M_ENTRY (a hole), the top
+  /// bit FOREIGN_FRAME_BIT (another domain's page mapped in), the next IDENTITY_FRAME_BIT (a 1:1 region, not RAM).
+  /// Writing any of them into start_info would hand the guest a frame that is not its ring.
+  static func entryProblem(_ entry: UInt64, width: GuestWidth) -> String? {
+    let bits = UInt64(width.bytes * 8)
+    let invalid = bits == 64 ? UInt64.max : (1 << bits) - 1
+    if entry == invalid { return "the invalid entry (the frame is not populated)" }
+    if entry & (1 << (bits - 1)) != 0 { return "marked foreign (another domain's frame)" }
+    if entry & (1 << (bits - 2)) != 0 { return "marked identity (a 1:1 mapped region, not RAM)" }
+    return nil
   }
 }

@@ -4,7 +4,8 @@ extension SuspendController {
   /// HVM containers only need `XEN_DOMCTL_resumedomain`. A PV guest first gets back the machine frames of its
   /// xenstore and console rings in start_info (it left guest frame numbers there when it suspended) and its
   /// secondary vcpus reset, because it brings them up again itself. Every change is undone if a later step fails,
-  /// so the guest stays suspended exactly as it was.
+  /// so the guest stays suspended exactly as it was; start_info's magic and both p2m entries are checked before
+  /// the first write, so a guest whose structures cannot be trusted is refused with nothing changed.
   func resumeSlow(_ domain: DomainID, info: DomainInfo, session: DomainSession) throws {
     guard session.guestType == .pv else {
       try finishResume(domain)
@@ -17,8 +18,11 @@ extension SuspendController {
     let storeOffset = GuestLayout.startInfoStoreFrameOffset(width)
     let consoleOffset = GuestLayout.startInfoConsoleFrameOffset(width)
 
-    let storePFN = try readWord(of: domain, frame: startInfoFrame, offset: storeOffset, width: width)
-    let consolePFN = try readWord(of: domain, frame: startInfoFrame, offset: consoleOffset, width: width)
+    // Everything is read and checked before the first write, so a refusal leaves the guest as it was.
+    let rings = try StartInfoRings(
+      frames: GuestFrameReader(host: host, domain: domain, width: width), startInfoFrame: startInfoFrame)
+    let storePFN = rings.storePFN
+    let consolePFN = rings.consolePFN
     let storeMFN = try map.machineFrame(of: storePFN)
     let consoleMFN = try map.machineFrame(of: consolePFN)
 
@@ -53,11 +57,14 @@ extension SuspendController {
           "start_info console mfn",
           { try self.writeWord(consolePFN, of: domain, frame: startInfoFrame, offset: consoleOffset, width: width) }
         ))
-      // Resetting a vcpu cannot be taken back (Xen drops it to down and uninitialised): from here on a failure
-      // leaves a guest that only a slow resume can bring back, and the session remembers it.
+      // Resetting a vcpu cannot be taken back (Xen drops it to down and uninitialised): once one reset has
+      // happened a failure leaves a guest that only a slow resume can bring back, and the session remembers it.
+      // A failure of the first reset changed no vcpu, so a fast resume still works after the rollback.
       if info.maxVCPUID > 0 {
-        markSecondaryVCPUsReset(domain)
-        for vcpu in 1...info.maxVCPUID { try host.resetVCPU(of: domain, vcpu: vcpu) }
+        for vcpu in 1...info.maxVCPUID {
+          try host.resetVCPU(of: domain, vcpu: vcpu)
+          if vcpu == 1 { markSecondaryVCPUsReset(domain) }
+        }
       }
     } catch {
       throw translate(error, domain: domain, undone: rollBack())
@@ -69,11 +76,6 @@ extension SuspendController {
     state.withLock { state in
       state.sessions[domain]?.secondaryVCPUsReset = true
     }
-  }
-
-  private func readWord(of domain: DomainID, frame: UInt64, offset: Int, width: GuestWidth) throws -> UInt64 {
-    let bytes = try host.readGuestMemory(of: domain, frame: frame, offset: offset, count: width.bytes)
-    return bytes.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: 0, width: width) }
   }
 
   private func writeWord(_ value: UInt64, of domain: DomainID, frame: UInt64, offset: Int, width: GuestWidth) throws {

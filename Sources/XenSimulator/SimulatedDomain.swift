@@ -101,6 +101,7 @@ struct SimulatedDomain {
     if guest != nil {
       memory = GuestMemory(
         domain: id, width: contextWidth, pageCount: SimulatedGuest.memoryPages, hasPVStructures: type == .pv)
+      if type == .pv, guest?.p2m == .linear { memory?.useLinearP2M() }
     }
     if type.isHVMContainer, let guest {
       hvmParameters[HVMParameter.callbackIRQ.rawValue] = guest.type.isPVAware ? guest.kernel.callbackIRQ : 0

@@ -18,6 +18,8 @@ public struct SimulatedGuest: Sendable, Hashable {
   public let behaviour: GuestBehaviour
   /// The kernel it models.
   public let kernel: GuestKernel
+  /// How a PV guest publishes its pseudo-physical-to-machine map to tools (`.tree` for every other type).
+  public let p2m: GuestPhysicalMapLayout
 
   /// The number of pages of pseudo-physical memory each simulated guest has: enough for one p2m page in both widths.
   public static let memoryPages = 256
@@ -34,7 +36,8 @@ public struct SimulatedGuest: Sendable, Hashable {
     vcpus: Int,
     suspendEventChannel: Bool,
     behaviour: GuestBehaviour,
-    kernel: GuestKernel
+    kernel: GuestKernel,
+    p2m: GuestPhysicalMapLayout = .tree
   ) {
     precondition((1...512).contains(vcpus), "a simulated guest has 1 to 512 vcpus, not \(vcpus)")
     self.type = type
@@ -43,21 +46,24 @@ public struct SimulatedGuest: Sendable, Hashable {
     self.requestsSuspendEventChannel = suspendEventChannel
     self.behaviour = behaviour
     self.kernel = kernel
+    self.p2m = p2m
   }
 
   /// A paravirtualised guest of the given width.
   ///
-  /// With `kernel: .linux`, `suspendEventChannel: true` is a no-op: Linux never advertises one.
+  /// With `kernel: .linux`, `suspendEventChannel: true` is a no-op: Linux never advertises one. `p2m: .linear`
+  /// models a guest started with `SIF_VIRT_P2M_4TOOLS` (not by xl): its map is reached through `p2m_cr3`.
   public static func pv(
     width: GuestWidth = .bits64,
     vcpus: Int = 1,
     suspendEventChannel: Bool = false,
     behaviour: GuestBehaviour = .cooperative,
-    kernel: GuestKernel = .generic
+    kernel: GuestKernel = .generic,
+    p2m: GuestPhysicalMapLayout = .tree
   ) -> SimulatedGuest {
     SimulatedGuest(
       type: .pv, width: width, vcpus: vcpus, suspendEventChannel: suspendEventChannel, behaviour: behaviour,
-      kernel: kernel)
+      kernel: kernel, p2m: p2m)
   }
 
   /// An HVM guest with PV drivers (platform PCI device on). Its vcpu contexts use the host's width.
@@ -102,6 +108,7 @@ extension SimulatedGuest: CustomStringConvertible {
   public var description: String {
     var text = type.description
     if type == .pv { text += " \(width)" }
+    if type == .pv, p2m == .linear { text += ", linear p2m" }
     text += ", \(vcpus) vcpu\(vcpus == 1 ? "" : "s"), \(kernel.rawValue)"
     if type.isPVAware {
       text += ", \(behaviour.rawValue)"

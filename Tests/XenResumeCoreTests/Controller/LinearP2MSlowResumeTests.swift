@@ -24,8 +24,7 @@ final class LinearP2MSlowResumeTests: XCTestCase {
     width: GuestWidth, vcpus: Int = 2, linear: Bool, damage: [GuestMemoryDamage] = []
   ) async throws -> Suspended {
     let simulator = SimulatedXenHost()
-    let domain = simulator.createDomain(.pv(width: width, vcpus: vcpus))
-    if linear { simulator.useLinearP2M(of: domain) }
+    let domain = simulator.createDomain(.pv(width: width, vcpus: vcpus, p2m: linear ? .linear : .tree))
     let controller = SuspendController(host: simulator)
     _ = try await controller.suspend(domain, timeout: .seconds(5))
     for change in damage { simulator.damageGuestMemory(of: domain, change) }

@@ -284,10 +284,7 @@ final class XenStoreConnection: Sendable {
 
   /// What every wait and request fails with once the connection is gone.
   static func connectionLost(_ operation: XenHostOperation) -> XenCallError {
-    XenCallError(
-      operation, errno: .connectionReset,
-      hint: "the connection to xenstored was lost (xenstored exited or restarted); watches registered on it are "
-        + "gone, register them again")
+    .xenStoreConnectionLost(operation)
   }
 
   /// Opens the handle and identifies its socket.

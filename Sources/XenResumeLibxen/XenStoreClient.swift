@@ -276,8 +276,12 @@ final class XenStoreClient: Sendable {
 /// connection lost: xenstored itself never answers EBADF, EPIPE or ECONNRESET.
 final class XenStoreConnection: Sendable {
   private let handle: Mutex<XenStoreHandle?>
-  /// Our duplicate of libxenstore's socket, polled for its hang-up only; `nil` when it could not be identified.
-  private let socket: FileDescriptor?
+  /// Our duplicate of libxenstore's socket, polled for its hang-up only; `nil` when it could not be identified, and
+  /// once the connection is closed (under the lock, so that no zero-timeout poll ever looks at a number closed and
+  /// perhaps reused meanwhile).
+  private let socket: Mutex<FileDescriptor?>
+  /// Whether the socket was identified, so that its hang-up is noticed.
+  let hasSocket: Bool
   let events = EventMailboxes<UInt64, String>(coalescing: false)
   private let reader = Mutex<PollingThread?>(nil)
   private let lost = Mutex(false)
@@ -300,20 +304,23 @@ final class XenStoreConnection: Sendable {
       let path = xs_daemon_socket().map { String(cString: $0) } ?? "xenstored's socket"
       throw XenCallError(call: "xs_open", errno: .connectionRefused, hint: "\(path) accepts no connection")
     }
-    self.socket = socket
+    self.socket = Mutex(socket)
+    hasSocket = socket != nil
     handle = Mutex(opened)
   }
 
-  /// Whether the connection's socket was identified, so that its hang-up is noticed.
-  var hasSocket: Bool { socket != nil }
+  deinit {
+    socket.withLock { try? $0?.close() }
+  }
+
+  /// Whether the socket reports a hang-up right now.
+  private func socketHasHungUp() -> Bool {
+    socket.withLock { $0?.hasHungUp() ?? false }
+  }
 
   /// Marks the connection lost if its socket has hung up.
   func checkForHangUp() {
-    if lostError(.read) == nil, socket?.hasHungUp() == true { markLost() }
-  }
-
-  deinit {
-    try? socket?.close()
+    if lostError(.read) == nil, socketHasHungUp() { markLost() }
   }
 
   /// The connection-lost error for `operation` once the connection is gone, `nil` while it is usable.
@@ -327,12 +334,17 @@ final class XenStoreConnection: Sendable {
     events.fail(with: Self.connectionLost(.nextWatchEvent))
   }
 
-  /// Stops the reader thread, closes the handle and fails whatever still waits on it. Idempotent.
+  /// Stops the reader thread, closes the handle and the socket duplicate, and fails whatever still waits on it.
+  /// Idempotent. A lost connection's object lives on while its old watch ids are registered, holding no descriptor.
   func close() {
     let thread = reader.withLock { $0.take() }
     _ = consume thread
     let closing = handle.withLock { $0.take() }
     _ = consume closing
+    socket.withLock { socket in
+      try? socket?.close()
+      socket = nil
+    }
     markLost()
   }
 
@@ -357,7 +369,7 @@ final class XenStoreConnection: Sendable {
   private func showsLostConnection(_ errno: Errno) -> Bool {
     switch errno {
     case .badFileDescriptor, .brokenPipe, .connectionReset: true
-    case .invalidArgument: socket?.hasHungUp() ?? false
+    case .invalidArgument: socketHasHungUp()
     default: false
     }
   }
@@ -369,11 +381,11 @@ final class XenStoreConnection: Sendable {
       let descriptor = try withHandle(.watch) { (xsh) throws(XenCallError) in
         try LibxenCall.value(.watch, hint: "xs_fileno could not create the watch pipe") { xs_fileno(xsh) }
       }
-      // libxenstore owns the watch pipe and closes it with the handle; the socket duplicate is closed in deinit,
+      // libxenstore owns the watch pipe and closes it with the handle; the socket duplicate is closed by `close()`,
       // after the thread has been joined.
       reader = try PollingThread(
         polling: FileDescriptor(rawValue: descriptor),
-        watchingForHangUp: socket,
+        watchingForHangUp: socket.withLock { $0 },
         call: .watch,
         onReadable: { self.drainWatchEvents() },
         onHangUp: {

@@ -53,13 +53,21 @@ extension LibxenHost {
 
   /// The next queued event of a watch, waiting for the reader thread to deliver one if none is queued.
   /// A watch this host does not have (or that is removed while waiting) throws errno ENOENT.
+  ///
+  /// When the connection to xenstored is lost (xenstored exited or restarted), waiting and later waits on every watch
+  /// registered on it throw errno ECONNRESET as soon as the socket hangs up, instead of running into the caller's
+  /// deadline; events that arrived before are delivered first. The watches are gone with the connection and are not
+  /// re-registered for you: the next call of any kind connects again (a new `xs_handle`), so register them anew
+  /// (and re-read what they watch, since events may have been lost). While xenstored is still down, that next call
+  /// fails with the reason connecting gave (ECONNREFUSED, or ENOENT when its socket is gone).
   public func nextWatchEvent(_ watch: XenStoreWatchID) async throws -> String {
     try await callObservers.observe(.nextWatchEvent, domain: nil) {
       try await xenstore.nextEvent(watch)
     }
   }
 
-  /// `xs_unwatch`; queued events are dropped and pending waits fail. An unknown watch throws errno ENOENT.
+  /// `xs_unwatch`; queued events are dropped and pending waits fail. An unknown watch throws errno ENOENT; a watch of a
+  /// lost connection is just forgotten (xenstored has already dropped it).
   public func unwatch(_ watch: XenStoreWatchID) throws {
     try callObservers.observe(.unwatch, domain: nil) {
       try xenstore.unwatch(watch)

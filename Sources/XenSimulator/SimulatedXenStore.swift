@@ -34,6 +34,8 @@ struct SimulatedXenStore {
   private var generation: UInt64 = 0
   private var transactions: [UInt32: TransactionState] = [:]
   private var nextTransactionID: UInt32 = 1
+  /// Whether xenstored serves the toolstack's connection; see `SimulatedXenHost.stopXenStored()`.
+  private(set) var isRunning = true
 
   init() {
     let toolstackOnly = [XenStorePermission(domain: .dom0, access: .none)]
@@ -49,6 +51,24 @@ struct SimulatedXenStore {
 
   var openTransactionCount: Int { transactions.count }
 
+  /// xenstored goes away: the toolstack's transactions end with its connection. The nodes stay (see
+  /// `SimulatedXenHost.stopXenStored()` for why), and so do guests' transactions.
+  mutating func stop() {
+    isRunning = false
+    transactions = transactions.filter { $0.value.owner != .dom0 }
+  }
+
+  /// xenstored is back, with the same nodes.
+  mutating func start() {
+    isRunning = true
+  }
+
+  /// ECONNREFUSED for a request of the toolstack while xenstored is down: its socket accepts no connection.
+  /// Guests reach xenstored over their shared rings, which the simulator does not hold back.
+  func requireRunning(for caller: DomainID) throws {
+    if caller == .dom0 && !isRunning { throw Errno.connectionRefused }
+  }
+
   func permissions(of path: String) -> [XenStorePermission]? {
     nodes[path]?.permissions
   }
@@ -56,7 +76,8 @@ struct SimulatedXenStore {
   // MARK: Operations
 
   mutating func read(_ path: String, caller: DomainID, transaction: XenStoreTransaction) throws -> String? {
-    try perform(.read(path), caller: caller, transaction: transaction).value
+    try requireRunning(for: caller)
+    return try perform(.read(path), caller: caller, transaction: transaction).value
   }
 
   mutating func write(
@@ -75,11 +96,14 @@ struct SimulatedXenStore {
     try perform(.setPermissions(path, permissions), caller: caller, transaction: transaction).changes
   }
 
+  /// Starts a transaction. While xenstored is down the toolstack gets an id that was never opened, so every use of
+  /// it fails (ECONNREFUSED while down, ENOENT after): `SimulatedXenHost.startTransaction()` cannot fail.
   mutating func startTransaction(caller: DomainID) -> XenStoreTransaction {
     // Pick an unused id, never 0 (XBT_NULL), as xenstored does.
     repeat {
       nextTransactionID = nextTransactionID == UInt32.max ? 1 : nextTransactionID + 1
     } while transactions[nextTransactionID] != nil
+    guard (try? requireRunning(for: caller)) != nil else { return XenStoreTransaction(rawValue: nextTransactionID) }
     transactions[nextTransactionID] = TransactionState(owner: caller)
     return XenStoreTransaction(rawValue: nextTransactionID)
   }

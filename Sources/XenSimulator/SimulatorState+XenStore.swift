@@ -34,25 +34,30 @@ extension SimulatorState {
   // MARK: Toolstack requests
 
   mutating func toolstackWrite(_ path: String, value: String, transaction: XenStoreTransaction) throws {
+    try store.requireRunning(for: .dom0)
     publish(try store.write(path, value: value, caller: .dom0, transaction: transaction), writer: .dom0)
   }
 
   mutating func toolstackRemove(_ path: String, transaction: XenStoreTransaction) throws {
+    try store.requireRunning(for: .dom0)
     publish(try store.remove(path, caller: .dom0, transaction: transaction), writer: .dom0)
   }
 
   mutating func toolstackSetPermissions(
     _ path: String, _ permissions: [XenStorePermission], transaction: XenStoreTransaction
   ) throws {
+    try store.requireRunning(for: .dom0)
     publish(try store.setPermissions(path, permissions, caller: .dom0, transaction: transaction), writer: .dom0)
   }
 
   mutating func toolstackEndTransaction(_ transaction: XenStoreTransaction, commit: Bool) throws {
+    try store.requireRunning(for: .dom0)
     publish(try store.endTransaction(transaction, commit: commit, caller: .dom0), writer: .dom0)
   }
 
   /// Registers a watch on a node path or a special path; EINVAL for anything else.
   mutating func addWatch(_ path: String) throws -> XenStoreWatchID {
+    try store.requireRunning(for: .dom0)
     if path.hasPrefix("@") {
       guard XenStorePaths.specialPaths.contains(path) else { throw Errno.invalidArgument }
       return watches.add(path: path)
@@ -60,8 +65,12 @@ extension SimulatorState {
     return watches.add(path: try XenStorePaths.canonical(path, caller: .dom0))
   }
 
-  /// Removes a watch: ENOENT for an unknown one. Tasks still waiting on it fail with ENOENT.
+  /// Removes a watch: ENOENT for an unknown one. Tasks still waiting on it fail with ENOENT. A watch of a lost
+  /// connection is just forgotten, even while xenstored is down (xenstored already dropped it; LibxenHost sends no
+  /// request for it either).
   mutating func removeWatch(_ watch: XenStoreWatchID) throws {
+    if watches.forgetLost(watch) { return }
+    try store.requireRunning(for: .dom0)
     guard watches.contains(watch) else { throw Errno.noSuchFileOrDirectory }
     watches.remove(watch)
     for _ in 0..<watchWaiters.count(under: watch) {
@@ -69,6 +78,28 @@ extension SimulatorState {
     }
     let error = XenCallError(.nextWatchEvent, errno: .noSuchFileOrDirectory, hint: "the watch was removed")
     watchWaiters.takeAll(under: watch, resumingWith: .failure(error), into: &effects.watchResumptions)
+  }
+
+  // MARK: xenstored going away
+
+  /// xenstored exits: the toolstack's connection, its watches and its transactions are gone. Tasks waiting on a
+  /// watch fail at once with the connection-lost error; the watches' queued events are still handed out first.
+  mutating func stopXenStored() {
+    guard store.isRunning else { return }
+    store.stop()
+    let error = XenCallError.xenStoreConnectionLost(.nextWatchEvent)
+    for watch in watches.all {
+      for _ in 0..<watchWaiters.count(under: watch) {
+        record(.nextWatchEvent, domain: nil, { .watch(watch) }, .failed(error.errno, injected: false))
+      }
+      watchWaiters.takeAll(under: watch, resumingWith: .failure(error), into: &effects.watchResumptions)
+    }
+    watches.disconnect()
+  }
+
+  /// xenstored is back with the same nodes; the next toolstack call connects to it again.
+  mutating func startXenStored() {
+    store.start()
   }
 
   // MARK: Guest requests

@@ -31,6 +31,10 @@ extension SimulatorWait {
       guard let value = try check(&state) else { return nil }
       state.record(Self.operation, domain: nil, { arguments }, .succeeded(result(value)))
       return value
+    } catch let error as XenCallError {
+      // A wait that fails with more to say than an errno (a lost xenstored connection).
+      state.record(Self.operation, domain: nil, { arguments }, .failed(error.errno, injected: false))
+      throw error
     } catch {
       let errno = (error as? Errno) ?? .ioError
       state.record(Self.operation, domain: nil, { arguments }, .failed(errno, injected: false))
@@ -51,7 +55,8 @@ extension SimulatorWait {
   }
 }
 
-/// `nextWatchEvent`: the watch's queued events first; ENOENT for an unknown (or meanwhile removed) watch.
+/// `nextWatchEvent`: the watch's queued events first; ENOENT for an unknown (or meanwhile removed) watch, and the
+/// connection-lost error (ECONNRESET) for a watch whose connection xenstored dropped.
 struct WatchEventWait: SimulatorWait {
   typealias Output = String
   static let operation = XenHostOperation.nextWatchEvent
@@ -64,6 +69,12 @@ struct WatchEventWait: SimulatorWait {
   func result(_ value: String) -> HostCallResult { .watchEvent(value) }
 
   func check(_ state: inout SimulatorState) throws -> String? {
+    if state.watches.isLost(watch) {
+      guard let event = state.watches.dequeue(from: watch) else {
+        throw XenCallError.xenStoreConnectionLost(Self.operation)
+      }
+      return event
+    }
     guard state.watches.contains(watch) else { throw Errno.noSuchFileOrDirectory }
     return state.watches.dequeue(from: watch)
   }

@@ -17,6 +17,9 @@ struct XenStoreWatchRegistry {
   }
 
   private var watches: [UInt64: Watch] = [:]
+  /// Watches of a toolstack connection that xenstored dropped, with the events queued before: those are still
+  /// handed out, then waits fail. Tokens are never reused, so an old watch is never mistaken for a new one.
+  private var lost: [UInt64: Deque<String>] = [:]
   private var watchesByPath: [String: [UInt64]] = [:]
   /// Watches on nodes (not on special paths): while there are none, changes need no look-up at all.
   private var nodeWatchCount = 0
@@ -25,6 +28,25 @@ struct XenStoreWatchRegistry {
   var count: Int { watches.count }
 
   func contains(_ watch: XenStoreWatchID) -> Bool { watches[watch.rawValue] != nil }
+
+  /// Whether a watch was registered on a connection xenstored has since dropped (and not yet unwatched).
+  func isLost(_ watch: XenStoreWatchID) -> Bool { lost[watch.rawValue] != nil }
+
+  /// Every live watch.
+  var all: [XenStoreWatchID] { watches.keys.map(XenStoreWatchID.init(rawValue:)) }
+
+  /// xenstored dropped the toolstack's connection: every watch is lost, keeping the events queued so far.
+  mutating func disconnect() {
+    for (token, watch) in watches { lost[token] = watch.events }
+    watches = [:]
+    watchesByPath = [:]
+    nodeWatchCount = 0
+  }
+
+  /// Forgets a lost watch; `false` when it is not one.
+  mutating func forgetLost(_ watch: XenStoreWatchID) -> Bool {
+    lost.removeValue(forKey: watch.rawValue) != nil
+  }
 
   /// Events queued for a watch and not yet read; `nil` for an unknown watch.
   func queuedEventCount(of watch: XenStoreWatchID) -> Int? { watches[watch.rawValue]?.events.count }
@@ -70,7 +92,9 @@ struct XenStoreWatchRegistry {
     watches[watch.rawValue] = entry
   }
 
+  /// Takes a watch's oldest queued event, a lost watch's included.
   mutating func dequeue(from watch: XenStoreWatchID) -> String? {
-    watches[watch.rawValue]?.events.popFirst()
+    if lost[watch.rawValue] != nil { return lost[watch.rawValue]?.popFirst() }
+    return watches[watch.rawValue]?.events.popFirst()
   }
 }

@@ -14,6 +14,10 @@ final class ReleaseDomainMonitor: Sendable {
     var generation: UInt64 = 0
     var waiters = WaiterQueue<Void>()
     var stopped = false
+    /// Why the last watch failed, and the generation it failed at: a waiter that took that generation but had not
+    /// parked yet gets the same error as the parked ones, instead of registering anew, so what a suspend reports
+    /// does not depend on how far it had got when the watch failed. Cleared when a new watch is installed.
+    var failure: (error: any Error, generation: UInt64)?
   }
 
   private let host: any XenHost
@@ -32,6 +36,7 @@ final class ReleaseDomainMonitor: Sendable {
     let installed = state.withLock { state -> Bool in
       guard state.watch == nil, !state.stopped else { return false }
       state.watch = watch
+      state.failure = nil
       state.pump = Task.detached { await self.pump(watch) }
       return true
     }
@@ -51,11 +56,14 @@ final class ReleaseDomainMonitor: Sendable {
           state.waiters.takeAll(resumingWith: .success(()), into: &woken)
         }
       } catch {
-        // The watch is unusable: wake every waiter with the error and let the next suspend register a new one.
+        // The watch is unusable (its xenstored connection may be gone: ECONNRESET): wake every waiter with the
+        // error and let the next suspend register a new one, which a reconnecting backend serves on its new
+        // connection.
         state.deliver { (state, woken: inout Resumptions<Void>) in
           if state.watch == watch {
             state.watch = nil
             state.pump = nil
+            state.failure = (error, state.generation)
           }
           state.waiters.takeAll(resumingWith: .failure(error), into: &woken)
         }
@@ -76,7 +84,10 @@ final class ReleaseDomainMonitor: Sendable {
 
     func ready(_ state: inout State) throws -> Void? {
       if state.generation > generation { return () }
-      // The watch failed and was dropped: return at once so the caller re-reads its domain and registers anew.
+      // The watch failed after this waiter took its generation: it fails as the parked waiters did.
+      if state.watch == nil, let failure = state.failure, failure.generation == generation { throw failure.error }
+      // The watch failed earlier and was dropped: return at once so the caller re-reads its domain and registers
+      // anew.
       if state.watch == nil { return () }
       return nil
     }

@@ -34,3 +34,16 @@ extension XenCallError: CustomStringConvertible {
     return text
   }
 }
+
+extension XenCallError {
+  /// What a backend throws once its connection to xenstored is gone (xenstored exited or restarted): errno
+  /// ECONNRESET, with a hint saying so. Every backend throws this same error for a wait on a watch registered on the
+  /// lost connection, so callers can recognise it whichever backend is in use; the watch is gone and must be
+  /// registered again.
+  public static func xenStoreConnectionLost(_ operation: XenHostOperation) -> XenCallError {
+    XenCallError(
+      operation, errno: .connectionReset,
+      hint: "the connection to xenstored was lost (xenstored exited or restarted); watches registered on it are "
+        + "gone, register them again")
+  }
+}

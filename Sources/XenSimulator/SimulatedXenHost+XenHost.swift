@@ -158,7 +158,7 @@ extension SimulatedXenHost {
   /// Starts a transaction.
   public func startTransaction() throws -> XenStoreTransaction {
     try call(.startTransaction, domain: nil, { .none }, result: { .transaction($0) }) { state in
-      state.store.startTransaction(caller: .dom0)
+      try state.store.startTransaction(caller: .dom0)
     }
   }
 

@@ -96,14 +96,13 @@ struct SimulatedXenStore {
     try perform(.setPermissions(path, permissions), caller: caller, transaction: transaction).changes
   }
 
-  /// Starts a transaction. While xenstored is down the toolstack gets an id that was never opened, so every use of
-  /// it fails (ECONNREFUSED while down, ENOENT after): `SimulatedXenHost.startTransaction()` cannot fail.
-  mutating func startTransaction(caller: DomainID) -> XenStoreTransaction {
+  /// Starts a transaction; ECONNREFUSED for the toolstack while xenstored is down.
+  mutating func startTransaction(caller: DomainID) throws -> XenStoreTransaction {
+    try requireRunning(for: caller)
     // Pick an unused id, never 0 (XBT_NULL), as xenstored does.
     repeat {
       nextTransactionID = nextTransactionID == UInt32.max ? 1 : nextTransactionID + 1
     } while transactions[nextTransactionID] != nil
-    guard (try? requireRunning(for: caller)) != nil else { return XenStoreTransaction(rawValue: nextTransactionID) }
     transactions[nextTransactionID] = TransactionState(owner: caller)
     return XenStoreTransaction(rawValue: nextTransactionID)
   }

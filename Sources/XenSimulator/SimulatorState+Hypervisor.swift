@@ -66,6 +66,7 @@ extension SimulatorState {
   /// XS_RESUME: xenstored forgets that it saw the domain shut down. EINVAL for domain 0, ENOENT for a domain
   /// xenstored does not know.
   mutating func resumeDomainInXenStore(_ id: DomainID) throws {
+    try store.requireRunning(for: .dom0)
     guard id != .dom0 else { throw Errno.invalidArgument }
     guard let domain = domains[id], !domain.isDying else { throw Errno.noSuchFileOrDirectory }
     domains[id]?.xenstoreNoticedShutdown = false

@@ -29,6 +29,8 @@ final class XenStoredRestartTests: XCTestCase {
     try host.write("/local/domain/0/kept", value: "yes")
     let transaction = try host.startTransaction()
     let old = try host.watch("@releaseDomain")
+    let guest = host.createDomain(.pv())
+    try host.shutdownDomain(guest, reason: .suspend)
 
     host.stopXenStored()
     for (name, call) in [
@@ -37,6 +39,8 @@ final class XenStoredRestartTests: XCTestCase {
       ("remove", { try host.remove("/local/domain/0/kept") }),
       ("watch", { _ = try host.watch("@releaseDomain") }),
       ("end transaction", { try host.endTransaction(transaction, commit: true) }),
+      ("start transaction", { _ = try host.startTransaction() }),
+      ("XS_RESUME", { try host.resumeDomainInXenStore(guest) }),
     ] as [(String, () throws -> Void)] {
       XCTAssertThrowsError(try call(), name) { XCTAssertEqual(($0 as? XenCallError)?.errno, .connectionRefused) }
     }

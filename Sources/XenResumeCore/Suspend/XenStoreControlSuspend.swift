@@ -13,7 +13,15 @@ extension SuspendController {
     let node = session.controlNode
     try requestSuspend(at: node, of: domain, recreatingNode: session.controlNodeMissing)
     do {
-      let acknowledged = try await awaitAcknowledgement(at: node, deadline: deadline, session: &session)
+      let acknowledged: Bool
+      do {
+        acknowledged = try await awaitAcknowledgement(at: node, deadline: deadline, session: &session)
+      } catch let error as XenCallError where error.errno == .connectionReset {
+        // xenstored went away while the request was out: the guest may still act on it once xenstored is back,
+        // so try once to take it back (the host reconnects when it can) and say which it is.
+        throw SuspendResumeError.hostCall(
+          error, state: currentState(of: domain), undone: withdrawAfterLostConnection(at: node))
+      }
       if !acknowledged {
         switch try withdrawRequest(at: node) {
         case .withdrawn:
@@ -37,6 +45,22 @@ extension SuspendController {
       }
       undoSuspendAfterCancellation(domain, path: .xenstoreControl, session: session)
       throw CancellationError()
+    }
+  }
+
+  /// After the connection to xenstored was lost during the acknowledgement wait: one attempt to withdraw the
+  /// request, described for the error's `undone`.
+  private func withdrawAfterLostConnection(at node: String) -> String {
+    do {
+      switch try withdrawRequest(at: node) {
+      case .withdrawn:
+        return "the suspend request was withdrawn over a new connection"
+      case .acknowledgedMeanwhile:
+        return "nothing: the guest had acknowledged the request and may still suspend"
+      }
+    } catch {
+      return "nothing: the suspend request could not be withdrawn (\(error)), so \(node) may still ask the guest "
+        + "to suspend"
     }
   }
 

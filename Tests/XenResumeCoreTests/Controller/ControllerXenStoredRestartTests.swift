@@ -20,7 +20,13 @@ final class ControllerXenStoredRestartTests: XCTestCase {
     let parked = await eventually { host.waitingTaskCount == 1 }
     XCTAssertTrue(parked, "the controller waits for the acknowledgement")
     host.stopXenStored()
-    assertLostConnection(await suspend.result)
+    let lost = await suspend.result
+    assertLostConnection(lost)
+    if case .failure(SuspendResumeError.hostCall(_, _, let undone?)) = lost {
+      XCTAssertTrue(undone.contains("could not be withdrawn"), undone)
+    } else {
+      XCTFail("the error must say what became of the request: \(lost)")
+    }
     assertRunning(host, domain)
 
     await assertThrowsSuspendError({ _ = try await controller.suspend(domain, timeout: .seconds(60)) }) {
@@ -29,8 +35,31 @@ final class ControllerXenStoredRestartTests: XCTestCase {
     }
 
     host.startXenStored()
+    XCTAssertEqual(try controlNode(host, domain), "suspend", "the request it reported as left behind is there")
     host.setReactionDelays(nil, for: domain)
     try await suspendAndResume(domain, with: controller, on: host)
+  }
+
+  func testARequestOutstandingWhenXenstoredRestartsIsWithdrawnOverTheNewConnection() async throws {
+    let clock = TestClock<Duration>()
+    let host = SimulatedXenHost(clock: clock)
+    let domain = host.createDomain(.pvhvm())
+    host.setReactionDelays(GuestReactionDelays(acknowledgement: .seconds(3600)), for: domain)
+    let controller = SuspendController(host: host, clock: clock)
+
+    let suspend = Task { try await controller.suspend(domain, timeout: .seconds(60)) }
+    let parked = await eventually { host.waitingTaskCount == 1 }
+    XCTAssertTrue(parked, "the controller waits for the acknowledgement")
+    host.restartXenStored()
+    let lost = await suspend.result
+    assertLostConnection(lost)
+    if case .failure(SuspendResumeError.hostCall(_, _, let undone?)) = lost {
+      XCTAssertEqual(undone, "the suspend request was withdrawn over a new connection")
+    } else {
+      XCTFail("the error must say what became of the request: \(lost)")
+    }
+    XCTAssertEqual(try controlNode(host, domain), "", "withdrawn: the guest will not act on it")
+    assertRunning(host, domain)
   }
 
   /// The controller's shared `@releaseDomain` watch: a suspend waiting for the guest to suspend fails with the lost

@@ -175,7 +175,8 @@ extension SuspendController {
         throw SuspendResumeError.refused(
           domain, reason: "an HVM guest without PV drivers does not watch its xenstore control node")
       }
-      if session.controlNodeMissing == false, session.plan.path != .xenstoreControl {
+      // The plan did not look at the control node: a missing one must be recreated for the guest to answer.
+      if !session.controlNodeMissing {
         session.controlNodeMissing = try host.read(session.controlNode) == nil
       }
     case .hypervisorShutdown:

@@ -7,27 +7,36 @@ import XenSimulator
 /// wait can only end because the host changed under it; the tests assert on the error, never on elapsed time. Once
 /// xenstored is back, the same controller suspends and resumes the guest again.
 final class ControllerXenStoredRestartTests: XCTestCase {
-  func testASuspendWaitingForTheAcknowledgementFailsWithTheLostConnectionAndWorksAfterARestart() async throws {
+  /// A guest that is cooperative but slower to acknowledge than the test clock will ever move, and a suspend left
+  /// waiting on its control node watch when `interrupt` runs; returns the suspend's outcome and what it said it
+  /// undid.
+  private func suspendInterruptedWhileAwaitingTheAcknowledgement(
+    _ guest: SimulatedGuest, _ interrupt: (SimulatedXenHost) -> Void
+  ) async throws -> (host: SimulatedXenHost, domain: DomainID, controller: SuspendController, undone: String?) {
     let clock = TestClock<Duration>()
     let host = SimulatedXenHost(clock: clock)
-    // Cooperative, but slower to acknowledge than the test clock will ever move: the controller is left waiting on
-    // its control node watch.
-    let domain = host.createDomain(.pv(width: .bits64, vcpus: 2))
+    let domain = host.createDomain(guest)
     host.setReactionDelays(GuestReactionDelays(acknowledgement: .seconds(3600)), for: domain)
     let controller = SuspendController(host: host, clock: clock)
 
     let suspend = Task { try await controller.suspend(domain, timeout: .seconds(60)) }
     let parked = await eventually { host.waitingTaskCount == 1 }
     XCTAssertTrue(parked, "the controller waits for the acknowledgement")
-    host.stopXenStored()
+    interrupt(host)
     let lost = await suspend.result
     assertLostConnection(lost)
-    if case .failure(SuspendResumeError.hostCall(_, _, let undone?)) = lost {
-      XCTAssertTrue(undone.contains("could not be withdrawn"), undone)
-    } else {
-      XCTFail("the error must say what became of the request: \(lost)")
+    guard case .failure(SuspendResumeError.hostCall(_, _, let undone)) = lost else {
+      return (host, domain, controller, nil)
     }
     assertRunning(host, domain)
+    return (host, domain, controller, undone)
+  }
+
+  func testASuspendWaitingForTheAcknowledgementFailsWithTheLostConnectionAndWorksAfterARestart() async throws {
+    let (host, domain, controller, undone) = try await suspendInterruptedWhileAwaitingTheAcknowledgement(
+      .pv(width: .bits64, vcpus: 2)
+    ) { $0.stopXenStored() }
+    XCTAssertTrue(undone?.contains("could not be withdrawn") == true, "\(undone ?? "nothing said")")
 
     await assertThrowsSuspendError({ _ = try await controller.suspend(domain, timeout: .seconds(60)) }) {
       guard case .hostCall(let error, _, _) = $0 else { return false }
@@ -41,25 +50,11 @@ final class ControllerXenStoredRestartTests: XCTestCase {
   }
 
   func testARequestOutstandingWhenXenstoredRestartsIsWithdrawnOverTheNewConnection() async throws {
-    let clock = TestClock<Duration>()
-    let host = SimulatedXenHost(clock: clock)
-    let domain = host.createDomain(.pvhvm())
-    host.setReactionDelays(GuestReactionDelays(acknowledgement: .seconds(3600)), for: domain)
-    let controller = SuspendController(host: host, clock: clock)
-
-    let suspend = Task { try await controller.suspend(domain, timeout: .seconds(60)) }
-    let parked = await eventually { host.waitingTaskCount == 1 }
-    XCTAssertTrue(parked, "the controller waits for the acknowledgement")
-    host.restartXenStored()
-    let lost = await suspend.result
-    assertLostConnection(lost)
-    if case .failure(SuspendResumeError.hostCall(_, _, let undone?)) = lost {
-      XCTAssertEqual(undone, "the suspend request was withdrawn over a new connection")
-    } else {
-      XCTFail("the error must say what became of the request: \(lost)")
+    let (host, domain, _, undone) = try await suspendInterruptedWhileAwaitingTheAcknowledgement(.pvhvm()) {
+      $0.restartXenStored()
     }
+    XCTAssertEqual(undone, "the suspend request was withdrawn over a new connection")
     XCTAssertEqual(try controlNode(host, domain), "", "withdrawn: the guest will not act on it")
-    assertRunning(host, domain)
   }
 
   /// The controller's shared `@releaseDomain` watch: a suspend waiting for the guest to suspend fails with the lost

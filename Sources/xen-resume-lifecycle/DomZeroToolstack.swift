@@ -1,0 +1,109 @@
+import Glibc
+import SwiftXenResume
+import XenResumeLifecycle
+
+/// The other toolstack in dom0: raw calls through a second `LibxenHost` (its own libxenctrl, xenstore and event
+/// channel handles, so the controller learns of them only through Xen), and xl for what lies beyond the seam.
+struct DomZeroToolstack: OtherToolstack {
+  let libxen: LibxenHost
+  /// Each guest's console log (xenconsoled's `--log=guest` file, or the HVM serial log), for the liveness check.
+  let consoleLogs: [DomainID: String]
+  /// Where `xl save` writes its image (a tmpfs in dom0: it must hold the guest's memory).
+  let imageDirectory: String
+
+  var host: any XenHost { libxen }
+
+  func pause(_ domain: DomainID) async throws {
+    try await xl(["pause", "\(domain)"], domain: domain)
+  }
+
+  func unpause(_ domain: DomainID) async throws {
+    try await xl(["unpause", "\(domain)"], domain: domain)
+  }
+
+  private func xl(_ arguments: [String], domain: DomainID) async throws {
+    let outcome = try await Spawn.run(
+      ["xl"] + arguments, limit: .seconds(60), outputPath: "\(imageDirectory)/lifecycle-xl-\(domain).out")
+    guard outcome.succeeded else {
+      throw Spawn.Failure(description: "xl \(arguments.joined(separator: " ")): \(outcome.status): \(outcome.output)")
+    }
+  }
+
+  /// `xl save -D` (the image keeps the domain id; xl destroys the domain once saved), then `xl restore`, which
+  /// creates the new domain under that id and unpauses it. The image is removed afterwards.
+  func replace(_ guest: LifecycleGuest, timeout: Duration) async -> Replacement {
+    var facts: [JSONMember] = []
+    let image = "\(imageDirectory)/lifecycle-\(guest.domain).save"
+    defer { unlink(image) }
+    do {
+      let info = try libxen.domainInfo(guest.domain)
+      let memory = info.totalPages * 4096
+      let free = FileTail.freeBytes(imageDirectory)
+      facts += [
+        JSONMember("imageDirectory", .string(imageDirectory)), JSONMember("guestMemoryBytes", .integer(memory)),
+        JSONMember("freeBytesBefore", free.map { .integer($0) } ?? .null),
+      ]
+      // The image holds every guest page plus a little; a full tmpfs would fail the save half way.
+      if let free, free < memory + 32 << 20 {
+        return Replacement(facts: facts, failure: "\(free) bytes free in \(imageDirectory), the guest has \(memory)")
+      }
+      let save = try await Spawn.run(
+        ["xl", "save", "-D", "\(guest.domain)", image], limit: timeout, outputPath: image + ".out")
+      facts += [
+        JSONMember("save", stageFacts(save)),
+        JSONMember("imageBytes", FileTail.size(image).map { .integer($0) } ?? .null),
+      ]
+      guard save.succeeded else { return Replacement(facts: facts, failure: "xl save -D: \(save.status)") }
+      let restore = try await Spawn.run(["xl", "restore", image], limit: timeout, outputPath: image + ".out")
+      facts.append(JSONMember("restore", stageFacts(restore)))
+      guard restore.succeeded else { return Replacement(facts: facts, failure: "xl restore: \(restore.status)") }
+      return Replacement(facts: facts)
+    } catch {
+      return Replacement(facts: facts, failure: "\(error)")
+    }
+  }
+
+  private func stageFacts(_ outcome: Spawn.Outcome) -> JSONValue {
+    [
+      "status": .string(outcome.status), "milliseconds": .integer(outcome.milliseconds),
+      "output": .string(String(outcome.output.suffix(300))),
+    ]
+  }
+
+  /// The guest prints `RX-COUNTER n` every second: alive when the last number moves within the limit (emulated HVM
+  /// containers print slower). Without a console log, Xen's CPU time must grow instead.
+  func liveness(of guest: LifecycleGuest) async -> Liveness {
+    let limit: Duration = guest.type == .pv || guest.type == .pvh ? .seconds(15) : .seconds(40)
+    let clock = ContinuousClock()
+    let end = clock.now + limit
+    guard let log = consoleLogs[guest.domain] else {
+      let first = try? libxen.domainInfo(guest.domain).cpuTime
+      while clock.now < end {
+        try? await Task.sleep(for: .milliseconds(500))
+        if let first, let now = try? libxen.domainInfo(guest.domain).cpuTime, now > first {
+          return Liveness(alive: true, evidence: "cpu time \(first)->\(now) ns")
+        }
+      }
+      return Liveness(alive: false, evidence: "cpu time did not grow in \(limit)")
+    }
+    let start = Self.counter(in: log)
+    while clock.now < end {
+      try? await Task.sleep(for: .milliseconds(500))
+      let now = Self.counter(in: log)
+      if let now, now > (start ?? -1) { return Liveness(alive: true, evidence: "\(start ?? 0)->\(now)") }
+    }
+    return Liveness(alive: false, evidence: "\(start.map(String.init) ?? "none")->(no progress in \(limit))")
+  }
+
+  /// The last `RX-COUNTER n` in the log's last 4 KiB.
+  static func counter(in log: String) -> Int? {
+    guard let tail = FileTail.read(log, maxBytes: 4096) else { return nil }
+    var last: Int?
+    for line in tail.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+      guard let range = line.firstRange(of: "RX-COUNTER ") else { continue }
+      let digits = line[range.upperBound...].prefix { $0.isNumber }
+      if let value = Int(digits) { last = value }
+    }
+    return last
+  }
+}

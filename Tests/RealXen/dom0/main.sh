@@ -2,8 +2,8 @@
 # dom0's driver (run by /init): brings up the Xen tool stack, starts every guest at once (HVM guests take a
 # minute or more to boot under TCG, so they start first and the PV/PVH scenarios run meanwhile), runs one
 # group of scenarios per guest as soon as that guest printed its first console line (the groups run
-# concurrently), prints their @@RESULT lines, then runs the XenHost conformance suite (xen-host-conformance)
-# once over all of them, then dumps diagnostics. /init reboots afterwards, which ends
+# concurrently), prints their @@RESULT lines, then runs the lifecycle scenarios (xen-resume-lifecycle) and the
+# XenHost conformance suite (xen-host-conformance) once each over all of them, then dumps diagnostics. /init reboots afterwards, which ends
 # QEMU (-no-reboot).
 #
 # Options on dom0's kernel command line (run.sh's DOM0_EXTRA), for local iteration:
@@ -254,6 +254,12 @@ for g in pvhvm hvm pv pvh throw; do
 done
 # shellcheck disable=SC2086 # a list of pids
 wait $GROUPS_RUNNING
+
+# ---- the lifecycle scenarios, once, on every booted guest ------------------------------------------------
+# Also only now, and before the conformance suite: one controller kept across steps while "another toolstack"
+# suspends, subscribes, saves and restores the same guests. It leaves every guest running (the PV one restored
+# under its id), so the suite below still gets them all.
+sc s_lifecycle
 
 # ---- the XenHost conformance suite, once, on every booted guest ------------------------------------------
 # Only now: it suspends and resumes the guests it is given, and every group above has ended, so no other

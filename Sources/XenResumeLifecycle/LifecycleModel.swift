@@ -29,13 +29,22 @@ public enum LifecycleScenario: String, Sendable, Hashable, CaseIterable {
   case eventChannelThenXenStore = "eventchannel-then-xenstore"
   /// The guest is saved and restored under the same id (a new domain); the same controller checkpoints it again.
   case domainReuse = "domid-reuse"
+  /// xenstored dies while the controller waits on a suspend of a paused guest: the suspend must fail promptly with
+  /// an error naming the lost connection, not wait out its timeout. Not in `standard`: it ends the host's xenstore,
+  /// so only the very last act of a run may be this.
+  case xenstoredLost = "xenstored-lost"
+
+  /// The scenarios a run can go on after, in the order they run.
+  public static let standard: [LifecycleScenario] = [
+    .foreignSuspend, .leftoverSubscription, .eventChannelThenXenStore, .domainReuse,
+  ]
 
   /// Whether the scenario runs on a guest of this type: the xenstore ones need a PV-aware guest, and the save and
   /// restore runs on PV only (the cheapest image to save under emulation).
   public func applies(to type: GuestType) -> Bool {
     switch self {
     case .foreignSuspend: true
-    case .leftoverSubscription, .eventChannelThenXenStore: type.isPVAware
+    case .leftoverSubscription, .eventChannelThenXenStore, .xenstoredLost: type.isPVAware
     case .domainReuse: type == .pv
     }
   }
@@ -57,6 +66,8 @@ public struct LifecycleSettings: Sendable {
   public var settleTimeout: Duration
   /// How long the other toolstack may take to replace a domain (save and restore under emulation).
   public var replaceTimeout: Duration
+  /// The suspend timeout of the xenstored-lost scenario: the failure must come well before it.
+  public var xenstoredLostTimeout: Duration
   /// The scenarios to run, in order.
   public var scenarios: [LifecycleScenario]
 
@@ -68,7 +79,8 @@ public struct LifecycleSettings: Sendable {
     leftoverPort: EventChannelPort = EventChannelPort(1023),
     settleTimeout: Duration = .seconds(15),
     replaceTimeout: Duration = .seconds(300),
-    scenarios: [LifecycleScenario] = LifecycleScenario.allCases
+    xenstoredLostTimeout: Duration = .seconds(60),
+    scenarios: [LifecycleScenario] = LifecycleScenario.standard
   ) {
     self.cycleTimeout = cycleTimeout
     self.refusalTimeout = refusalTimeout
@@ -76,6 +88,7 @@ public struct LifecycleSettings: Sendable {
     self.leftoverPort = leftoverPort
     self.settleTimeout = settleTimeout
     self.replaceTimeout = replaceTimeout
+    self.xenstoredLostTimeout = xenstoredLostTimeout
     self.scenarios = scenarios
   }
 }
@@ -115,6 +128,25 @@ public protocol OtherToolstack: Sendable {
 
   /// Whether the guest is alive: it makes progress of its own (in dom0, its console counter moves).
   func liveness(of guest: LifecycleGuest) async -> Liveness
+
+  /// Kills the host's xenstored (the xenstored-lost scenario) and says what it killed.
+  func killXenStore() async throws -> String
+}
+
+extension OtherToolstack {
+  /// A toolstack that cannot kill xenstored (the simulator has no process to kill) says so.
+  public func killXenStore() async throws -> String {
+    throw LifecycleUnsupported(what: "killing xenstored")
+  }
+}
+
+/// What an `OtherToolstack` cannot do here.
+public struct LifecycleUnsupported: Error, CustomStringConvertible {
+  /// The action.
+  public var what: String
+
+  /// `killing xenstored is not supported by this toolstack`.
+  public var description: String { "\(what) is not supported by this toolstack" }
 }
 
 /// What another toolstack's replacement of a domain measured, and whether it worked.

@@ -100,6 +100,7 @@ struct StepRunner: Sendable {
     case .leftoverSubscription: await leftoverSubscription()
     case .eventChannelThenXenStore: await eventChannelThenXenStore()
     case .domainReuse: await domainReuse()
+    case .xenstoredLost: await xenstoredLost()
     }
   }
 

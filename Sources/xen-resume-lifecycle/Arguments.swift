@@ -6,7 +6,7 @@ struct Arguments {
   static let usage = """
     usage: xen-resume-lifecycle --guest <domid>:<pv|pvh|pvhvm|hvm>[:<console log>] [--guest ...]
                                 [--scenario NAME ...] [--cycle-timeout-seconds N] [--replace-timeout-seconds N]
-                                [--image-dir DIR]
+                                [--image-dir DIR] [--xenstored-pid-file FILE]
 
     Runs the lifecycle scenarios in dom0 over one SuspendController kept for the whole run (a toolstack daemon's
     situation), with a second LibxenHost and xl playing another toolstack on the same guests. Every guest must be
@@ -18,10 +18,12 @@ struct Arguments {
       --guest <domid>:<type>[:<log>]  a guest (repeatable; not domain 0); <log> is its console log, whose
                                       "RX-COUNTER n" lines tell that it is alive (else: its cpu time growing)
       --scenario NAME                 foreign-suspend, leftover-subscription, eventchannel-then-xenstore,
-                                      domid-reuse (repeatable; default all, in that order)
+                                      domid-reuse (repeatable; default these four, in that order), or
+                                      xenstored-lost (kills xenstored: only as the host's very last act)
       --cycle-timeout-seconds N       the timeout of each suspend expected to succeed (default 60)
       --replace-timeout-seconds N     the limit of xl save and of xl restore, each (default 150)
       --image-dir DIR                 where xl save writes its image (default /tmp)
+      --xenstored-pid-file FILE       xenstored's pid, for xenstored-lost (default /run/xenstored.pid)
     """
 
   /// A command line that cannot be run, with the reason to print above the usage.
@@ -33,12 +35,16 @@ struct Arguments {
   var consoleLogs: [DomainID: String] = [:]
   var settings = LifecycleSettings(replaceTimeout: .seconds(150))
   var imageDirectory = "/tmp"
+  var xenstoredPidFile = "/run/xenstored.pid"
   var helpRequested = false
 
   init(_ arguments: some Sequence<String>) throws(UsageError) {
     var scenarios: [LifecycleScenario] = []
     var remaining = arguments.makeIterator()
-    let options = ["--guest", "--scenario", "--cycle-timeout-seconds", "--replace-timeout-seconds", "--image-dir"]
+    let options = [
+      "--guest", "--scenario", "--cycle-timeout-seconds", "--replace-timeout-seconds", "--image-dir",
+      "--xenstored-pid-file",
+    ]
     while let argument = remaining.next() {
       if argument == "--help" || argument == "-h" {
         helpRequested = true
@@ -56,6 +62,8 @@ struct Arguments {
         scenarios.append(scenario)
       case "--image-dir":
         imageDirectory = value
+      case "--xenstored-pid-file":
+        xenstoredPidFile = value
       default:
         guard let seconds = Double(value), seconds > 0, seconds.isFinite else {
           throw UsageError(message: "\(argument) takes a positive number of seconds, not \"\(value)\"")

@@ -11,7 +11,22 @@ struct DomZeroToolstack: OtherToolstack {
   /// Where `xl save` writes its image (a tmpfs in dom0: it must hold the guest's memory).
   let imageDirectory: String
 
+  /// xenstored's pid file (dom0 starts it with `--pid-file`), for the xenstored-lost scenario.
+  let xenstoredPidFile: String
+
   var host: any XenHost { libxen }
+
+  /// SIGKILL to the pid in xenstored's pid file: the daemon vanishes without closing anything, as in a crash.
+  func killXenStore() async throws -> String {
+    let text = FileTail.read(xenstoredPidFile, maxBytes: 32) ?? ""
+    guard let pid = pid_t(text.filter { $0.isNumber }), pid > 1 else {
+      throw Spawn.Failure(description: "no xenstored pid in \(xenstoredPidFile) (\"\(text)\")")
+    }
+    guard kill(pid, SIGKILL) == 0 else {
+      throw Spawn.Failure(description: "kill \(pid): \(String(cString: strerror(errno)))")
+    }
+    return "xenstored pid \(pid) (SIGKILL)"
+  }
 
   func pause(_ domain: DomainID) async throws {
     try await xl(["pause", "\(domain)"], domain: domain)

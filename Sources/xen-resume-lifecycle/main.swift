@@ -50,7 +50,8 @@ do {
 let run = LifecycleRun(
   controller: SuspendController(host: controllerHost), controllerHost: controllerHost,
   other: DomZeroToolstack(
-    libxen: otherHost, consoleLogs: arguments.consoleLogs, imageDirectory: arguments.imageDirectory),
+    libxen: otherHost, consoleLogs: arguments.consoleLogs, imageDirectory: arguments.imageDirectory,
+    xenstoredPidFile: arguments.xenstoredPidFile),
   guests: arguments.guests, settings: arguments.settings)
 let results = Mutex<[LifecycleResult]>([])
 await run.run { result in

@@ -94,9 +94,11 @@ LIFECYCLE_STEPS = {
     "leftover-subscription": ["other-subscribes", "suspend", "other-unsubscribes", "cycle-after"],
     "eventchannel-then-xenstore": ["plan", "event-channel", "xenstore"],
     "domid-reuse": ["checkpoint-before", "replace", "checkpoint-after"],
+    # A second run of the program, dom0's very last act (it kills xenstored); its summary line is not relayed.
+    "xenstored-lost": ["suspend-while-xenstored-dies"],
 }
 LIFECYCLE_GUESTS = {"foreign-suspend": GUESTS, "leftover-subscription": PV_AWARE,
-                    "eventchannel-then-xenstore": PV_AWARE, "domid-reuse": ["pv"]}
+                    "eventchannel-then-xenstore": PV_AWARE, "domid-reuse": ["pv"], "xenstored-lost": ["pv"]}
 # No lab guest advertises a suspend event channel (no upstream Linux does; a later issue adds a guest module), so
 # the event channel scenario may only say so and stop.
 LIFECYCLE_MAY_SKIP = {("eventchannel-then-xenstore", "plan"): re.compile(r"advertises no suspend event channel")}
@@ -106,7 +108,7 @@ EXPECTED = (
     + [("conformance-run", "dom0"), ("conformance-summary", "dom0")]
     + [(CONF_PREFIX + name, g or "none") for name, gs in CONFORMANCE_CHECKS.items() for g in (gs or [None])]
     + [("conformance-alive", g) for g in GUESTS]
-    + [("lifecycle-run", "dom0"), ("lifecycle-summary", "dom0")]
+    + [("lifecycle-run", "dom0"), ("lifecycle-summary", "dom0"), ("xenstored-lost-run", "dom0")]
     + [(LIFE_PREFIX + name, g) for name, gs in LIFECYCLE_GUESTS.items() for g in gs]
     + [("lifecycle-alive", g) for g in GUESTS]
 )
@@ -379,6 +381,10 @@ def judge(r):
         rc_is(c, r, 0, "xen-resume-lifecycle")
         c.that(sorted(r.get("guests") or []) == sorted(GUESTS), f"run over {r.get('guests')}, expected {GUESTS}")
         c.that(not r.get("otherStdout"), f"stdout lines that are not JSON objects: {r.get('otherStdout')!r:.200}")
+    elif scen == "xenstored-lost-run":
+        c.that(r.get("rc") in (0, 1), f"xen-resume-lifecycle --scenario xenstored-lost exited {r.get('rc')} "
+               f"(137: killed at dom0's limit, hung on the dead xenstored): {str(r.get('stderr'))[-300:]!r}")
+        c.that(r.get("jsonLines") == 1, f"{r.get('jsonLines')} step lines, expected 1")
     elif scen == "lifecycle-alive":
         alive(c, r, f"guest (domain {r.get('domid')}) after the lifecycle scenarios")
         state_is(c, r.get("stateAfter"), "running", None, "after the lifecycle scenarios")
@@ -484,6 +490,13 @@ def judge_lifecycle_step(r, c):
         c.that(f.get("cpuTimeRestarted") is True or f.get("sameHandle") is False,
                f"{what}: same handle and cpu_time did not restart (no new domain)")
         c.that(f.get("alive") is True, f"{what}: restored guest not alive ({f.get('counter')})")
+    elif st == "suspend-while-xenstored-dies":
+        err, ms = f.get("error") or {}, f.get("millisecondsAfterKill")
+        c.that(err.get("kind") not in (None, "timedOut"),
+               f"{what}: expected an error about the lost xenstored, got {err.get('kind') or 'no error'}: "
+               f"{err.get('description')!r:.300}")
+        c.that(isinstance(ms, int) and ms < 10000, f"{what}: failed {ms} ms after xenstored died (expected under 10 s)")
+        c.that("xenstore" in str(err.get("description", "")).lower(), f"{what}: the error does not name xenstore")
     elif st in ("checkpoint-before", "checkpoint-after"):
         if "checkpointError" in f:
             c.problems.append(f"{what}: {(f['checkpointError'] or {}).get('description')!r:.300}")
@@ -577,7 +590,8 @@ def main(argv):
     conf_run = (by_key.get(("conformance-run", "dom0")) or [{}])[-1]
     conf_checks = [r for k, rs in by_key.items() if k[0].startswith(CONF_PREFIX) for r in rs]
     life_run = (by_key.get(("lifecycle-run", "dom0")) or [{}])[-1]
-    life_steps = [r for k, rs in by_key.items() if k[0].startswith(LIFE_PREFIX) for r in rs]
+    life_steps = [r for k, rs in by_key.items() if k[0].startswith(LIFE_PREFIX) for r in rs
+                  if r.get("lifecycle") != "xenstored-lost"]
 
     verdicts = {}  # key -> list of problems
     order = list(EXPECTED)
@@ -714,6 +728,10 @@ def main(argv):
                       f"{b.get('cpuTimeNs')} -> {a.get('cpuTimeNs')} ns; save {(f.get('save') or {}).get('milliseconds')} ms, "
                       f"restore {(f.get('restore') or {}).get('milliseconds')} ms, image {f.get('imageBytes')} bytes, "
                       f"{f.get('freeBytesBefore')} bytes free before")
+            elif r.get("step") == "suspend-while-xenstored-dies":
+                err = f.get("error") or {}
+                print(f"{tag}: {err.get('kind') or 'no error'} {f.get('millisecondsAfterKill')} ms after the kill: "
+                      f"{str(err.get('description'))[:200]}")
             elif r.get("step", "").startswith("checkpoint-"):
                 print(f"{tag}: learned facts: {f.get('learnedFacts')}; host calls {json.dumps(f.get('hostCalls'))}")
             elif r.get("outcome") != "passed":

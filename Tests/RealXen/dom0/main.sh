@@ -11,6 +11,7 @@
 #   rx.blocks=N                        blocks of 10 checkpoint cycles per tool (default 5: 50 cycles)
 #   rx.pvhvm-blocks=N rx.pvhvm-block=N PVHVM's blocks (default 2 blocks of 5 cycles per tool)
 #   rx.deadline=S                      dom0 uptime after which no scenario starts (run.sh sets it)
+#   rx.xenstored-lost=0                skip the last act (killing xenstored while a suspend waits on it)
 #
 # No `set -e`: a failing command is a finding to report, not a reason to stop. `set -u` catches typos; if
 # this script dies anyway, /init reports it and still ends the run.
@@ -293,4 +294,7 @@ xl dmesg 2>&1 | tail -n 60
 echo "---- dom0 dmesg (last 20 lines)"
 dmesg | tail -n 20
 echo "@@DIAG end"
+# The very last act, after the diagnostics (xl list needs xenstore): xenstored is killed while a suspend waits on
+# it. Only console writes and /init's `reboot -f` come after it. rx.xenstored-lost=0 leaves it out.
+[ "$(cmdline_opt rx.xenstored-lost)" = 0 ] || sc s_xenstored_lost
 mark finished

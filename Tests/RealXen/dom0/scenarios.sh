@@ -528,3 +528,26 @@ s_lifecycle() {
       "\"domid\":$d,\"domidNow\":$(domid "$g" || echo null),$AJ,\"stateAfter\":${STATEJSON:-null}"
   done
 }
+
+# 12: xenstored-lost, the very last act before the reboot: xen-resume-lifecycle pauses the PV guest (so it never
+# acknowledges), starts a suspend with a 60 s timeout, and kills xenstored (SIGKILL, from its pid file) 2 s later;
+# the suspend must fail promptly with an error about the lost connection. Nothing after it may use xenstore (xl,
+# the C client): only the step's line is relayed (the program's summary is its alone), then xenstored-lost-run.
+s_xenstored_lost() {
+  local RXG=xsl d="" j=0
+  if [ ! -x "$XRL" ]; then
+    result xenstored-lost-run dom0 false '"reason":"xen-resume-lifecycle binary missing"'
+    return
+  fi
+  [ -f /tmp/first-pv ] && d=$(domid pv)
+  if [ -z "$d" ]; then
+    result xenstored-lost-run dom0 false '"reason":"no PV guest"'
+    return
+  fi
+  mark "xenstored-lost (domain $d): killing xenstored under a waiting suspend; no xenstore use after this"
+  run 120 "$XRL" --scenario xenstored-lost --guest "$d:pv:$(confile pv)"
+  grep '^{"lifecycle"' /tmp/rx-xsl.out | sed 's/^{/@@RESULT {/' >/tmp/xsl-results
+  j=$(grep -c '^{"lifecycle"' /tmp/rx-xsl.out)
+  say_file /tmp/xsl-results
+  result xenstored-lost-run dom0 "$([ "$j" -gt 0 ] && echo true || echo false)" "\"domid\":$d,\"cmd\":$(jstr "$LASTCMD" 300),\"rc\":$RC,\"ms\":$MS,\"jsonLines\":$j,\"stderr\":$(jstr "$(tail -n 10 /tmp/rx-xsl.err)" 800)"
+}

@@ -25,12 +25,12 @@ extension StepRunner {
       original = context
       record.note = "xc_domain_shutdown(suspend) through the other toolstack's connection; paused"
     }
-    guard suspended, let original else { return }
-    await refusal("refuse-suspend", original: original) {
+    guard suspended, var original else { return }
+    original = await refusal("refuse-suspend", original: original) {
       let done = try await controller.suspend(domain, timeout: settings.refusalTimeout)
       return "suspended it through \(done.path) instead of refusing"
     }
-    await refusal("refuse-resume", original: original) {
+    _ = await refusal("refuse-resume", original: original) {
       try await controller.resume(domain, mode: .fast)
       return "resumed it fast instead of refusing"
     }
@@ -48,10 +48,12 @@ extension StepRunner {
 
   /// One request the controller must refuse: `attempt` throws (the refusal) or returns what it did instead. Then the
   /// guest must still be suspended with vcpu0's context as the other toolstack left it; if not, that state is put
-  /// back so the next step starts from it.
+  /// back so the next step starts from it. Returns the context the next step compares with: the original, or as it
+  /// reads back after being put back (Xen normalises a few bytes of a written context).
   private func refusal(
     _ name: String, original: VCPUContext, _ attempt: () async throws -> String
-  ) async {
+  ) async -> VCPUContext {
+    var next = original
     await step(name) { record in
       do {
         let instead = try await attempt()
@@ -76,8 +78,10 @@ extension StepRunner {
         record.note = "refused; the domain is still suspended, vcpu0's context unchanged"
       } else {
         record["restored"] = .string(try await restore(original, info: info))
+        next = try vcpu0Context()
       }
     }
+    return next
   }
 
   /// Puts the other toolstack's state back after a controller that did not refuse: the original context while the

@@ -50,7 +50,7 @@ struct LifecycleFixture {
   /// Guests take a moment to acknowledge and to suspend, as real ones do: a guest that suspended inside the
   /// controller's own write would hide every wait (and so the leftover subscription's silenced @releaseDomain).
   let simulator = SimulatedXenHost(
-    reactionDelays: GuestReactionDelays(acknowledgement: .milliseconds(5), suspension: .milliseconds(5)))
+    reactionDelays: GuestReactionDelays(acknowledgement: .milliseconds(5), suspension: .milliseconds(50)))
   let guests: [LifecycleGuest]
   let classic: LifecycleGuest
 
@@ -65,9 +65,11 @@ struct LifecycleFixture {
   }
 
   /// A run over `guests` with one controller, the simulator's timeouts short (its guests react at once).
-  func run(_ scenarios: [LifecycleScenario], guests: [LifecycleGuest]? = nil) -> LifecycleRun {
+  func run(
+    _ scenarios: [LifecycleScenario], guests: [LifecycleGuest]? = nil, controller: SuspendController? = nil
+  ) -> LifecycleRun {
     LifecycleRun(
-      controller: SuspendController(host: simulator), controllerHost: simulator,
+      controller: controller ?? SuspendController(host: simulator), controllerHost: simulator,
       other: SimulatedOtherToolstack(simulator: simulator), guests: guests ?? self.guests,
       settings: LifecycleSettings(
         cycleTimeout: .seconds(5), refusalTimeout: .milliseconds(300), leftoverTimeout: .seconds(2),

@@ -152,6 +152,11 @@ let package = Package(
       name: "XenResumeLifecycleTests",
       dependencies: ["XenResumeLifecycle", "XenResumeCore", "XenSimulator"]
     ),
+    // Linux (it builds the executable, and so libxen's backend): the lifecycle program's command line.
+    .testTarget(
+      name: "XenResumeLifecycleCLITests",
+      dependencies: ["xen-resume-lifecycle"]
+    ),
     .testTarget(
       name: "XenResumeCLITests",
       dependencies: ["XenResumeCLI", "xen-resume"]

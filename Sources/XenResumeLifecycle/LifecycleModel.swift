@@ -129,6 +129,13 @@ public protocol OtherToolstack: Sendable {
   /// Whether the guest is alive: it makes progress of its own (in dom0, its console counter moves).
   func liveness(of guest: LifecycleGuest) async -> Liveness
 
+  /// Suspends a PV-aware guest cooperatively its own way (in dom0 the C reference client: `control/shutdown`, then
+  /// `@releaseDomain`), without resuming it, and says what it ran.
+  func suspendCooperatively(_ guest: LifecycleGuest, timeout: Duration) async throws -> String
+
+  /// Resumes fast a guest `suspendCooperatively` suspended (the guest sees its suspend cancelled), and says how.
+  func resumeCooperatively(_ guest: LifecycleGuest) async throws -> String
+
   /// Kills the host's xenstored (the xenstored-lost scenario) and says what it killed.
   func killXenStore() async throws -> String
 }
@@ -144,6 +151,11 @@ extension OtherToolstack {
 public struct LifecycleUnsupported: Error, CustomStringConvertible {
   /// The action.
   public var what: String
+
+  /// `what` cannot be done here.
+  public init(what: String) {
+    self.what = what
+  }
 
   /// `killing xenstored is not supported by this toolstack`.
   public var description: String { "\(what) is not supported by this toolstack" }

@@ -36,12 +36,31 @@ struct DomZeroToolstack: OtherToolstack {
     try await xl(["unpause", "\(domain)"], domain: domain)
   }
 
+  /// The C reference client (what libxl does, over libxenctrl, libxenguest and libxenstore): a suspend over the
+  /// xenstore control node, awaited on `@releaseDomain`.
+  func suspendCooperatively(_ guest: LifecycleGuest, timeout: Duration) async throws -> String {
+    let milliseconds = timeout.components.seconds * 1000
+    return try await tool(
+      ["xc-suspend-resume", "suspend", "\(guest.domain)", "--path", "xenstore", "--timeout-ms", "\(milliseconds)"],
+      domain: guest.domain, limit: timeout + .seconds(10))
+  }
+
+  /// The C reference client's fast resume (`xc_domain_resume(fast=1)`).
+  func resumeCooperatively(_ guest: LifecycleGuest) async throws -> String {
+    try await tool(["xc-suspend-resume", "resume", "\(guest.domain)", "--fast"], domain: guest.domain)
+  }
+
   private func xl(_ arguments: [String], domain: DomainID) async throws {
+    _ = try await tool(["xl"] + arguments, domain: domain)
+  }
+
+  /// Runs a tool to completion; its command line, status and output as text, or thrown when it failed.
+  private func tool(_ arguments: [String], domain: DomainID, limit: Duration = .seconds(60)) async throws -> String {
     let outcome = try await Spawn.run(
-      ["xl"] + arguments, limit: .seconds(60), outputPath: "\(imageDirectory)/lifecycle-xl-\(domain).out")
-    guard outcome.succeeded else {
-      throw Spawn.Failure(description: "xl \(arguments.joined(separator: " ")): \(outcome.status): \(outcome.output)")
-    }
+      arguments, limit: limit, outputPath: "\(imageDirectory)/lifecycle-\(arguments[0])-\(domain).out")
+    let text = "\(arguments.joined(separator: " ")): \(outcome.status) in \(outcome.milliseconds) ms: \(outcome.output)"
+    guard outcome.succeeded else { throw Spawn.Failure(description: text) }
+    return String(text.prefix(400))
   }
 
   /// `xl save -D` (the image keeps the domain id; xl destroys the domain once saved), then `xl restore`, which

@@ -35,6 +35,30 @@ struct SimulatedOtherToolstack: OtherToolstack {
     }
   }
 
+  /// What libxl does: `control/shutdown` = `suspend`, then Xen's state (polled here: the simulated guest reacts in
+  /// milliseconds).
+  func suspendCooperatively(_ guest: LifecycleGuest, timeout: Duration) async throws -> String {
+    try simulator.write("/local/domain/\(guest.domain)/control/shutdown", value: "suspend")
+    let clock = ContinuousClock()
+    let end = clock.now + timeout
+    while try !simulator.domainInfo(guest.domain).isSuspended {
+      guard clock.now < end else { throw LifecycleUnsupported(what: "a suspend within \(timeout)") }
+      try await Task.sleep(for: .milliseconds(5))
+    }
+    return "control/shutdown=suspend"
+  }
+
+  /// `xc_domain_resume(fast=1)`: vcpu0's return register set to 1, resumedomain, XS_RESUME.
+  func resumeCooperatively(_ guest: LifecycleGuest) async throws -> String {
+    let width = guest.type == .pv ? try simulator.guestWidth(of: guest.domain) : try simulator.hostWidth()
+    var context = try simulator.vcpuContext(of: guest.domain, vcpu: 0, width: width)
+    context.returnRegister = 1
+    try simulator.setVCPUContext(context, of: guest.domain, vcpu: 0)
+    try simulator.resumeDomain(guest.domain)
+    try simulator.resumeDomainInXenStore(guest.domain)
+    return "fast resume (rax=1, resumedomain, XS_RESUME)"
+  }
+
   func liveness(of guest: LifecycleGuest) async -> Liveness {
     let seen = simulator.observations(of: guest.domain)
     let running = (try? simulator.domainInfo(guest.domain)).map { DomainState($0) == .running } ?? false

@@ -21,7 +21,7 @@ struct Arguments {
                                       domid-reuse (repeatable; default these four, in that order), or
                                       xenstored-lost (kills xenstored: only as the host's very last act)
       --cycle-timeout-seconds N       the timeout of each suspend expected to succeed (default 60)
-      --replace-timeout-seconds N     the limit of xl save and of xl restore, each (default 150)
+      --replace-timeout-seconds N     the limit of xl save and of xl restore, each (default 240)
       --image-dir DIR                 where xl save writes its image (default /tmp)
       --xenstored-pid-file FILE       xenstored's pid, for xenstored-lost (default /run/xenstored.pid)
     """
@@ -33,7 +33,7 @@ struct Arguments {
 
   var guests: [LifecycleGuest] = []
   var consoleLogs: [DomainID: String] = [:]
-  var settings = LifecycleSettings(replaceTimeout: .seconds(150))
+  var settings = LifecycleSettings(replaceTimeout: .seconds(240))
   var imageDirectory = "/tmp"
   var xenstoredPidFile = "/run/xenstored.pid"
   var helpRequested = false

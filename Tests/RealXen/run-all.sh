@@ -13,7 +13,8 @@
 #                     when the package has the product, else dom0 reports the conformance scenario missing
 #   XEN_RESUME_LIFECYCLE_BIN  a built xen-resume-lifecycle (the lifecycle scenarios over the real backend);
 #                     without it, built like xen-host-conformance, else dom0 reports lifecycle-run missing
-#   REALXEN_TIMEOUT   QEMU's hard timeout in seconds (default 900)
+#   REALXEN_TIMEOUT   QEMU's hard timeout in seconds (default 1500: the lifecycle scenarios, a PV save and restore
+#                     among them, run after groups that end 600-700 s in)
 #   REALXEN_LOCK, REALXEN_LOCK_WAIT   the machine-wide lock file (/tmp/realxen.lock) and how long to wait for it
 #   plus build.sh's and run.sh's variables.
 # Writes work/logs/{serial.log,boot-timings.json,build.log,check.txt,wall-times.json}.
@@ -113,7 +114,7 @@ build_s=$(($(now) - tb))
 
 tr=$(now)
 run_rc=0
-"$HERE/run.sh" "${REALXEN_TIMEOUT:-900}" || run_rc=$?
+"$HERE/run.sh" "${REALXEN_TIMEOUT:-1500}" || run_rc=$?
 boot_s=$(($(now) - tr))
 
 check_rc=0
@@ -126,7 +127,7 @@ printf '{"swiftBuildSeconds":%d,"conformanceBuildSeconds":%d,"lifecycleBuildSeco
 echo "real-xen: wall times: xen-resume build ${swift_s}s, xen-host-conformance build ${conf_s}s, xen-resume-lifecycle build ${life_s}s, image build ${build_s}s, boot+scenarios ${boot_s}s, total ${total_s}s"
 
 if [ "$run_rc" != 0 ]; then
-  echo "real-xen: QEMU exited with status $run_rc (124: the ${REALXEN_TIMEOUT:-900}s timeout hit)"
+  echo "real-xen: QEMU exited with status $run_rc (124: the ${REALXEN_TIMEOUT:-1500}s timeout hit)"
   exit 1
 fi
 exit "$check_rc"

@@ -9,6 +9,11 @@ extension StepRunner {
   /// is the last thing a run does).
   func xenstoredLost() async {
     await step("suspend-while-xenstored-dies") { record in
+      // A guest that is not running would fail the suspend at once, before xenstored is touched: nothing measured.
+      let before = try other.host.domainInfo(domain)
+      record["stateBefore"] = Self.domainFacts(before)
+      guard record.expect(DomainState(before) == .running, "the guest is \(DomainState(before)), not running")
+      else { return }
       try await other.pause(domain)
       let timeout = settings.xenstoredLostTimeout
       record["timeoutMilliseconds"] = .integer(timeout.components.seconds * 1000)
@@ -25,6 +30,9 @@ extension StepRunner {
       }
       // Long enough for the request to be written and the controller to wait on the guest's acknowledgement.
       try await Task.sleep(for: .seconds(2))
+      if outcome.hasValue {
+        record.problems.append("the suspend ended before xenstored was killed")
+      }
       let killedAt = clock.now
       record["killed"] = .string(try await other.killXenStore())
       let giveUp = timeout + .seconds(15)
@@ -77,6 +85,9 @@ final class FirstOutcome<Value: Sendable>: Sendable {
     }
     waiter?.resume(returning: value)
   }
+
+  /// Whether a value (or the timer's `nil`) was offered.
+  var hasValue: Bool { state.withLock { $0.value != nil } }
 
   /// The first value offered.
   var value: Value? {

@@ -35,6 +35,19 @@ enum Spawn {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // The child starts with no signal blocked and every signal at its default. Otherwise it inherits the spawning
+    // thread's mask, which in a Swift process blocks nearly everything, SIGCHLD included: `xl save` then never heard
+    // its save helper exit and hung after writing the whole image (seen on real Xen, killed at its limit).
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    posix_spawnattr_setsigmask(&attributes, &unblocked)
+    var everySignal = sigset_t()
+    sigfillset(&everySignal)
+    posix_spawnattr_setsigdefault(&attributes, &everySignal)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     // The child gets PATH only: xl finds its helpers through it, and nothing else of ours is its business.
     let path = getenv("PATH").map { String(cString: $0) } ?? "/bin:/sbin:/usr/bin:/usr/sbin"
     let argv = arguments.map { strdup($0) } + [nil]
@@ -45,7 +58,7 @@ enum Spawn {
     let clock = ContinuousClock()
     let start = clock.now
     var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
     guard spawned == 0 else {
       throw Failure(description: "posix_spawnp \(arguments[0]): \(String(cString: strerror(spawned)))")
     }

@@ -151,13 +151,7 @@ struct DomZeroToolstack: OtherToolstack {
 
   /// The last `RX-COUNTER n` in the log's last 4 KiB.
   static func counter(in log: String) -> Int? {
-    guard let tail = FileTail.read(log, maxBytes: 4096) else { return nil }
-    var last: Int?
-    for line in tail.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-      guard let range = line.firstRange(of: "RX-COUNTER ") else { continue }
-      let digits = line[range.upperBound...].prefix { $0.isNumber }
-      if let value = Int(digits) { last = value }
-    }
-    return last
+    FileTail.read(log, maxBytes: 4096).flatMap(ConsoleCounter.last(in:))
   }
+
 }

@@ -63,8 +63,8 @@ struct DomZeroToolstack: OtherToolstack {
     return String(text.prefix(400))
   }
 
-  /// `xl save -D` (the image keeps the domain id; xl destroys the domain once saved), then `xl restore` (the new
-  /// domain under that id, unpaused). The image is removed afterwards. A save that fails leaves the guest suspended
+  /// `xl save -D` (the image keeps the domain id; xl destroys the domain once saved), then, once Xen has let go of
+  /// the id, `xl restore` (the new domain under that id, unpaused). The image is removed afterwards. A save that fails leaves the guest suspended
   /// by libxl: it is resumed fast with the C client, so the rest of the run still has it. (Measured here: the lab's
   /// 128 MiB PV guest had its whole image written after 150 s under emulation; ballooned down to 64 MiB first to
   /// save time, it ran out of memory and panicked.)
@@ -97,12 +97,30 @@ struct DomZeroToolstack: OtherToolstack {
         facts.append(JSONMember("recovered", .string(await recoverAfterFailedSave(domain))))
         return Replacement(facts: facts, failure: "xl save -D: \(save.status)")
       }
+      // xl save returns while Xen still tears the old domain down; a restore asking for its id before it is gone
+      // fails ("cannot make domain", seen on real Xen).
+      facts.append(JSONMember("oldDomainGone", .string(try await awaitGone(domain, limit: .seconds(60)))))
       let restore = try await Spawn.run(["xl", "restore", image], limit: timeout, outputPath: image + ".out")
       facts.append(JSONMember("restore", stageFacts(restore)))
       guard restore.succeeded else { return Replacement(facts: facts, failure: "xl restore: \(restore.status)") }
       return Replacement(facts: facts)
     } catch {
       return Replacement(facts: facts, failure: "\(error)")
+    }
+  }
+
+  /// Waits until Xen no longer knows the domain (ESRCH), polling; says how long it took.
+  private func awaitGone(_ domain: DomainID, limit: Duration) async throws -> String {
+    let clock = ContinuousClock()
+    let start = clock.now
+    while true {
+      do {
+        let info = try libxen.domainInfo(domain)
+        guard clock.now - start < limit else { return "still \(DomainState(info)) after \(limit)" }
+      } catch let error as XenCallError where error.errno == .noSuchProcess {
+        return "after \(clock.now - start)"
+      }
+      try await Task.sleep(for: .milliseconds(100))
     }
   }
 

@@ -12,6 +12,9 @@ import PackageDescription
 //   XenResumeCLI       the xen-resume commands as a library, so tests run them in-process.
 //   xen-resume         the executable: parses and runs XenResumeCLI's root command.
 //   xen-host-conformance  XenHostConformance over LibxenHost, as a dom0 program for the real-Xen harness.
+//   XenResumeLifecycle a toolstack daemon's situations (another toolstack on the same guests, a reused domain id)
+//                      as scenarios over one SuspendController, any XenHost and an "other toolstack".
+//   xen-resume-lifecycle  XenResumeLifecycle over two LibxenHosts and xl, as a dom0 program for the real-Xen harness.
 let package = Package(
   name: "SwiftXenResume",
   // The core, the simulator and the conformance suite build on macOS 15; the libxen backend (and so the
@@ -29,6 +32,10 @@ let package = Package(
     .executable(name: "xen-resume", targets: ["xen-resume"]),
     // dom0: the conformance suite over LibxenHost, one JSON result per line (run by the real-Xen harness).
     .executable(name: "xen-host-conformance", targets: ["xen-host-conformance"]),
+    // Any backend: the lifecycle scenarios (one controller, another toolstack acting on the same guests).
+    .library(name: "XenResumeLifecycle", targets: ["XenResumeLifecycle"]),
+    // dom0: the lifecycle scenarios over LibxenHost and xl, one JSON result per line (run by the real-Xen harness).
+    .executable(name: "xen-resume-lifecycle", targets: ["xen-resume-lifecycle"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -86,6 +93,14 @@ let package = Package(
       dependencies: ["SwiftXenResume", "XenHostConformance"]
     ),
     .target(
+      name: "XenResumeLifecycle",
+      dependencies: ["XenResumeCore"]
+    ),
+    .executableTarget(
+      name: "xen-resume-lifecycle",
+      dependencies: ["SwiftXenResume", "XenResumeLifecycle"]
+    ),
+    .target(
       name: "XenResumeCLI",
       dependencies: [
         "SwiftXenResume",
@@ -132,6 +147,15 @@ let package = Package(
     .testTarget(
       name: "XenHostConformanceCLITests",
       dependencies: ["xen-host-conformance"]
+    ),
+    .testTarget(
+      name: "XenResumeLifecycleTests",
+      dependencies: ["XenResumeLifecycle", "XenResumeCore", "XenSimulator"]
+    ),
+    // Linux (it builds the executable, and so libxen's backend): the lifecycle program's command line.
+    .testTarget(
+      name: "XenResumeLifecycleCLITests",
+      dependencies: ["xen-resume-lifecycle"]
     ),
     .testTarget(
       name: "XenResumeCLITests",

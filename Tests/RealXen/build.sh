@@ -3,7 +3,8 @@
 #   work/out/xen            Xen 4.17 (multiboot image for QEMU's -kernel)
 #   work/out/vmlinuz        Debian's 6.1 kernel (dom0 and every guest)
 #   work/out/dom0.cpio.gz   dom0's initramfs: busybox, the Xen tools, device model, firmware, guest images,
-#                           the C reference client, optionally xen-resume and xen-host-conformance, and our
+#                           the C reference client, optionally xen-resume, xen-host-conformance and
+#                           xen-resume-lifecycle, and our
 #                           /init + scenarios
 #   work/out/guest.cpio.gz  the guests' initramfs (busybox printing a counter every second)
 # Packages are fetched with `apt-get download` into a cache (work/cache, or $REALXEN_CACHE for CI caching)
@@ -12,6 +13,7 @@
 # Environment:
 #   XEN_RESUME_BIN   path to a `xen-resume` binary (swift build -c release --static-swift-stdlib) to put in dom0
 #   XEN_HOST_CONFORMANCE_BIN  path to a `xen-host-conformance` binary (built the same way) to put in dom0
+#   XEN_RESUME_LIFECYCLE_BIN  path to a `xen-resume-lifecycle` binary (built the same way) to put in dom0
 #   REALXEN_KERNEL   a linux-image package name to use instead of the one apt resolves
 #   REALXEN_WORK     work directory (default Tests/RealXen/work)
 #   REALXEN_CACHE    .deb cache directory (default $REALXEN_WORK/cache)
@@ -219,7 +221,7 @@ cp "$P_SB/usr/share/seabios/bios-256k.bin" "$D/usr/share/seabios/"
 for f in linuxboot.bin linuxboot_dma.bin kvmvapic.bin; do cp "$P_QD/usr/share/qemu/$f" "$D/usr/share/qemu/"; done
 if [ -f "$P_QD/usr/share/qemu/keymaps/en-us" ]; then cp "$P_QD/usr/share/qemu/keymaps/en-us" "$D/usr/share/qemu/keymaps/"; fi
 
-# xen-resume and xen-host-conformance, when the caller built them.
+# xen-resume, xen-host-conformance and xen-resume-lifecycle, when the caller built them.
 # put_swift_bin VAR NAME: copies the binary $VAR names to dom0's /usr/bin/NAME and sets BIN_INFO (JSON).
 put_swift_bin() {
   local src=${!1:-}
@@ -242,12 +244,14 @@ put_swift_bin XEN_RESUME_BIN xen-resume
 xr_info="\"xenResume\":$BIN_INFO"
 put_swift_bin XEN_HOST_CONFORMANCE_BIN xen-host-conformance
 xr_info="$xr_info,\"xenHostConformance\":$BIN_INFO"
+put_swift_bin XEN_RESUME_LIFECYCLE_BIN xen-resume-lifecycle
+xr_info="$xr_info,\"xenResumeLifecycle\":$BIN_INFO"
 
 # Every shared library the dynamic binaries need, resolved on this host (libxen-dev and qemu-system-x86
 # bring the same library set the packages were built against), plus libgcc_s: glibc dlopen()s it for
 # pthread_cancel and xl aborts without it.
 dyn=("$D$XB"/* "$D/usr/bin/xenstore" "$D/usr/bin/xc-suspend-resume" "$D/usr/libexec/xen-qemu-system-i386")
-for b in xen-resume xen-host-conformance; do
+for b in xen-resume xen-host-conformance xen-resume-lifecycle; do
   if [ -e "$D/usr/bin/$b" ]; then dyn+=("$D/usr/bin/$b"); fi
 done
 ldd_out=$(for f in "${dyn[@]}"; do ldd "$f" 2>/dev/null || true; done)

@@ -6,8 +6,8 @@ scenario (2 when the log cannot be read).
 
 dom0 records facts (exit codes, the tools' JSON output, liveness counters, Xen's own view of the domain) and
 its own verdict ("ok"); this script re-checks the facts, so a scenario passes only when both agree. The
-conformance suite's lines (xen-host-conformance's own JSON, relayed unchanged) carry no "ok": check.py is
-their only judge.
+conformance suite's and the lifecycle program's lines (xen-host-conformance's and xen-resume-lifecycle's own JSON,
+relayed unchanged) carry no "ok": check.py is their only judge (re-checking the lifecycle steps' facts too).
 
 Usage: check.py [SERIAL_LOG] [--timings FILE ...]   (default: work/logs/serial.log next to this script)
 Standard library only.
@@ -80,11 +80,46 @@ CONFORMANCE_CHECKS = {**{c: None for c in HOST_CHECKS}, **{c: GUESTS for c in GU
 CONFORMANCE_MAY_SKIP = {
     "event-channels.suspend-subscription-signals-bound-port": re.compile(r"suspend event channel"),
 }
+# The lifecycle scenarios: dom0 runs `xen-resume-lifecycle` once, after the scenario groups and before the
+# conformance suite, over every booted guest, and relays its stdout lines behind "@@RESULT " unchanged: one object
+# per step, {"lifecycle":NAME,"step":STEP,"guest":TYPE,"domain":ID,"outcome":"passed"|"failed"|"skipped",
+# "detail":TEXT,"milliseconds":N,"facts":{...}}, then {"lifecycleSummary":{"passed":N,"failed":N,"skipped":N}}.
+# Each (scenario, guest) is one row "lifecycle/NAME", judged over its steps: every step below reported once, each
+# "passed" (and its facts re-checked here), or "skipped" only where LIFECYCLE_MAY_SKIP allows it; a skipped step
+# ends its scenario. dom0 adds "lifecycle-run" [dom0] and "lifecycle-alive" per guest.
+LIFE_PREFIX = "lifecycle/"
+LIFECYCLE_STEPS = {
+    # PV-aware guests then get round (b): the C reference client suspends cooperatively and resumes fast itself.
+    "foreign-suspend": ["cycle-1", "cycle-2", "other-suspends", "refuse-suspend", "refuse-resume", "other-resumes",
+                        "cycle-3", "c-suspends", "c-refuse-suspend", "c-refuse-resume", "c-resumes", "cycle-4"],
+    "leftover-subscription": ["other-subscribes", "suspend", "other-unsubscribes", "cycle-after"],
+    "eventchannel-then-xenstore": ["plan", "event-channel", "xenstore"],
+    "domid-reuse": ["checkpoint-before", "replace", "checkpoint-after"],
+    # A second run of the program, dom0's very last act (it kills xenstored); its summary line is not relayed.
+    "xenstored-lost": ["suspend-while-xenstored-dies"],
+}
+LIFECYCLE_GUESTS = {"foreign-suspend": GUESTS, "leftover-subscription": PV_AWARE,
+                    "eventchannel-then-xenstore": PV_AWARE, "domid-reuse": ["pv"], "xenstored-lost": ["pv"]}
+# No lab guest advertises a suspend event channel (no upstream Linux does; a later issue adds a guest module), so
+# the event channel scenario may only say so and stop.
+LIFECYCLE_MAY_SKIP = {("eventchannel-then-xenstore", "plan"): re.compile(r"advertises no suspend event channel")}
+CYCLE_STEPS = {"cycle-1", "cycle-2", "cycle-3", "cycle-4", "cycle-after", "event-channel", "xenstore"}
+
+
+def lifecycle_steps(name, guest):
+    """The steps a lifecycle row must report, in order (round (b) of foreign-suspend needs a PV-aware guest)."""
+    steps = LIFECYCLE_STEPS.get(name, [])
+    if name == "foreign-suspend" and guest not in PV_AWARE:
+        steps = steps[: steps.index("cycle-3") + 1]
+    return steps
 EXPECTED = (
     EXPECTED
     + [("conformance-run", "dom0"), ("conformance-summary", "dom0")]
     + [(CONF_PREFIX + name, g or "none") for name, gs in CONFORMANCE_CHECKS.items() for g in (gs or [None])]
     + [("conformance-alive", g) for g in GUESTS]
+    + [("lifecycle-run", "dom0"), ("lifecycle-summary", "dom0"), ("xenstored-lost-run", "dom0")]
+    + [(LIFE_PREFIX + name, g) for name, gs in LIFECYCLE_GUESTS.items() for g in gs]
+    + [("lifecycle-alive", g) for g in GUESTS]
 )
 OUTCOMES = ("passed", "failed", "skipped")
 # Printed by dom0 only without xen-resume (the C client's baseline cycles and its stand-ins for the panic
@@ -351,6 +386,18 @@ def judge(r):
         rc_is(c, r, 0, "xen-host-conformance")
         c.that(sorted(r.get("guests") or []) == sorted(GUESTS), f"run over {r.get('guests')}, expected {GUESTS}")
         c.that(not r.get("otherStdout"), f"stdout lines that are not JSON objects: {r.get('otherStdout')!r:.200}")
+    elif scen == "lifecycle-run":
+        rc_is(c, r, 0, "xen-resume-lifecycle")
+        c.that(sorted(r.get("guests") or []) == sorted(GUESTS), f"run over {r.get('guests')}, expected {GUESTS}")
+        c.that(not r.get("otherStdout"), f"stdout lines that are not JSON objects: {r.get('otherStdout')!r:.200}")
+    elif scen == "xenstored-lost-run":
+        c.that(r.get("rc") in (0, 1), f"xen-resume-lifecycle --scenario xenstored-lost exited {r.get('rc')} "
+               f"(137: killed at dom0's limit, hung on the dead xenstored): {str(r.get('stderr'))[-300:]!r}")
+        c.that(r.get("jsonLines") == 1, f"{r.get('jsonLines')} step lines, expected 1")
+    elif scen == "lifecycle-alive":
+        alive(c, r, f"guest (domain {r.get('domid')}) after the lifecycle scenarios")
+        state_is(c, r.get("stateAfter"), "running", None, "after the lifecycle scenarios")
+        c.that(r.get("domidNow") == r.get("domid"), f"domain id {r.get('domid')} -> {r.get('domidNow')}")
     elif scen == "conformance-alive":
         alive(c, r, f"guest (domain {r.get('domid')}) after the conformance suite")
         state_is(c, r.get("stateAfter"), "running", None, "after the conformance suite")
@@ -409,6 +456,110 @@ def judge_conformance_summary(rs, checks, run):
     return c.problems
 
 
+def judge_lifecycle_step(r, c):
+    """Re-checks one step's facts (the program's own verdict is checked separately)."""
+    st, f = r.get("step"), r.get("facts") or {}
+    what = f"{st}"
+    if "unexpectedError" in f:
+        c.problems.append(f"{what}: unexpected error {((f['unexpectedError'] or {}).get('description'))!r:.300}")
+    state = lambda k: ((f.get(k) or {}).get("state"))
+    if st in CYCLE_STEPS:
+        for k in ("suspendError", "resumeError"):
+            if k in f:
+                c.problems.append(f"{what}: {k[:-5]} failed: {(f[k] or {}).get('description')!r:.300}")
+        c.that(state("stateAfter") == "running", f"{what}: domain {state('stateAfter')!r} afterwards, expected running")
+        c.that(f.get("alive") is True, f"{what}: guest not alive (counter {f.get('counter')})")
+    elif st in ("other-suspends", "c-suspends"):
+        c.that(state("stateAfter") == "suspended", f"{what}: domain {state('stateAfter')!r} after xc_domain_shutdown")
+    elif st in ("refuse-suspend", "refuse-resume", "c-refuse-suspend", "c-refuse-resume"):
+        err = f.get("error") or {}
+        c.that(err.get("kind") == "refused",
+               f"{what}: expected a refusal, got {err.get('kind') or 'success'}: {err.get('description')!r:.300}")
+        c.that(state("stateAfter") == "suspended", f"{what}: domain {state('stateAfter')!r} afterwards, expected suspended")
+        before, after = (f.get("contextBefore") or {}), (f.get("contextAfter") or {})
+        c.that(before.get("digest") and before.get("digest") == after.get("digest")
+               and (f.get("contextChange") or {}).get("differingBytes") == 0,
+               f"{what}: vcpu0 context {before.get('digest')} -> {after.get('digest')} "
+               f"({(f.get('contextChange') or {}).get('differingBytes')} bytes differ; rax {before.get('returnRegister')} -> {after.get('returnRegister')})")
+    elif st in ("other-resumes", "c-resumes"):
+        c.that(state("stateAfter") == "running" and f.get("alive") is True,
+               f"{what}: domain {state('stateAfter')!r}, alive {f.get('alive')} ({f.get('counter')})")
+    elif st == "suspend" and r.get("lifecycle") == "leftover-subscription":
+        if "suspendError" in f:
+            c.problems.append(f"{what}: {(f['suspendError'] or {}).get('description')!r:.300}")
+        us = (f.get("suspend") or {}).get("durationMicroseconds")
+        limit = f.get("timeoutMilliseconds", 0) * 1000 / 2
+        c.that(isinstance(us, int) and us < limit, f"{what}: took {us} us, expected under half the timeout ({limit:.0f} us)")
+        c.that(state("stateAfter") == "running" and f.get("alive") is True,
+               f"{what}: domain {state('stateAfter')!r}, alive {f.get('alive')} ({f.get('counter')})")
+    elif st == "replace":
+        for k in ("save", "restore"):
+            c.that((f.get(k) or {}).get("status") == "exit 0", f"{what}: xl {k}: {(f.get(k) or {}).get('status')}")
+        c.that(state("after") == "running", f"{what}: new domain {state('after')!r}")
+        c.that(f.get("cpuTimeRestarted") is True or f.get("sameHandle") is False,
+               f"{what}: same handle and cpu_time did not restart (no new domain)")
+        c.that(f.get("alive") is True, f"{what}: restored guest not alive ({f.get('counter')})")
+    elif st == "suspend-while-xenstored-dies":
+        err, ms = f.get("error") or {}, f.get("millisecondsAfterKill")
+        c.that(err.get("kind") not in (None, "timedOut"),
+               f"{what}: expected an error about the lost xenstored, got {err.get('kind') or 'no error'}: "
+               f"{err.get('description')!r:.300}")
+        c.that(isinstance(ms, int) and ms < 10000, f"{what}: failed {ms} ms after xenstored died (expected under 10 s)")
+        c.that("xenstore" in str(err.get("description", "")).lower(), f"{what}: the error does not name xenstore")
+    elif st in ("checkpoint-before", "checkpoint-after"):
+        if "checkpointError" in f:
+            c.problems.append(f"{what}: {(f['checkpointError'] or {}).get('description')!r:.300}")
+        c.that(state("stateAfter") == "running" and f.get("alive") is True,
+               f"{what}: domain {state('stateAfter')!r}, alive {f.get('alive')} ({f.get('counter')})")
+
+
+def judge_lifecycle(name, guest, rs, run):
+    """Problems with one lifecycle row: the steps of one scenario on one guest."""
+    c = Check()
+    doms = run.get("domains") or {}
+    by_step = {}
+    for r in rs:
+        by_step.setdefault(r.get("step"), []).append(r)
+        g = r.get("guest")
+        if g in doms:
+            c.that(r.get("domain") == doms[g], f"{r.get('step')}: domain {r.get('domain')!r}, dom0 gave {doms[g]}")
+    for st, lines in by_step.items():
+        c.that(st in lifecycle_steps(name, guest), f"unknown step {st!r}")
+        c.that(len(lines) == 1, f"{st}: reported {len(lines)} times")
+    for st in lifecycle_steps(name, guest):
+        r = (by_step.get(st) or [None])[0]
+        if not c.that(r is not None, f"{st}: not reported (an earlier step failed, or the run was cut short)"):
+            break
+        outcome, detail = r.get("outcome"), str(r.get("detail") or "")
+        c.that(outcome in OUTCOMES, f"{st}: outcome {outcome!r}")
+        if outcome == "skipped":
+            why = LIFECYCLE_MAY_SKIP.get((name, st))
+            c.that(why is not None and why.search(detail), f"{st}: skipped ({detail[:300] or 'no reason'})" +
+                   ("" if why else ": this step may not be skipped"))
+            break
+        if outcome == "failed":
+            c.problems.append(f"{st}: failed: {detail[:400]}")
+        judge_lifecycle_step(r, c)
+    return c.problems
+
+
+def judge_lifecycle_summary(rs, steps, run):
+    c = Check()
+    if not c.that(len(rs) == 1, f"{len(rs)} summary lines, expected 1"):
+        return c.problems
+    summ = rs[0].get("lifecycleSummary") or {}
+    seen = {o: sum(1 for r in steps if r.get("outcome") == o) for o in OUTCOMES}
+    c.that(all(summ.get(o) == seen[o] for o in OUTCOMES), f"summary {summ} does not match the step lines ({seen})")
+    c.that(summ.get("failed") == 0, f"summary says {summ.get('failed')} failed")
+    if isinstance(run.get("rc"), int) and run["rc"] not in (124, 137):
+        c.that((run["rc"] == 0) == (summ.get("failed") == 0),
+               f"exit status {run['rc']} with {summ.get('failed')} failed (0 iff none failed)")
+    if isinstance(run.get("jsonLines"), int):
+        c.that(run["jsonLines"] == len(steps) + 1,
+               f"dom0 relayed {run['jsonLines']} lines, {len(steps) + 1} parsed (garbled on the console?)")
+    return c.problems
+
+
 def merged_pause(r):
     """One distribution from a checkpoint result's blocks (equal sizes): exact min, max and mean; p50 is the
     median of the blocks' medians, p90 and p99 the largest of the blocks' (an upper bound)."""
@@ -436,10 +587,20 @@ def main(argv):
     results, garbled = parse_results(text)
     by_key = {}
     for r in results:
-        key = (r.get("scenario"), r.get("guest")) if "scenario" in r else conformance_key(r)
+        if "scenario" in r:
+            key = (r.get("scenario"), r.get("guest"))
+        elif "lifecycle" in r:
+            key = (LIFE_PREFIX + str(r["lifecycle"]), r.get("guest") or "none")
+        elif "lifecycleSummary" in r:
+            key = ("lifecycle-summary", "dom0")
+        else:
+            key = conformance_key(r)
         by_key.setdefault(key, []).append(r)
     conf_run = (by_key.get(("conformance-run", "dom0")) or [{}])[-1]
     conf_checks = [r for k, rs in by_key.items() if k[0].startswith(CONF_PREFIX) for r in rs]
+    life_run = (by_key.get(("lifecycle-run", "dom0")) or [{}])[-1]
+    life_steps = [r for k, rs in by_key.items() if k[0].startswith(LIFE_PREFIX) for r in rs
+                  if r.get("lifecycle") != "xenstored-lost"]
 
     verdicts = {}  # key -> list of problems
     order = list(EXPECTED)
@@ -455,6 +616,10 @@ def main(argv):
         problems = []
         if key == ("conformance-summary", "dom0"):
             problems = judge_conformance_summary(rs, conf_checks, conf_run)
+        elif key == ("lifecycle-summary", "dom0"):
+            problems = judge_lifecycle_summary(rs, life_steps, life_run)
+        elif key[0].startswith(LIFE_PREFIX):
+            problems = judge_lifecycle(key[0][len(LIFE_PREFIX):], key[1], rs, life_run)
         elif key[0].startswith(CONF_PREFIX):
             for r in rs:
                 problems += judge_conformance(r, conf_run)
@@ -484,7 +649,8 @@ def main(argv):
             v = verdicts.get((s, col))
             rs = by_key.get((s, col)) or []
             # An allowed conformance skip passes, but the table says it did not run.
-            skip = s.startswith(CONF_PREFIX) and rs and all(r.get("outcome") == "skipped" for r in rs)
+            skip = (s.startswith(CONF_PREFIX) or s.startswith(LIFE_PREFIX)) and rs and any(
+                r.get("outcome") == "skipped" for r in rs)
             row += ("-" if v is None else "FAIL" if v else "skip" if skip else "ok").ljust(8)
         print(row)
 
@@ -548,6 +714,37 @@ def main(argv):
                 skips.setdefault((r.get("check"), str(r.get("detail") or "")[:120]), []).append(r.get("guest") or "none")
         for (name, detail), gs in skips.items():
             print(f"conformance skipped: {name} [{', '.join(gs)}]: {detail}")
+
+    if life_steps or life_run:
+        summ = ((by_key.get(("lifecycle-summary", "dom0")) or [{}])[-1]).get("lifecycleSummary")
+        print(f"lifecycle scenarios: exit {life_run.get('rc')} after {life_run.get('ms')} ms over domains "
+              f"{json.dumps(life_run.get('domains'))}; summary {json.dumps(summ)}")
+        for r in life_steps:
+            f = r.get("facts") or {}
+            tag = f"lifecycle {r.get('lifecycle')}/{r.get('step')} [{r.get('guest')}] {r.get('outcome')} {r.get('milliseconds')} ms"
+            if r.get("step") in ("refuse-suspend", "refuse-resume", "c-refuse-suspend", "c-refuse-resume"):
+                err = f.get("error") or {}
+                print(f"{tag}: {err.get('kind') or 'no error'}: {str(err.get('description'))[:200]}; "
+                      f"then {(f.get('stateAfter') or {}).get('state')}, context "
+                      f"{(f.get('contextChange') or {}).get('differingBytes')} bytes changed; restored: {f.get('restored')}")
+            elif r.get("step") == "suspend" and r.get("lifecycle") == "leftover-subscription":
+                err = f.get("suspendError") or {}
+                print(f"{tag}: suspend {(f.get('suspend') or {}).get('durationMicroseconds')} us"
+                      + (f"; error {err.get('kind')}: {str(err.get('description'))[:200]}" if err else ""))
+            elif r.get("step") == "replace":
+                b, a = f.get("before") or {}, f.get("after") or {}
+                print(f"{tag}: handle {b.get('handle')} -> {a.get('handle')} (same: {f.get('sameHandle')}), cpu_time "
+                      f"{b.get('cpuTimeNs')} -> {a.get('cpuTimeNs')} ns; save {(f.get('save') or {}).get('milliseconds')} ms, "
+                      f"restore {(f.get('restore') or {}).get('milliseconds')} ms, image {f.get('imageBytes')} bytes, "
+                      f"{f.get('freeBytesBefore')} bytes free before")
+            elif r.get("step") == "suspend-while-xenstored-dies":
+                err = f.get("error") or {}
+                print(f"{tag}: {err.get('kind') or 'no error'} {f.get('millisecondsAfterKill')} ms after the kill: "
+                      f"{str(err.get('description'))[:200]}")
+            elif r.get("step", "").startswith("checkpoint-"):
+                print(f"{tag}: learned facts: {f.get('learnedFacts')}; host calls {json.dumps(f.get('hostCalls'))}")
+            elif r.get("outcome") != "passed":
+                print(f"{tag}: {str(r.get('detail'))[:200]}")
 
     # ---- failures ----------------------------------------------------------------------------------------
     passed = sum(1 for v in verdicts.values() if not v)

@@ -11,7 +11,10 @@
 #   XEN_HOST_CONFORMANCE_BIN  a built xen-host-conformance (the XenHost conformance suite over the real
 #                     backend); without it, built like xen-resume (same scratch path, so it reuses that build)
 #                     when the package has the product, else dom0 reports the conformance scenario missing
-#   REALXEN_TIMEOUT   QEMU's hard timeout in seconds (default 900)
+#   XEN_RESUME_LIFECYCLE_BIN  a built xen-resume-lifecycle (the lifecycle scenarios over the real backend);
+#                     without it, built like xen-host-conformance, else dom0 reports lifecycle-run missing
+#   REALXEN_TIMEOUT   QEMU's hard timeout in seconds (default 1500: the lifecycle scenarios, a PV save and restore
+#                     among them, run after groups that end 600-700 s in)
 #   REALXEN_LOCK, REALXEN_LOCK_WAIT   the machine-wide lock file (/tmp/realxen.lock) and how long to wait for it
 #   plus build.sh's and run.sh's variables.
 # Writes work/logs/{serial.log,boot-timings.json,build.log,check.txt,wall-times.json}.
@@ -52,7 +55,7 @@ if ! command -v python3 >/dev/null; then
   apt-get update -qq && apt-get install -y -qq python3 >/dev/null
 fi
 
-# ---- xen-resume and xen-host-conformance -----------------------------------------------------------------
+# ---- xen-resume, xen-host-conformance, xen-resume-lifecycle -----------------------------------------------
 # build_product NAME: `swift build -c release --product NAME --static-swift-stdlib` into .build-realxen (both
 # products share the scratch path: the second build reuses the first one's modules); prints the binary's path.
 # (Failures are returned explicitly: bash clears `set -e` inside the $(...) that calls this.)
@@ -91,6 +94,19 @@ if [ -z "${XEN_HOST_CONFORMANCE_BIN:-}" ]; then
 fi
 if [ -n "${XEN_HOST_CONFORMANCE_BIN:-}" ]; then export XEN_HOST_CONFORMANCE_BIN; fi
 
+life_s=0
+if [ -z "${XEN_RESUME_LIFECYCLE_BIN:-}" ]; then
+  if has_product xen-resume-lifecycle; then
+    echo "real-xen: building xen-resume-lifecycle (release, static Swift stdlib)"
+    ts=$(now)
+    XEN_RESUME_LIFECYCLE_BIN=$(build_product xen-resume-lifecycle)
+    life_s=$(($(now) - ts))
+  else
+    echo "real-xen: no xen-resume-lifecycle product in the package: running without it (its scenarios will fail)"
+  fi
+fi
+if [ -n "${XEN_RESUME_LIFECYCLE_BIN:-}" ]; then export XEN_RESUME_LIFECYCLE_BIN; fi
+
 # ---- build, boot, check -------------------------------------------------------------------------------
 tb=$(now)
 "$HERE/build.sh" 2>&1 | tee "$LOGS/build.log"
@@ -98,7 +114,7 @@ build_s=$(($(now) - tb))
 
 tr=$(now)
 run_rc=0
-"$HERE/run.sh" "${REALXEN_TIMEOUT:-900}" || run_rc=$?
+"$HERE/run.sh" "${REALXEN_TIMEOUT:-1500}" || run_rc=$?
 boot_s=$(($(now) - tr))
 
 check_rc=0
@@ -106,12 +122,12 @@ check_rc=0
 python3 "$HERE/check.py" "$LOGS/serial.log" | tee "$LOGS/check.txt" || check_rc=$?
 
 total_s=$(($(now) - t0))
-printf '{"swiftBuildSeconds":%d,"conformanceBuildSeconds":%d,"buildSeconds":%d,"bootSeconds":%d,"totalSeconds":%d,"qemuExit":%d}\n' \
-  "$swift_s" "$conf_s" "$build_s" "$boot_s" "$total_s" "$run_rc" >"$LOGS/wall-times.json"
-echo "real-xen: wall times: xen-resume build ${swift_s}s, xen-host-conformance build ${conf_s}s, image build ${build_s}s, boot+scenarios ${boot_s}s, total ${total_s}s"
+printf '{"swiftBuildSeconds":%d,"conformanceBuildSeconds":%d,"lifecycleBuildSeconds":%d,"buildSeconds":%d,"bootSeconds":%d,"totalSeconds":%d,"qemuExit":%d}\n' \
+  "$swift_s" "$conf_s" "$life_s" "$build_s" "$boot_s" "$total_s" "$run_rc" >"$LOGS/wall-times.json"
+echo "real-xen: wall times: xen-resume build ${swift_s}s, xen-host-conformance build ${conf_s}s, xen-resume-lifecycle build ${life_s}s, image build ${build_s}s, boot+scenarios ${boot_s}s, total ${total_s}s"
 
 if [ "$run_rc" != 0 ]; then
-  echo "real-xen: QEMU exited with status $run_rc (124: the ${REALXEN_TIMEOUT:-900}s timeout hit)"
+  echo "real-xen: QEMU exited with status $run_rc (124: the ${REALXEN_TIMEOUT:-1500}s timeout hit)"
   exit 1
 fi
 exit "$check_rc"

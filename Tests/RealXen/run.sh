@@ -3,7 +3,7 @@
 # modules, under software emulation (TCG: the /dev/kvm of these machines cannot run Xen). dom0's /init runs
 # the scenarios and reboots, which ends QEMU (-no-reboot). A hard timeout covers everything else.
 #
-# Usage: run.sh [TIMEOUT_SECONDS]       (default $REALXEN_TIMEOUT or 900)
+# Usage: run.sh [TIMEOUT_SECONDS]       (default $REALXEN_TIMEOUT or 1500)
 # Writes work/logs/serial.log (the whole serial console) and work/logs/boot-timings.json; prints the
 # @@MARK/@@RESULT lines as they arrive; exits with QEMU's status (124 when the timeout hit).
 # Environment: REALXEN_WORK, REALXEN_MEM (MiB, default 3072), REALXEN_DOM0_MEM (default 1024M),
@@ -14,7 +14,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORK=${REALXEN_WORK:-$HERE/work}
 OUT=$WORK/out
-LIMIT=${1:-${REALXEN_TIMEOUT:-900}}
+LIMIT=${1:-${REALXEN_TIMEOUT:-1500}}
 MEM=${REALXEN_MEM:-3072}
 DOM0_MEM=${REALXEN_DOM0_MEM:-1024M}
 # XSAVE hidden from Xen: with it, Xen's XSAVE-based context switches under TCG corrupted the extended

@@ -11,6 +11,7 @@
 XR=/usr/bin/xen-resume
 XC=/usr/bin/xc-suspend-resume
 XHC=/usr/bin/xen-host-conformance
+XRL=/usr/bin/xen-resume-lifecycle
 
 # Every fork costs dearly here: a PV dom0's page-table updates are hypercalls, under emulation. Loops use
 # tick (a builtin read, no fork) and sleep at least half a second; $(...) stays out of them.

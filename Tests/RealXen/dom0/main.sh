@@ -2,8 +2,8 @@
 # dom0's driver (run by /init): brings up the Xen tool stack, starts every guest at once (HVM guests take a
 # minute or more to boot under TCG, so they start first and the PV/PVH scenarios run meanwhile), runs one
 # group of scenarios per guest as soon as that guest printed its first console line (the groups run
-# concurrently), prints their @@RESULT lines, then runs the XenHost conformance suite (xen-host-conformance)
-# once over all of them, then dumps diagnostics. /init reboots afterwards, which ends
+# concurrently), prints their @@RESULT lines, then runs the lifecycle scenarios (xen-resume-lifecycle) and the
+# XenHost conformance suite (xen-host-conformance) once each over all of them, then dumps diagnostics. /init reboots afterwards, which ends
 # QEMU (-no-reboot).
 #
 # Options on dom0's kernel command line (run.sh's DOM0_EXTRA), for local iteration:
@@ -11,6 +11,7 @@
 #   rx.blocks=N                        blocks of 10 checkpoint cycles per tool (default 5: 50 cycles)
 #   rx.pvhvm-blocks=N rx.pvhvm-block=N PVHVM's blocks (default 2 blocks of 5 cycles per tool)
 #   rx.deadline=S                      dom0 uptime after which no scenario starts (run.sh sets it)
+#   rx.xenstored-lost=0                skip the last act (killing xenstored while a suspend waits on it)
 #
 # No `set -e`: a failing command is a finding to report, not a reason to stop. `set -u` catches typos; if
 # this script dies anyway, /init reports it and still ends the run.
@@ -255,6 +256,12 @@ done
 # shellcheck disable=SC2086 # a list of pids
 wait $GROUPS_RUNNING
 
+# ---- the lifecycle scenarios, once, on every booted guest ------------------------------------------------
+# Also only now, and before the conformance suite: one controller kept across steps while "another toolstack"
+# suspends, subscribes, saves and restores the same guests. It leaves every guest running (the PV one restored
+# under its id), so the suite below still gets them all.
+sc s_lifecycle
+
 # ---- the XenHost conformance suite, once, on every booted guest ------------------------------------------
 # Only now: it suspends and resumes the guests it is given, and every group above has ended, so no other
 # scenario touches them (the boot watcher only reads console logs). The guests are still running: every
@@ -287,4 +294,7 @@ xl dmesg 2>&1 | tail -n 60
 echo "---- dom0 dmesg (last 20 lines)"
 dmesg | tail -n 20
 echo "@@DIAG end"
+# The very last act, after the diagnostics (xl list needs xenstore): xenstored is killed while a suspend waits on
+# it. Only console writes and /init's `reboot -f` come after it. rx.xenstored-lost=0 leaves it out.
+[ "$(cmdline_opt rx.xenstored-lost)" = 0 ] || sc s_xenstored_lost
 mark finished

@@ -479,3 +479,75 @@ s_conformance() {
       "\"domid\":$d,$AJ,\"stateAfter\":${STATEJSON:-null}"
   done
 }
+
+# 11: the lifecycle scenarios (xen-resume-lifecycle: one SuspendController for the whole run, a second libxen
+# connection and xl as "another toolstack"), once, on every booted guest, after the groups and before the
+# conformance suite (nothing else touches the guests then). Its stdout is one JSON object per step, then
+# {"lifecycleSummary":...}, relayed like the suite's. Then lifecycle-run (command, exit code, stderr) and
+# lifecycle-alive per guest (console counter moving, Xen reporting it running: the PV guest is a restored
+# domain by then). The guest's console log goes with its id, for the program's own liveness checks.
+# LIFE_RESERVE: seconds left for the conformance suite after it.
+LIFE_RESERVE=120
+s_lifecycle() {
+  local RXG=life g d gargs="" glist="" doms="" limit j=0 other="" ids=""
+  if [ ! -x "$XRL" ]; then
+    result lifecycle-run dom0 false '"reason":"xen-resume-lifecycle binary missing"'
+    return
+  fi
+  for g in pv pvh pvhvm hvm; do
+    [ -f "/tmp/first-$g" ] || continue # never booted: check.py reports its rows missing
+    d=$(domid "$g")
+    [ -n "$d" ] || continue
+    gargs="$gargs --guest $d:$g:$(confile "$g")"
+    lst glist "\"$g\""
+    lst doms "\"$g\":$d"
+    lst ids "$g=$d"
+    eval "LIFED_$g=$d"
+  done
+  if [ -z "$gargs" ]; then
+    result lifecycle-run dom0 false '"reason":"no booted guest"'
+    return
+  fi
+  tick
+  limit=$((RX_DEADLINE - NOWS - LIFE_RESERVE))
+  [ "$limit" -gt 900 ] && limit=900
+  mark "lifecycle scenarios ($ids, at most ${limit}s; /tmp: $(df -m /tmp | awk 'NR == 2 { print $4 }') MiB free)"
+  # shellcheck disable=SC2086 # $gargs: one word per argument
+  run "$limit" "$XRL" $gargs --image-dir /tmp
+  sed -n 's/^{/@@RESULT {/p' /tmp/rx-life.out >/tmp/life-results
+  j=$(grep -c '^{' /tmp/rx-life.out)
+  other=$(grep -v '^{' /tmp/rx-life.out | head -n 20)
+  say_file /tmp/life-results
+  result lifecycle-run dom0 "$([ "$RC" = 0 ] && echo true || echo false)" "\"guests\":[$glist],\"domains\":{$doms},\"cmd\":$(jstr "$LASTCMD" 400),\"rc\":$RC,\"ms\":$MS,\"jsonLines\":$j,\"otherStdout\":$(jstr "$other" 600),\"stderr\":$(jstr "$(tail -n 20 /tmp/rx-life.err)" 1500)"
+  for g in pv pvh pvhvm hvm; do
+    eval "d=\${LIFED_$g:-}"
+    [ -n "$d" ] || continue
+    alive_check "$g"
+    state "$d"
+    result lifecycle-alive "$g" "$([ "$ALIVE_OK" = true ] && [ "$STATE" = running ] && echo true || echo false)" \
+      "\"domid\":$d,\"domidNow\":$(domid "$g" || echo null),$AJ,\"stateAfter\":${STATEJSON:-null}"
+  done
+}
+
+# 12: xenstored-lost, the very last act before the reboot: xen-resume-lifecycle pauses the PV guest (so it never
+# acknowledges), starts a suspend with a 60 s timeout, and kills xenstored (SIGKILL, from its pid file) 2 s later;
+# the suspend must fail promptly with an error about the lost connection. Nothing after it may use xenstore (xl,
+# the C client): only the step's line is relayed (the program's summary is its alone), then xenstored-lost-run.
+s_xenstored_lost() {
+  local RXG=xsl d="" j=0
+  if [ ! -x "$XRL" ]; then
+    result xenstored-lost-run dom0 false '"reason":"xen-resume-lifecycle binary missing"'
+    return
+  fi
+  [ -f /tmp/first-pv ] && d=$(domid pv)
+  if [ -z "$d" ]; then
+    result xenstored-lost-run dom0 false '"reason":"no PV guest"'
+    return
+  fi
+  mark "xenstored-lost (domain $d): killing xenstored under a waiting suspend; no xenstore use after this"
+  run 120 "$XRL" --scenario xenstored-lost --guest "$d:pv:$(confile pv)"
+  grep '^{"lifecycle"' /tmp/rx-xsl.out | sed 's/^{/@@RESULT {/' >/tmp/xsl-results
+  j=$(grep -c '^{"lifecycle"' /tmp/rx-xsl.out)
+  say_file /tmp/xsl-results
+  result xenstored-lost-run dom0 "$([ "$j" -gt 0 ] && echo true || echo false)" "\"domid\":$d,\"cmd\":$(jstr "$LASTCMD" 300),\"rc\":$RC,\"ms\":$MS,\"jsonLines\":$j,\"stderr\":$(jstr "$(tail -n 10 /tmp/rx-xsl.err)" 800)"
+}

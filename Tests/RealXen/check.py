@@ -98,8 +98,9 @@ LIFECYCLE_STEPS = {
     # A second run of the program, dom0's very last act (it kills xenstored); its summary line is not relayed.
     "xenstored-lost": ["suspend-while-xenstored-dies"],
 }
+# domid-reuse is not run by dom0: xl restore of a `-D` image fails in this lab (cause open, README).
 LIFECYCLE_GUESTS = {"foreign-suspend": GUESTS, "leftover-subscription": PV_AWARE,
-                    "eventchannel-then-xenstore": PV_AWARE, "domid-reuse": ["pv"], "xenstored-lost": ["pv"]}
+                    "eventchannel-then-xenstore": PV_AWARE, "xenstored-lost": ["pv"]}
 # No lab guest advertises a suspend event channel (no upstream Linux does; a later issue adds a guest module), so
 # the event channel scenario may only say so and stop.
 LIFECYCLE_MAY_SKIP = {("eventchannel-then-xenstore", "plan"): re.compile(r"advertises no suspend event channel")}

@@ -28,11 +28,9 @@ import XenSimulator
     #expect(results.steps(of: .eventChannelThenXenStore, on: fixture.classic) == ["plan", "event-channel", "xenstore"])
     let classic = results.filter { $0.guest == fixture.classic }
     #expect(classic.first { $0.step == "event-channel" }?.outcome == .passed, "\(classic.not(.passed))")
-    // The controller's own subscription from the event channel cycle silences @releaseDomain for the forced
-    // xenstore suspend, which waits on nothing else: the leftover-subscription fix clears it under the suspend lock.
-    withKnownIssue("the controller's own suspend subscription silences @releaseDomain for its xenstore suspend") {
-      #expect(classic.not(.passed).isEmpty, "\(classic.not(.passed))")
-    }
+    // The controller withdraws its own subscription from the event channel cycle before the forced xenstore
+    // suspend, which would otherwise wait for a silenced @releaseDomain.
+    #expect(classic.not(.passed).isEmpty, "\(classic.not(.passed))")
     // Linux guests advertise no channel: one skipped plan step each, with the reason the real-Xen judge accepts.
     for guest in fixture.guests where guest.type.isPVAware {
       let steps = results.filter { $0.guest == guest }
@@ -54,16 +52,12 @@ import XenSimulator
           "\(guest) \(step): \(results.not(.passed))")
       }
     }
-    // SuspendController does not yet notice a suspend it did not make (the fix lands in XenResumeCore in parallel):
-    // until then the refusals fail here, and this known issue makes the test fail once they pass, to be removed.
-    // The simulated guest also remembers a register write made while it was stopped outside its hypercall, even
-    // though the scenario put the context back before it ran again: its health is part of the known issue.
-    withKnownIssue("the controller does not yet refuse a domain another toolstack suspended") {
-      #expect(results.not(.passed).isEmpty, "\(results.not(.passed))")
-      for guest in fixture.guests {
-        let seen = fixture.simulator.observations(of: guest.domain)
-        #expect(seen.isHealthy, "\(guest): \(seen.failure ?? "")")
-      }
+    // The controller refuses both and touches nothing: no register is written into a guest stopped outside its
+    // hypercall, which the simulated guest would remember.
+    #expect(results.not(.passed).isEmpty, "\(results.not(.passed))")
+    for guest in fixture.guests {
+      let seen = fixture.simulator.observations(of: guest.domain)
+      #expect(seen.isHealthy, "\(guest): \(seen.failure ?? "")")
     }
     // Whatever the controller did, every guest ends running: the other toolstack resumes its own suspend.
     for guest in fixture.guests {
@@ -88,9 +82,8 @@ import XenSimulator
           "other-subscribes", "suspend", "other-unsubscribes", "cycle-after",
         ])
     }
-    withKnownIssue("the controller waits on @releaseDomain only, which the leftover subscription silences") {
-      #expect(results.not(.passed).isEmpty, "\(results.not(.passed))")
-    }
+    // The controller clears the leftover subscription under the suspend lock before it waits for @releaseDomain.
+    #expect(results.not(.passed).isEmpty, "\(results.not(.passed))")
     // Cleared afterwards, so the rest of a run still gets @releaseDomain for these guests.
     #expect(results.filter { $0.step == "cycle-after" }.not(.passed).isEmpty, "\(results.not(.passed))")
   }

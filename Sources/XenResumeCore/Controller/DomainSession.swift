@@ -21,11 +21,6 @@ struct DomainSession: Sendable {
   /// Our bound local port, subscribed for suspend, and the guest port it is bound to, once the event channel
   /// path has been used.
   var suspendChannel: (local: EventChannelPort, remote: EventChannelPort)?
-  /// Whether Xen is known to hold no suspend subscription for the domain: set once this controller cleared it
-  /// (while holding the suspend lock) or unsubscribed its own. A subscription left behind (libxenguest's
-  /// `xc_suspend_evtchn_release` never unsubscribes) makes Xen signal that port instead of raising `VIRQ_DOM_EXC`,
-  /// so `@releaseDomain` would never fire for a suspend on another path.
-  var subscriptionCleared = false
   /// Whether this controller holds the domain's cross-process suspend lock.
   var holdsSuspendLock = false
   /// How this controller last suspended the domain, until it resumes it. It decides whether vcpu0 is inside its

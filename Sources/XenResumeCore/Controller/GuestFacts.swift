@@ -191,15 +191,15 @@ extension SuspendController {
   }
 
   /// Before a suspend on a path that waits for `@releaseDomain`: makes sure Xen will raise `VIRQ_DOM_EXC` for it.
-  /// Our own subscription is withdrawn and its port unbound; one someone else left behind is cleared once per
-  /// session, while this controller holds the suspend lock (so no other libxenguest user is using it).
+  /// Our own subscription is withdrawn and its port unbound, and any other is cleared, before every such suspend:
+  /// this controller holds the suspend lock, so a subscription it finds is one left behind (libxenguest's
+  /// `xc_suspend_evtchn_release` never withdraws its own) or made by a tool that ignores the lock, and either
+  /// would silence `@releaseDomain`. One domctl, made before the guest is asked, so it adds nothing to the pause.
   func clearSuspendSubscription(of session: inout DomainSession, domain: DomainID) throws {
     if session.suspendChannel != nil {
       releaseSuspendChannel(of: &session, domain: domain)
     }
-    guard !session.subscriptionCleared else { return }
     try host.subscribeForSuspend(domain, port: Self.noSuspendSubscription)
-    session.subscriptionCleared = true
   }
 
   /// The port `XEN_DOMCTL_subscribe` takes to unsubscribe.

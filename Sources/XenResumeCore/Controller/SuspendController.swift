@@ -280,18 +280,16 @@ public final class SuspendController: Sendable {
   }
 
   /// Withdraws the session's suspend subscription (`XEN_DOMCTL_subscribe` with port 0) and unbinds its port. A
-  /// domain that is gone needs no unsubscribing; any other failure is logged and leaves the subscription marked
-  /// as not cleared, so the next suspend on another path tries again.
+  /// domain that is gone needs no unsubscribing; any other failure is logged (the next suspend on a path that
+  /// waits for `@releaseDomain` clears the subscription again before it asks the guest).
   func releaseSuspendChannel(of session: inout DomainSession, domain: DomainID) {
     guard let channel = session.suspendChannel else { return }
     session.suspendChannel = nil
     do {
       try host.subscribeForSuspend(domain, port: Self.noSuspendSubscription)
-      session.subscriptionCleared = true
     } catch let error as XenCallError where error.errno == .noSuchProcess {
-      session.subscriptionCleared = true
+      // Gone: its subscription went with it.
     } catch {
-      session.subscriptionCleared = false
       logger.warning(
         "could not withdraw the suspend subscription", metadata: ["domain": "\(domain)", "error": "\(error)"])
     }

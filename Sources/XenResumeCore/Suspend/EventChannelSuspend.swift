@@ -50,7 +50,6 @@ extension SuspendController {
       throw error
     }
     session.suspendChannel = (local, remote)
-    session.subscriptionCleared = false
     return local
   }
 }

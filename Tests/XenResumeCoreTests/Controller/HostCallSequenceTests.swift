@@ -45,8 +45,9 @@ final class HostCallSequenceTests: XCTestCase {
         .write, .read, .watch, .domainInfo,
       ])
     // Steady state: the domain's state and identity, the advertised suspend port (libxl reads both for every
-    // suspend), request, acknowledgement, state.
-    XCTAssertEqual(suspends[1], [.domainInfo, .read, .write, .read, .domainInfo])
+    // suspend), any suspend subscription cleared (one left behind would silence @releaseDomain), request,
+    // acknowledgement, state.
+    XCTAssertEqual(suspends[1], [.domainInfo, .read, .subscribeForSuspend, .write, .read, .domainInfo])
     XCTAssertEqual(resumes[0], cooperativeFastResume)
     XCTAssertEqual(resumes[1], cooperativeFastResume)
   }
@@ -78,7 +79,8 @@ final class HostCallSequenceTests: XCTestCase {
         .acquireSuspendLock, .subscribeForSuspend, .write, .read, .watch, .domainInfo,
       ])
     // Every suspend: state, HVM_PARAM_CALLBACK_IRQ and HVM_PARAM_ACPI_S_STATE (as libxl), the advertised port.
-    XCTAssertEqual(suspends[1], [.domainInfo, .hvmParameter, .hvmParameter, .read, .write, .read, .domainInfo])
+    XCTAssertEqual(
+      suspends[1], [.domainInfo, .hvmParameter, .hvmParameter, .read, .subscribeForSuspend, .write, .read, .domainInfo])
     // The controller suspended it cooperatively, so it knows vcpu0 is in the hypercall: no callback-irq read.
     XCTAssertEqual(resumes[1], cooperativeFastResume)
   }
@@ -92,7 +94,7 @@ final class HostCallSequenceTests: XCTestCase {
         .shutdownDomain, .watch, .domainInfo,
       ])
     // A pure HVM guest may load PV drivers later, so its callback irq is read again on every suspend.
-    XCTAssertEqual(suspends[1], [.domainInfo, .hvmParameter, .shutdownDomain, .domainInfo])
+    XCTAssertEqual(suspends[1], [.domainInfo, .hvmParameter, .subscribeForSuspend, .shutdownDomain, .domainInfo])
     XCTAssertEqual(resumes[0], [.domainInfo, .resumeDomain, .resumeDomainInXenStore])
     XCTAssertEqual(resumes[1], [.domainInfo, .resumeDomain, .resumeDomainInXenStore])
   }

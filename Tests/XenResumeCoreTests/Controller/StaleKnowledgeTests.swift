@@ -196,6 +196,10 @@ final class StaleKnowledgeTests: XCTestCase {
 
       let result = await runAdvancing(clock) { try await controller.checkpoint(domain, timeout: .seconds(30)) { _ in } }
       if case .failure(let error) = result { XCTFail("\(guest): \(error)") }
+      // And one left by a tool that ignores the lock while this controller's session lives.
+      try host.subscribeForSuspend(domain, port: EventChannelPort(1023))
+      let later = await runAdvancing(clock) { try await controller.checkpoint(domain, timeout: .seconds(30)) { _ in } }
+      if case .failure(let error) = later { XCTFail("\(guest), during a session: \(error)") }
       assertHealthy(host, domain)
       assertRunning(host, domain)
     }

@@ -89,8 +89,8 @@ struct NullDomain {
 
   var id: DomainID { Self.domainID(of: index) }
 
-  /// shared_info anchors the p2m (one frame list list → one frame list → one p2m page); start_info holds the
-  /// machine frames of the xenstore and console rings, as in a running guest.
+  /// shared_info anchors the p2m (one frame list list → one frame list → one p2m page); start_info carries the
+  /// domain builder's magic and holds the machine frames of the xenstore and console rings, as in a running guest.
   private static func guestPages(index: Int, width: GuestWidth) -> [[UInt8]] {
     let base = frameBase(of: index)
     var pages = [[UInt8]](repeating: [UInt8](repeating: 0, count: GuestLayout.pageSize), count: pageCount)
@@ -106,7 +106,14 @@ struct NullDomain {
     store(base + consoleFrameSlot, page: p2mPage, offset: Int(consolePFN) * width.bytes)
     store(base + storeFrameSlot, page: startInfoPage, offset: GuestLayout.startInfoStoreFrameOffset(width))
     store(base + consoleFrameSlot, page: startInfoPage, offset: GuestLayout.startInfoConsoleFrameOffset(width))
+    pages[startInfoPage].replaceSubrange(0..<GuestLayout.startInfoMagicSize, with: magic(width))
     return pages
+  }
+
+  /// start_info's `magic` field: the builder's guest type string, NUL-padded.
+  private static func magic(_ width: GuestWidth) -> [UInt8] {
+    let text = Array(GuestLayout.startInfoMagic(width).utf8)
+    return text + [UInt8](repeating: 0, count: GuestLayout.startInfoMagicSize - text.count)
   }
 
   /// What `xc_domain_getinfolist` reports: the reason code is 255 while running, as Xen fills it in.

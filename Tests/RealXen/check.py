@@ -9,7 +9,12 @@ its own verdict ("ok"); this script re-checks the facts, so a scenario passes on
 conformance suite's and the lifecycle program's lines (xen-host-conformance's and xen-resume-lifecycle's own JSON,
 relayed unchanged) carry no "ok": check.py is their only judge (re-checking the lifecycle steps' facts too).
 
-Usage: check.py [SERIAL_LOG] [--timings FILE ...]   (default: work/logs/serial.log next to this script)
+The lab (labs.json, through lab.py) decides which guests a complete run reports: the main guests (named by their
+type) get every scenario, a guest there for another kernel gets its type's scenario group and the slow-resume
+outcome, the throwaway guest the slow-resume outcome and the guest-less error paths. The slow-resume outcomes and
+the fast cycles also become the lab's column of the survival matrix (logs/survival.json; matrix.py renders it).
+
+Usage: check.py --xen XEN [SERIAL_LOG] [--timings FILE ...]   (default: work/xen-XEN/logs/serial.log)
 Standard library only.
 """
 import json
@@ -18,10 +23,17 @@ import re
 import statistics
 import sys
 
+import lab as labtable
+
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The main guests, named by their type in every lab; configure() adds the lab's other guests.
 GUESTS = ["pv", "pvh", "pvhvm", "hvm"]
 PV_AWARE = ["pv", "pvh", "pvhvm"]
 COLUMNS = ["pv", "pvh", "pvhvm", "hvm", "throw", "dom0", "none"]
+TYPE = {g: g for g in GUESTS}
+KERNEL = {}
+KERNEL_GUESTS = []
+THROWAWAY = ["throw"]
 EXPECTED_PATH = {"pv": "xenstoreControl", "pvh": "xenstoreControl", "pvhvm": "xenstoreControl",
                  "hvm": "hypervisorShutdown"}
 # The fewest checkpoint cycles a guest may get (dom0 runs 50, fewer on PVHVM whose suspends take seconds
@@ -36,7 +48,7 @@ EXPECTED = (
     + [(s, g) for s in ["status", "fast-cycles", "checkpoint", "compare"] for g in GUESTS]
     + [("registers", "pv"), ("registers", "hvm")]
     + [(s, g) for s in ["slow-refused", "shutdown-refused", "xs-resume"] for g in PV_AWARE]
-    + [("slow-panic", "throw"), ("slow-hvm", "hvm"), ("c-uncooperative", "pv"), ("uncooperative", "pv")]
+    + [("slow-hvm", "hvm"), ("c-uncooperative", "pv"), ("uncooperative", "pv")]
     + [("device-model", "pvhvm"), ("device-model", "hvm")]
     + [("error-unknown-domain", "none"), ("error-dom0", "dom0"), ("error-resume-running", "pv"),
        ("error-suspend-timeout", "pv")]
@@ -125,7 +137,35 @@ EXPECTED = (
 OUTCOMES = ("passed", "failed", "skipped")
 # Printed by dom0 only without xen-resume (the C client's baseline cycles and its stand-ins for the panic
 # and HVM slow-resume proofs); judged when present, never required.
-OPTIONAL = {("c-slow-panic", "throw"), ("c-slow-hvm", "hvm")} | {("c-baseline", g) for g in GUESTS}
+OPTIONAL = {("c-slow-hvm", "hvm")} | {("c-baseline", g) for g in GUESTS}
+
+
+def configure(xen):
+    """Adds the lab's guests beyond the main four to the expectations (EXPECTED, COLUMNS, TYPE, KERNEL)."""
+    global EXPECTED, COLUMNS, KERNEL_GUESTS, THROWAWAY
+    entry = labtable.lab(xen)
+    guests = entry["guests"]
+    for g in guests:
+        TYPE[g["name"]] = g["type"]
+        KERNEL[g["name"]] = g["kernel"]
+    KERNEL_GUESTS = [g["name"] for g in guests if g["role"] == "kernel"]
+    THROWAWAY = [g["name"] for g in guests if g["role"] == "throwaway"]
+    COLUMNS = GUESTS + THROWAWAY + KERNEL_GUESTS + ["dom0", "none"]
+    extra = [("boot", g) for g in KERNEL_GUESTS]
+    for g in KERNEL_GUESTS:
+        t = TYPE[g]
+        extra += [(s, g) for s in ["status", "fast-cycles", "checkpoint", "compare", "slow-refused",
+                                   "shutdown-refused", "xs-resume", "slow-outcome"]]
+        if t == "pv":
+            extra += [(s, g) for s in ["registers", "error-resume-running", "error-suspend-timeout",
+                                       "c-uncooperative", "uncooperative"]]
+    extra += [("slow-outcome", g) for g in THROWAWAY + ["pvh", "pvhvm"]]
+    EXPECTED = [k for k in EXPECTED if k[0] != "boot" or k[1] in GUESTS] + [("boot", g) for g in THROWAWAY] + extra
+    for g in KERNEL_GUESTS + THROWAWAY:
+        OPTIONAL.add(("c-baseline", g))
+        OPTIONAL.add(("c-slow-outcome", g))
+    OPTIONAL.update({("c-slow-outcome", "pvh"), ("c-slow-outcome", "pvhvm")})
+    return entry
 
 # A line of Xen's, a guest's (through Xen) or dom0's kernel that landed inside one of dom0's result lines.
 FOREIGN = re.compile(r"\(XEN\) |\(d\d+\) |\[\s*\d+\.\d+\] ")
@@ -248,21 +288,21 @@ def judge(r):
         # dom0 could not run it (xen-resume missing, …): the reason says it all.
         return [str(r["reason"])]
     check_cli_contract(r, c)
-    gt = "pv" if g == "throw" else g
+    gt = TYPE.get(g, g)
 
     if scen == "status" and rc_is(c, r, 0, "status"):
         d = doc(r.get("stdout")) or {}
         dom = (d.get("domains") or [{}])[0]
         c.that(dom.get("guestType") == gt, f"guestType {dom.get('guestType')!r}, expected {gt!r}")
-        c.that(dom.get("suspendPath") == EXPECTED_PATH[g],
-               f"suspendPath {dom.get('suspendPath')!r}, expected {EXPECTED_PATH[g]!r} ({dom.get('pathReason')})")
+        c.that(dom.get("suspendPath") == EXPECTED_PATH[gt],
+               f"suspendPath {dom.get('suspendPath')!r}, expected {EXPECTED_PATH[gt]!r} ({dom.get('pathReason')})")
         c.that(dom.get("state") == "running", f"state {dom.get('state')!r}, expected 'running'")
         c.that(dom.get("width") == 64, f"width {dom.get('width')!r}, expected 64")
     elif scen == "fast-cycles":
         if "reason" not in r:
             c.that(r.get("cycles") == 5 and r.get("rcs") == [0] * 10,
                    f"exit codes {r.get('rcs')} over {r.get('cycles')} cycles, expected 5 x (suspend 0, resume 0)")
-            c.that(r.get("paths") == [EXPECTED_PATH[g]] * 5, f"paths {r.get('paths')}, expected {EXPECTED_PATH[g]}")
+            c.that(r.get("paths") == [EXPECTED_PATH[gt]] * 5, f"paths {r.get('paths')}, expected {EXPECTED_PATH[gt]}")
             c.that(r.get("alive") == [True] * 5, f"alive after each cycle: {r.get('alive')} (counter {r.get('counter')})")
             if "failed" in r:
                 rc_is(c, r["failed"], 0, "failing step")
@@ -278,7 +318,7 @@ def judge(r):
         c.that(got == want and r.get("succeeded") == want, f"{got} of {want} cycles succeeded")
         c.that(all(d.get("count") == r.get("blockSize") for d in docs), "a block ran another count than asked")
         paths = sorted({d.get("path") for d in docs})
-        c.that(paths == [EXPECTED_PATH[g]], f"paths {paths}, expected {EXPECTED_PATH[g]!r}")
+        c.that(paths == [EXPECTED_PATH[gt]], f"paths {paths}, expected {EXPECTED_PATH[gt]!r}")
         types = sorted({d.get("guestType") for d in docs})
         c.that(types == [gt], f"guestType {types}, expected {gt!r}")
         c.that(all(isinstance(d.get("pauseMicroseconds"), dict) for d in docs), "a block has no pause distribution")
@@ -296,7 +336,7 @@ def judge(r):
         rc_is(c, r.get("suspend"), 0, "suspend")
         rc_is(c, r.get("resume"), 0, "resume --fast")
         b, a = r.get("before") or {}, r.get("after") or {}
-        if g == "hvm":
+        if gt == "hvm":
             regs_equal(c, r, "before", "after", "pure HVM fast resume")
         else:
             c.that(a.get("rax") == "0x1", f"PV fast resume: rax {b.get('rax')} -> {a.get('rax')}, expected 0x1")
@@ -315,14 +355,17 @@ def judge(r):
             kind_is(c, r, "refused", "suspend --path shutdown")
         state_is(c, r.get("stateAfter"), "running", None, "after the refusal")
         alive(c, r)
-    elif scen == "slow-panic":
+    elif scen in ("slow-outcome", "c-slow-outcome"):
         rc_is(c, r.get("suspend"), 0, "suspend")
-        rc_is(c, r.get("resume"), 0, "resume --slow --confirm-slow")
-        c.that("register_vcpu_info failed" in (r.get("panicLine") or ""),
-               "no 'register_vcpu_info failed' panic on the guest console")
-        st = r.get("finalState") or {}
-        c.that(st.get("state") == "shutdown" and st.get("shutdownReason") in (1, 3),
-               f"domain {st.get('state')!r} (reason {st.get('shutdownReason')}), expected shut down with reason reboot or crash")
+        rc_is(c, r.get("resume"), 0, "slow resume")
+        outcome, st = r.get("outcome"), r.get("finalState") or {}
+        c.that(outcome in ("alive", "warned", "panic", "shutdown"),
+               f"no outcome within dom0's watch: {outcome!r} (counter {r.get('counter')}, Xen: {st.get('state')!r})")
+        if outcome in ("panic", "shutdown"):
+            c.that(st.get("state") == "shutdown" and st.get("shutdownReason") not in (None, 2),
+                   f"outcome {outcome} but Xen reports {st.get('state')!r} (reason {st.get('shutdownReason')})")
+        if outcome == "panic":
+            c.that(bool(r.get("panic")), "outcome panic without the panic's message")
     elif scen == "slow-hvm":
         if rc_is(c, r.get("suspend"), 0, "suspend"):
             d = doc(r["suspend"].get("stdout")) or {}
@@ -573,11 +616,45 @@ def merged_pause(r):
             "max": max(p["max"] for p in pms), "mean": statistics.mean(p["mean"] for p in pms)}
 
 
+def slow_cell(r):
+    """A slow-resume result in the survival matrix's words."""
+    st = r.get("finalState") or {}
+    reason = REASONS.get(st.get("shutdownReason"), str(st.get("shutdownReason")))
+    return {"alive": "alive", "warned": f"alive; warned: {r.get('warning')}",
+            "panic": f"panic: {r.get('panic')}; shut down ({reason})",
+            "shutdown": f"shut down ({reason})"}.get(r.get("outcome"), "not observed")
+
+
+def survival_cells(by_key, verdicts):
+    """One cell pair per guest type and kernel in this lab: after the fast cycles and after the same-domain slow
+    resume, from the passed results only (anything else reads "not observed")."""
+    cells = {}
+    for g, t in TYPE.items():
+        if g not in KERNEL and g not in GUESTS:
+            continue
+        cell = cells.setdefault((t, KERNEL.get(g, "?")), {"type": t, "kernel": KERNEL.get(g, "?"),
+                                                          "fast": "not observed", "slow": "not observed"})
+        if by_key.get(("fast-cycles", g)) and not verdicts.get(("fast-cycles", g)):
+            cell["fast"] = "alive"
+        for scen in ("slow-outcome", "slow-hvm"):
+            rs = by_key.get((scen, g))
+            if rs and not verdicts.get((scen, g)):
+                cell["slow"] = "alive" if scen == "slow-hvm" else slow_cell(rs[-1])
+    return sorted(cells.values(), key=lambda c: (["pv", "pvh", "pvhvm", "hvm"].index(c["type"]),
+                                                  [int(x) for x in c["kernel"].split(".")]))
+
+
 def main(argv):
     args = [a for a in argv[1:] if not a.startswith("--")]
     timing_files = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--timings"]
-    args = [a for a in args if a not in timing_files]
-    log = args[0] if args else os.path.join(HERE, "work", "logs", "serial.log")
+    xen = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--xen"), None)
+    if xen is None:
+        print("usage: check.py --xen XEN [SERIAL_LOG] [--timings FILE ...]")
+        return 2
+    args = [a for a in args if a not in timing_files and a != xen]
+    configure(xen)
+    log = args[0] if args else os.path.join(os.environ.get("REALXEN_WORK", os.path.join(HERE, "work")), f"xen-{xen}",
+                                            "logs", "serial.log")
     try:
         with open(log, "rb") as f:
             text = f.read().decode("utf-8", errors="replace")
@@ -660,7 +737,7 @@ def main(argv):
     print("Pause time (microseconds, request -> resumed), xen-resume vs the C client (libxenguest), "
           "alternating blocks of 10 on the same guest:")
     print("guest   swift p50 (blocks)  C p50 (blocks)  swift/C   xen-resume checkpoint p50/p90/p99/max (merged blocks)")
-    for g in GUESTS:
+    for g in GUESTS + KERNEL_GUESTS:
         cmp_ = (by_key.get(("compare", g)) or [{}])[-1]
         sp = [x for x in cmp_.get("swiftP50", []) if isinstance(x, (int, float))]
         cp = [x for x in cmp_.get("cP50", []) if isinstance(x, (int, float))]
@@ -672,20 +749,20 @@ def main(argv):
         fmt = lambda v: f"{v:.0f}" if v is not None else "n/a"
         print(f"{g:<8}{fmt(smed):<20}{fmt(cmed):<16}{ratio:<10}{dist or 'n/a'}")
 
-    for g in GUESTS:
+    for g in GUESTS + KERNEL_GUESTS:
         cm = (by_key.get(("compare", g)) or [{}])[-1]
         if "blockSize" in cm and cm["blocks"] * cm["blockSize"] < 50:
             print(f"note: {g} ran reduced counts: {cm.get('blocks')} blocks of {cm.get('blockSize')} checkpoint "
                   f"cycles per tool (50 elsewhere)")
 
-    for g in GUESTS + ["throw"]:
+    for g in GUESTS + THROWAWAY + KERNEL_GUESTS:
         b = (by_key.get(("boot", g)) or [{}])[-1]
         if b.get("attempts", 1) > 1:
             first = b.get("firstAttempt") or {}
             print(f"note: {g} booted on attempt {b['attempts']}: the first one ended {first.get('state')!r} "
                   f"(reason {first.get('shutdownReason')}) before its first console line")
 
-    boots = {g: (by_key.get(("boot", g)) or [{}])[-1] for g in GUESTS + ["throw"]}
+    boots = {g: (by_key.get(("boot", g)) or [{}])[-1] for g in GUESTS + THROWAWAY + KERNEL_GUESTS}
     print()
     print("Boot (dom0 clock): " + ", ".join(
         f"{g} first line {b.get('firstLineSeconds', 'n/a')} s after xl create (create {b.get('createSeconds', 'n/a')} s)"
@@ -699,11 +776,12 @@ def main(argv):
                 print(f"timings {os.path.basename(tf)}: {f.read().strip()}")
             if tf not in timing_files:
                 break
-    panic = (by_key.get(("slow-panic", "throw")) or by_key.get(("c-slow-panic", "throw")) or [{}])[-1]
-    if panic:
-        st = panic.get("finalState") or {}
-        print(f"slow-resume panic proof: {panic.get('panicLine')!r}; domain ended {st.get('state')} with reason "
-              f"{st.get('shutdownReason')} ({REASONS.get(st.get('shutdownReason'), '?')})")
+    cells = survival_cells(by_key, verdicts)
+    for cell in cells:
+        print(f"survival: {cell['type']} Linux {cell['kernel']} on Xen {xen}: fast resume {cell['fast']}; "
+              f"same-domain slow resume {cell['slow']}")
+    with open(os.path.join(os.path.dirname(log), "survival.json"), "w") as f:
+        json.dump({"xen": xen, "build": ready.get("build"), "cells": cells}, f, indent=1)
 
     if conf_checks or conf_run:
         summ = ((by_key.get(("conformance-summary", "dom0")) or [{}])[-1]).get("summary")

@@ -1,42 +1,37 @@
 #!/usr/bin/env bash
-# The real-Xen check, as CI runs it: build the images -> boot Xen + dom0 + guests under QEMU (hard timeout)
-# -> judge the results. Exit status 0 only when every scenario passed.
+# The real-Xen check, as CI runs it: for every lab in labs.json (or the one REALXEN_XEN names), build the Swift
+# programs against that release in its Debian root -> build the images -> boot Xen + dom0 + guests under QEMU (hard
+# timeout) -> judge the results; then the survival matrix from every lab's results. Exit status 0 only when every
+# scenario of every lab passed.
 #
 # Environment:
+#   REALXEN_XEN       run one lab only (4.17 or 4.20; labs.json lists them)
 #   SKIP_REAL_XEN=1   skip everything (local iteration only) and exit 0
-#   XEN_RESUME_BIN    a built xen-resume to test; without it, this script builds one with
-#                     `swift build -c release --product xen-resume --static-swift-stdlib` (scratch path
-#                     .build-realxen) when the package has that product, else runs without it (the
-#                     xen-resume scenarios then fail as missing)
-#   XEN_HOST_CONFORMANCE_BIN  a built xen-host-conformance (the XenHost conformance suite over the real
-#                     backend); without it, built like xen-resume (same scratch path, so it reuses that build)
-#                     when the package has the product, else dom0 reports the conformance scenario missing
-#   XEN_RESUME_LIFECYCLE_BIN  a built xen-resume-lifecycle (the lifecycle scenarios over the real backend);
-#                     without it, built like xen-host-conformance, else dom0 reports lifecycle-run missing
-#   REALXEN_TIMEOUT   QEMU's hard timeout in seconds (default 1500: the lifecycle scenarios, a PV save and restore
-#                     among them, run after groups that end 600-700 s in)
+#   XEN_RESUME_BIN, XEN_HOST_CONFORMANCE_BIN, XEN_RESUME_LIFECYCLE_BIN
+#                     prebuilt programs to test (built against the lab's release: use them with REALXEN_XEN);
+#                     without them each is built with `swift build -c release --product NAME --static-swift-stdlib`
+#                     inside the lab's root (root.sh; scratch path .build-realxen-XEN), when the package has it
+#   REALXEN_TIMEOUT   QEMU's hard timeout per lab in seconds (default 1500)
 #   REALXEN_LOCK, REALXEN_LOCK_WAIT   the machine-wide lock file (/tmp/realxen.lock) and how long to wait for it
 #   plus build.sh's and run.sh's variables.
-# Writes work/logs/{serial.log,boot-timings.json,build.log,check.txt,wall-times.json}.
+# Writes work/xen-XEN/logs/{serial.log,boot-timings.json,build.log,check.txt,survival.json,wall-times.json} and,
+# when every lab ran, the survival matrix into the README (matrix.py).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=${REALXEN_WORK:-$HERE/work}
 export REALXEN_WORK=$WORK
-LOGS=$WORK/logs
 
 if [ "${SKIP_REAL_XEN:-}" = 1 ]; then
   echo "real-xen: skipped (SKIP_REAL_XEN=1)"
   exit 0
 fi
-mkdir -p "$LOGS"
+mkdir -p "$WORK"
 
-# One real-Xen run per machine at a time: two emulated Xen hosts on two cores starve each other until
-# libxl's 60 s device-model start timeout and the guests' boots fail (seen here), and two runs in one work
-# directory would also overwrite each other's images and serial log. So wait for the other run (up to
-# REALXEN_LOCK_WAIT seconds). run-all.sh holds the lock for build, boot and check; its children see
-# REALXEN_LOCKED.
+# One real-Xen run per machine at a time: two emulated Xen hosts on two cores starve each other until libxl's 60 s
+# device-model start timeout and the guests' boots fail (seen here), and two runs in one work directory would
+# overwrite each other's images and logs. run-all.sh holds the lock for everything; its children see REALXEN_LOCKED.
 if [ -z "${REALXEN_LOCKED:-}" ]; then
   lock=${REALXEN_LOCK:-/tmp/realxen.lock}
   exec 9>>"$lock"
@@ -47,87 +42,81 @@ if [ -z "${REALXEN_LOCKED:-}" ]; then
   export REALXEN_LOCKED=1
 fi
 now() { date +%s; }
-t0=$(now)
 
-# check.py needs python3; a fresh Debian machine may lack it.
+# The judge and the table reader need python3; a fresh Debian machine may lack it.
 if ! command -v python3 >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq python3 >/dev/null
 fi
 
-# ---- xen-resume, xen-host-conformance, xen-resume-lifecycle -----------------------------------------------
-# build_product NAME: `swift build -c release --product NAME --static-swift-stdlib` into .build-realxen (both
-# products share the scratch path: the second build reuses the first one's modules); prints the binary's path.
-# (Failures are returned explicitly: bash clears `set -e` inside the $(...) that calls this.)
+releases=${REALXEN_XEN:-$(python3 "$HERE/lab.py" releases | tr '\n' ' ')}
+has_product() { grep -q "name: *\"$1\"" "$ROOT/Package.swift"; }
+
+# build_product XEN NAME: the release build of NAME against XEN's libxen-dev, in that lab's root; prints its path.
 build_product() {
-  local args=(-c release --product "$1" --static-swift-stdlib --scratch-path .build-realxen) dir
-  (cd "$ROOT" && swift build "${args[@]}") >&2 || return
-  dir=$(cd "$ROOT" && swift build "${args[@]}" --show-bin-path) || return
-  echo "$dir/$1"
+  local args=(-c release --product "$2" --static-swift-stdlib --scratch-path ".build-realxen-$1") dir
+  "$HERE/root.sh" "$1" swift build "${args[@]}" >&2 || return
+  dir=$("$HERE/root.sh" "$1" swift build "${args[@]}" --show-bin-path) || return
+  echo "$dir/$2"
 }
-# has_product NAME: the package declares an executable NAME (`.executable(name: "NAME", ...)`).
-has_product() { command -v swift >/dev/null && grep -q "name: *\"$1\"" "$ROOT/Package.swift"; }
 
-swift_s=0
-if [ -z "${XEN_RESUME_BIN:-}" ]; then
-  if has_product xen-resume; then
-    echo "real-xen: building xen-resume (release, static Swift stdlib)"
-    ts=$(now)
-    XEN_RESUME_BIN=$(build_product xen-resume)
-    swift_s=$(($(now) - ts))
-  else
-    echo "real-xen: no xen-resume product in the package: running without it (its scenarios will fail)"
+failed=""
+for xen in $releases; do
+  logs=$WORK/xen-$xen/logs
+  mkdir -p "$logs"
+  t0=$(now)
+  echo "== real Xen $xen"
+  # The programs, unless the caller gave them (env), each built against this release.
+  declare -A bins=()
+  swift_s=0
+  for product in xen-resume:XEN_RESUME_BIN xen-host-conformance:XEN_HOST_CONFORMANCE_BIN \
+    xen-resume-lifecycle:XEN_RESUME_LIFECYCLE_BIN; do
+    name=${product%%:*} var=${product#*:}
+    if [ -n "${!var:-}" ]; then
+      bins[$var]=${!var}
+    elif has_product "$name"; then
+      echo "real-xen[$xen]: building $name against Xen $xen (release, static Swift stdlib, in the lab's root)"
+      ts=$(now)
+      bins[$var]=$(build_product "$xen" "$name") || { echo "real-xen[$xen]: building $name failed" >&2; exit 1; }
+      swift_s=$((swift_s + $(now) - ts))
+    else
+      echo "real-xen[$xen]: no $name product in the package: running without it (its scenarios will fail)"
+      bins[$var]=""
+    fi
+  done
+
+  tb=$(now)
+  env XEN_RESUME_BIN="${bins[XEN_RESUME_BIN]}" XEN_HOST_CONFORMANCE_BIN="${bins[XEN_HOST_CONFORMANCE_BIN]}" \
+    XEN_RESUME_LIFECYCLE_BIN="${bins[XEN_RESUME_LIFECYCLE_BIN]}" "$HERE/build.sh" "$xen" 2>&1 | tee "$logs/build.log"
+  build_s=$(($(now) - tb))
+
+  tr=$(now)
+  run_rc=0
+  "$HERE/run.sh" "$xen" "${REALXEN_TIMEOUT:-1500}" || run_rc=$?
+  boot_s=$(($(now) - tr))
+
+  check_rc=0
+  # (pipefail: the pipeline fails with check.py's status.)
+  python3 "$HERE/check.py" --xen "$xen" | tee "$logs/check.txt" || check_rc=$?
+
+  total_s=$(($(now) - t0))
+  printf '{"xen":"%s","swiftBuildSeconds":%d,"buildSeconds":%d,"bootSeconds":%d,"totalSeconds":%d,"qemuExit":%d}\n' \
+    "$xen" "$swift_s" "$build_s" "$boot_s" "$total_s" "$run_rc" >"$logs/wall-times.json"
+  echo "real-xen[$xen]: wall times: Swift builds ${swift_s}s, image build ${build_s}s, boot+scenarios ${boot_s}s, total ${total_s}s"
+  if [ "$run_rc" != 0 ]; then
+    echo "real-xen[$xen]: QEMU exited with status $run_rc (124: the ${REALXEN_TIMEOUT:-1500}s timeout hit)"
+    failed="$failed $xen"
+  elif [ "$check_rc" != 0 ]; then
+    failed="$failed $xen"
   fi
-fi
-if [ -n "${XEN_RESUME_BIN:-}" ]; then export XEN_RESUME_BIN; fi
+  unset bins
+done
 
-conf_s=0
-if [ -z "${XEN_HOST_CONFORMANCE_BIN:-}" ]; then
-  if has_product xen-host-conformance; then
-    echo "real-xen: building xen-host-conformance (release, static Swift stdlib)"
-    ts=$(now)
-    XEN_HOST_CONFORMANCE_BIN=$(build_product xen-host-conformance)
-    conf_s=$(($(now) - ts))
-  else
-    echo "real-xen: no xen-host-conformance product in the package: running without it (its checks will fail)"
-  fi
-fi
-if [ -n "${XEN_HOST_CONFORMANCE_BIN:-}" ]; then export XEN_HOST_CONFORMANCE_BIN; fi
+# The survival matrix from every lab's survival.json; into the README only when this run ran every lab.
+python3 "$HERE/matrix.py" $([ -z "${REALXEN_XEN:-}" ] && echo --write-readme)
 
-life_s=0
-if [ -z "${XEN_RESUME_LIFECYCLE_BIN:-}" ]; then
-  if has_product xen-resume-lifecycle; then
-    echo "real-xen: building xen-resume-lifecycle (release, static Swift stdlib)"
-    ts=$(now)
-    XEN_RESUME_LIFECYCLE_BIN=$(build_product xen-resume-lifecycle)
-    life_s=$(($(now) - ts))
-  else
-    echo "real-xen: no xen-resume-lifecycle product in the package: running without it (its scenarios will fail)"
-  fi
-fi
-if [ -n "${XEN_RESUME_LIFECYCLE_BIN:-}" ]; then export XEN_RESUME_LIFECYCLE_BIN; fi
-
-# ---- build, boot, check -------------------------------------------------------------------------------
-tb=$(now)
-"$HERE/build.sh" 2>&1 | tee "$LOGS/build.log"
-build_s=$(($(now) - tb))
-
-tr=$(now)
-run_rc=0
-"$HERE/run.sh" "${REALXEN_TIMEOUT:-1500}" || run_rc=$?
-boot_s=$(($(now) - tr))
-
-check_rc=0
-# (pipefail: the pipeline fails with check.py's status.)
-python3 "$HERE/check.py" "$LOGS/serial.log" | tee "$LOGS/check.txt" || check_rc=$?
-
-total_s=$(($(now) - t0))
-printf '{"swiftBuildSeconds":%d,"conformanceBuildSeconds":%d,"lifecycleBuildSeconds":%d,"buildSeconds":%d,"bootSeconds":%d,"totalSeconds":%d,"qemuExit":%d}\n' \
-  "$swift_s" "$conf_s" "$life_s" "$build_s" "$boot_s" "$total_s" "$run_rc" >"$LOGS/wall-times.json"
-echo "real-xen: wall times: xen-resume build ${swift_s}s, xen-host-conformance build ${conf_s}s, xen-resume-lifecycle build ${life_s}s, image build ${build_s}s, boot+scenarios ${boot_s}s, total ${total_s}s"
-
-if [ "$run_rc" != 0 ]; then
-  echo "real-xen: QEMU exited with status $run_rc (124: the ${REALXEN_TIMEOUT:-1500}s timeout hit)"
+if [ -n "$failed" ]; then
+  echo "real-xen: failed:$failed"
   exit 1
 fi
-exit "$check_rc"
+echo "real-xen: every lab passed ($releases)"

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# Boots the images build.sh made: Xen 4.17 as QEMU's multiboot kernel, dom0's kernel and initramfs as its
+# Boots the images build.sh made for one lab: its Xen as QEMU's multiboot kernel, dom0's kernel and initramfs as its
 # modules, under software emulation (TCG: the /dev/kvm of these machines cannot run Xen). dom0's /init runs
 # the scenarios and reboots, which ends QEMU (-no-reboot). A hard timeout covers everything else.
 #
-# Usage: run.sh [TIMEOUT_SECONDS]       (default $REALXEN_TIMEOUT or 1500)
-# Writes work/logs/serial.log (the whole serial console) and work/logs/boot-timings.json; prints the
+# Usage: run.sh XEN [TIMEOUT_SECONDS]       (default $REALXEN_TIMEOUT or 1500)
+# Writes work/xen-XEN/logs/serial.log (the whole serial console) and boot-timings.json next to it; prints the
 # @@MARK/@@RESULT lines as they arrive; exits with QEMU's status (124 when the timeout hit).
-# Environment: REALXEN_WORK, REALXEN_MEM (MiB, default 3072), REALXEN_DOM0_MEM (default 1024M),
+# Environment: REALXEN_WORK, REALXEN_MEM (MiB, default 4096), REALXEN_DOM0_MEM (default 1024M),
 # REALXEN_DOM0_VCPUS (default 2), REALXEN_CPU (QEMU -cpu, default max,-xsave),
 # DOM0_EXTRA (more dom0 kernel arguments, e.g. "rx.guests=pv,pvh rx.blocks=1" while iterating).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-WORK=${REALXEN_WORK:-$HERE/work}
+[ $# -ge 1 ] || { echo "usage: run.sh XEN [TIMEOUT_SECONDS]" >&2; exit 2; }
+WORK=${REALXEN_WORK:-$HERE/work}/xen-$1
 OUT=$WORK/out
-LIMIT=${1:-${REALXEN_TIMEOUT:-1500}}
-MEM=${REALXEN_MEM:-3072}
+LIMIT=${2:-${REALXEN_TIMEOUT:-1500}}
+MEM=${REALXEN_MEM:-4096}
 DOM0_MEM=${REALXEN_DOM0_MEM:-1024M}
 # XSAVE hidden from Xen: with it, Xen's XSAVE-based context switches under TCG corrupted the extended
 # registers of dom0's processes (random segfaults of busybox applets once several guests competed for the
@@ -40,7 +41,7 @@ if [ -z "${REALXEN_LOCKED:-}" ]; then
 fi
 
 for f in xen vmlinuz dom0.cpio.gz; do
-  [ -f "$OUT/$f" ] || { echo "realxen-run: $OUT/$f missing: run build.sh first" >&2; exit 2; }
+  [ -f "$OUT/$f" ] || { echo "realxen-run: $OUT/$f missing: run build.sh $1 first" >&2; exit 2; }
 done
 if ! command -v qemu-system-x86_64 >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive

@@ -133,11 +133,33 @@ budget_ok() {
 sc() { if budget_ok; then "$@"; fi; }
 
 # Guests ---------------------------------------------------------------------------------------------------
-# Keys: pv pvh pvhvm hvm throw; domain names rx-KEY.
-gtype() { case $1 in throw) echo pv ;; *) echo "$1" ;; esac; }
-is_hvm() { case $1 in pvhvm | hvm) return 0 ;; *) return 1 ;; esac; }
-# The path a Linux 6.1 guest of this kind gets (Linux does not advertise a suspend event channel).
-epath() { case $1 in hvm) echo hypervisorShutdown ;; *) echo xenstoreControl ;; esac; }
+# The lab's guests (labs.json, through /rx/lab.env's GUEST_LINES "name:type:kernel:role ..."): TYPE_name,
+# KERNEL_name and ROLE_name, set once here (no fork per lookup); domain names rx-NAME.
+for _line in ${GUEST_LINES:-}; do
+  _name=${_line%%:*}
+  _rest=${_line#*:}
+  _type=${_rest%%:*}
+  _rest=${_rest#*:}
+  eval "TYPE_$_name=$_type KERNEL_$_name=${_rest%%:*} ROLE_$_name=${_rest#*:}"
+done
+# gt NAME: sets GT to the guest's type (pv pvh pvhvm hvm); gtype NAME prints it.
+gt() { eval "GT=\${TYPE_$1:-$1}"; }
+gtype() {
+  gt "$1"
+  echo "$GT"
+}
+# grole NAME: sets GROLE (main, kernel, throwaway).
+grole() { eval "GROLE=\${ROLE_$1:-main}"; }
+is_hvm() {
+  gt "$1"
+  case $GT in pvhvm | hvm) return 0 ;; *) return 1 ;; esac
+}
+is_pure_hvm() {
+  gt "$1"
+  [ "$GT" = hvm ]
+}
+# The path a Linux guest of this kind gets (upstream Linux does not advertise a suspend event channel).
+epath() { if is_pure_hvm "$1"; then echo hypervisorShutdown; else echo xenstoreControl; fi; }
 confile() {
   if is_hvm "$1"; then echo "/var/log/xen/serial-rx-$1.log"; else echo "/var/log/xen/console/guest-rx-$1.log"; fi
 }

@@ -8,35 +8,102 @@ public enum GuestKernel: String, Sendable, Hashable, CaseIterable, Codable {
   /// event channel only when asked to. PVHVM and PVH guests report a vector-type `HVM_PARAM_CALLBACK_IRQ`
   /// (`2 << 56 | 0xF3`).
   case generic
-  /// Linux 6.1 as measured on Xen 4.17 (`xen-in-qemu.md`): acknowledges by writing "" in a transaction, never
-  /// advertises a suspend event channel (asking for one is a documented no-op), PVHVM and PVH report
-  /// `HVM_PARAM_CALLBACK_IRQ` = 1, and a PV, PVH or PVHVM guest woken with 0 in the same domain panics with
-  /// "register_vcpu_info failed: cpu=0 err=-22". A PV guest then ends shut down with reason crash (Linux's Xen
-  /// panic handler; measured by `Tests/RealXen`), PVHVM and PVH with reason reboot (their restart goes through
-  /// the emulated platform; measured for PVHVM in `xen-in-qemu.md`). Pure HVM survives.
+  /// Linux 5.16 and later (6.1, 6.12): acknowledges by writing "" in a transaction, never advertises a suspend
+  /// event channel (asking for one is a documented no-op), PVHVM and PVH report `HVM_PARAM_CALLBACK_IRQ` = 1, and
+  /// registers every vcpu's vcpu_info with Xen at boot.
+  ///
+  /// Woken with 0 in the same domain, a PV, PVH or PVHVM guest registers its vcpu_info again, Xen refuses
+  /// (`SimulatedXenRelease.vcpuInfoReregistrationErrno`), and since Linux 5.16 ("x86/xen: remove
+  /// xen_have_vcpu_info_placement flag") that is fatal: it panics with "register_vcpu_info failed: cpu=0 err=-22"
+  /// (err=-16 on Xen 4.20). A PV guest then ends shut down with reason crash (Linux's Xen panic handler), PVHVM
+  /// and PVH with reason reboot (their restart goes through the emulated platform). Pure HVM (booted `nopv
+  /// xen_nopv`) registers nothing and survives. Measured with Linux 6.1 on Xen 4.17 (`Tests/RealXen`,
+  /// `xen-in-qemu.md`); the README's survival matrix holds what was measured beyond that.
   case linux
+  /// Linux before 5.16 (5.10): like `.linux` until a same-domain slow resume, except that PVHVM and PVH report the
+  /// vector-type `HVM_PARAM_CALLBACK_IRQ` (`2 << 56 | 0xF3`): Linux before 6.0 has no per-vcpu upcall vector, so
+  /// no "GSI 1" (read from upstream code). After a same-domain slow resume Xen refuses its vcpu_info
+  /// registration as it refuses `.linux`'s, but the kernel only warns, once ("register_vcpu_info failed: cpu=0
+  /// err=-22", `pr_warn_once`, recorded in `GuestObservations.kernelWarnings`), stops placing vcpu_info and falls
+  /// back to the vcpu_info in shared_info. What each guest type does after that is one table in
+  /// GuestKernel.swift (`warningLinuxAfterRefusedVCPUInfo(of:)`), the one place to change when the README's survival
+  /// matrix says otherwise; only the survival matrix says what was measured.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  case linuxBefore5_16 = "linux-before-5.16"
   /// Classic XenLinux (2.6.18 era): always allocates a suspend event channel and writes its port to
   /// `device/suspend/event-channel` on every xenstore (re)connect, suspends when that channel fires, and supports
   /// both kinds of resume like `.generic`.
   case xenLinuxClassic
 }
 
+/// What a Linux guest does when Xen refuses to register its vcpu_info again after a same-domain slow resume.
+enum RefusedVCPUInfoOutcome: Hashable, Sendable {
+  /// `panic()` with the kernel's line; the domain then ends shut down with the reason.
+  case panics(thenShutsDown: ShutdownReason)
+  /// `pr_warn_once` of the kernel's line, then the vcpu_info in shared_info is used and the guest carries on.
+  case warnsAndCarriesOn
+  /// Warns as `.warnsAndCarriesOn` does, then the domain ends shut down with the reason without a panic line.
+  case warnsThenShutsDown(ShutdownReason)
+}
+
 extension GuestKernel {
+  /// Linux 5.16 and later after the refusal: panic, then PV's Xen panic handler shuts down with `SHUTDOWN_crash`
+  /// (real Xen 4.17, `Tests/RealXen`'s slow-panic scenario: reason 3), HVM containers restart through the platform,
+  /// which Xen records as a reboot. Measured with Linux 6.1 on Xen 4.17 for PV, PVH and PVHVM.
+  static func panickingLinuxAfterRefusedVCPUInfo(of type: GuestType) -> RefusedVCPUInfoOutcome? {
+    switch type {
+    case .pv: .panics(thenShutsDown: .crash)
+    case .pvh, .pvhvm: .panics(thenShutsDown: .reboot)
+    case .hvm: nil  // booted `nopv xen_nopv`: no vcpu_info registered, nothing refused
+    }
+  }
+
+  /// Linux before 5.16 after the refusal, per guest type: THE table to change when the real-Xen survival matrix
+  /// (README.md, `<!-- survival-matrix:begin -->`) measures otherwise; `VerifiedOnRealXenTests` replays that matrix
+  /// on the simulator and fails until this table agrees with it.
+  ///
+  /// Read from upstream code, not measured here: `xen_vcpu_setup` warns once, clears
+  /// `xen_have_vcpu_info_placement` and points the vcpu at shared_info's vcpu_info (`xen_vcpu_info_reset`).
+  static func warningLinuxAfterRefusedVCPUInfo(of type: GuestType) -> RefusedVCPUInfoOutcome? {
+    switch type {
+    // Not known yet: Xen still delivers to the vcpu_info registered at boot while the kernel reads shared_info's.
+    case .pv: .warnsAndCarriesOn
+    // Expected to survive as an HVM container.
+    case .pvh: .warnsAndCarriesOn
+    case .pvhvm: .warnsAndCarriesOn
+    case .hvm: nil  // booted `nopv xen_nopv`: no vcpu_info registered, nothing refused
+    }
+  }
+
+  /// What a guest of this kernel and type does when its vcpu_info registration is refused; `nil` when it never
+  /// registers one.
+  func afterRefusedVCPUInfo(of type: GuestType) -> RefusedVCPUInfoOutcome? {
+    switch self {
+    case .linux: Self.panickingLinuxAfterRefusedVCPUInfo(of: type)
+    case .linuxBefore5_16: Self.warningLinuxAfterRefusedVCPUInfo(of: type)
+    case .generic, .xenLinuxClassic: nil
+    }
+  }
+
+  /// Whether a guest of this kernel and type registers its vcpus' vcpu_info with Xen at boot
+  /// (`VCPUOP_register_vcpu_info`) and again when woken as a new domain.
+  func registersVCPUInfo(as type: GuestType) -> Bool {
+    afterRefusedVCPUInfo(of: type) != nil
+  }
+
+  /// The line Linux prints (with `panic` or `pr_warn_once`) when Xen refuses vcpu `cpu`'s registration with `errno`.
+  static func refusedVCPUInfoMessage(cpu: Int, errno: Int32) -> String {
+    "register_vcpu_info failed: cpu=\(cpu) err=-\(errno)"
+  }
+
   /// Whether a guest of this kernel, asked for one, advertises a suspend event channel.
   func advertisesSuspendEventChannel(whenAsked asked: Bool) -> Bool {
     switch self {
     case .generic: asked
-    case .linux: false
+    case .linux, .linuxBefore5_16: false
     case .xenLinuxClassic: true
     }
   }
-
-  /// Whether the kernel dies when woken with 0 in the domain it suspended in (Linux re-registers vcpu_info, which
-  /// Xen refuses a second time).
-  var panicsOnSameDomainSlowResume: Bool { self == .linux }
-
-  /// The message Linux 6.1 panics with after a same-domain slow resume.
-  static let sameDomainSlowResumePanic = "register_vcpu_info failed: cpu=0 err=-22"
 
   /// The `HVM_PARAM_CALLBACK_IRQ` value the kernel's PV drivers set in an HVM container.
   var callbackIRQ: UInt64 {
@@ -44,16 +111,7 @@ extension GuestKernel {
     // Linux reports "GSI 1" to tell the toolstack it is enlightened while it really uses the per-vcpu vector.
     case .linux: 1
     // HVM_PARAM_CALLBACK_TYPE_VECTOR (2) in bits 56-63, vector 0xF3: what older PV drivers register.
-    case .generic, .xenLinuxClassic: (2 << 56) | 0xF3
+    case .generic, .linuxBefore5_16, .xenLinuxClassic: (2 << 56) | 0xF3
     }
-  }
-}
-
-extension GuestKernel {
-  /// How a guest of this type ends after the same-domain slow-resume panic: PV Linux shuts itself down with
-  /// `SHUTDOWN_crash` through its Xen panic handler (real Xen 4.17, `Tests/RealXen`'s slow-panic scenario:
-  /// reason 3); HVM containers restart through the platform, which Xen records as a reboot.
-  static func shutdownReasonAfterSlowResumePanic(of type: GuestType) -> ShutdownReason {
-    type == .pv ? .crash : .reboot
   }
 }

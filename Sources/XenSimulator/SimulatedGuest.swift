@@ -25,7 +25,7 @@ public struct SimulatedGuest: Sendable, Hashable {
   public static let memoryPages = 256
 
   /// Whether the guest writes a suspend event channel port to `device/suspend/event-channel`: only PV-aware guests,
-  /// and only if their kernel does it (`.linux` never does, `.xenLinuxClassic` always does).
+  /// and only if their kernel does it (`.linux` and `.linuxBefore5_16` never do, `.xenLinuxClassic` always does).
   public var advertisesSuspendEventChannel: Bool {
     type.isPVAware && kernel.advertisesSuspendEventChannel(whenAsked: requestsSuspendEventChannel)
   }
@@ -51,7 +51,8 @@ public struct SimulatedGuest: Sendable, Hashable {
 
   /// A paravirtualised guest of the given width.
   ///
-  /// With `kernel: .linux`, `suspendEventChannel: true` is a no-op: Linux never advertises one. `p2m: .linear`
+  /// With a Linux kernel (`.linux`, `.linuxBefore5_16`), `suspendEventChannel: true` is a no-op: Linux never
+  /// advertises one. `p2m: .linear`
   /// models a guest started with `SIF_VIRT_P2M_4TOOLS` (not by xl): its map is reached through `p2m_cr3`.
   public static func pv(
     width: GuestWidth = .bits64,
@@ -68,7 +69,8 @@ public struct SimulatedGuest: Sendable, Hashable {
 
   /// An HVM guest with PV drivers (platform PCI device on). Its vcpu contexts use the host's width.
   ///
-  /// With `kernel: .linux`, `suspendEventChannel: true` is a no-op: Linux never advertises one.
+  /// With a Linux kernel (`.linux`, `.linuxBefore5_16`), `suspendEventChannel: true` is a no-op: Linux never
+  /// advertises one.
   public static func pvhvm(
     vcpus: Int = 1,
     suspendEventChannel: Bool = false,
@@ -90,7 +92,8 @@ public struct SimulatedGuest: Sendable, Hashable {
 
   /// A PVH guest: an HVM container without a device model, with a PV-aware kernel.
   ///
-  /// With `kernel: .linux`, `suspendEventChannel: true` is a no-op: Linux never advertises one.
+  /// With a Linux kernel (`.linux`, `.linuxBefore5_16`), `suspendEventChannel: true` is a no-op: Linux never
+  /// advertises one.
   public static func pvh(
     vcpus: Int = 1,
     suspendEventChannel: Bool = false,

@@ -9,6 +9,9 @@ struct SimulatedVCPU {
   /// False once the vcpu was reset (`xc_vcpu_setcontext(…, NULL)`): down and uninitialised until the guest brings
   /// it up again.
   var isInitialised = true
+  /// Whether Xen holds a vcpu_info registration for it (`VCPUOP_register_vcpu_info`): kept for the domain's life,
+  /// through resumes and resets.
+  var hasRegisteredVCPUInfo = false
   /// `rax`/`eax`.
   var returnRegister: UInt64
   /// `rdx`/`edx`.

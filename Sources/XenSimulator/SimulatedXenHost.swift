@@ -2,8 +2,9 @@ import Synchronization
 import SystemPackage
 @_spi(XenHostBackends) import XenResumeCore
 
-/// A Xen host without Xen: a hypervisor, xenstored, event channels and guest models that keep Xen 4.17's rules, so
-/// that suspend and resume code can be tested, and wrong sequences caught, without a real dom0.
+/// A Xen host without Xen: a hypervisor, xenstored, event channels and guest models that keep Xen 4.17's rules (or
+/// Xen 4.20's where they differ, with `release: .xen4_20`), so that suspend and resume code can be tested, and wrong
+/// sequences caught, without a real dom0.
 ///
 /// ```swift
 /// let host = SimulatedXenHost()
@@ -15,7 +16,7 @@ import SystemPackage
 /// Domain 0 exists from the start: it is the toolstack domain every `XenHost` call comes from, and has no guest
 /// model. Guests get ids from 1 upward. By default guests react synchronously inside the call that triggers them
 /// (a write of "suspend" returns with the guest already suspended); give reaction delays to have them react later,
-/// on the clock passed to `init(clock:reactionDelays:)`.
+/// on the clock passed to `init(clock:reactionDelays:release:)`.
 ///
 /// Every failure is a `XenCallError` carrying the errno Xen, xenstored or the kernel driver would give. All calls
 /// are thread-safe: the whole machine is one value behind one lock, and waiting tasks are resumed outside it.
@@ -31,6 +32,9 @@ public final class SimulatedXenHost: XenHost, Sendable {
   /// was injected.
   public let callObservers = HostCallObservers()
 
+  /// The Xen release this host plays (`SimulatedXenRelease`).
+  public let release: SimulatedXenRelease
+
   /// Creates a host with only domain 0.
   ///
   /// - Parameters:
@@ -38,8 +42,15 @@ public final class SimulatedXenHost: XenHost, Sendable {
   ///     happen).
   ///   - reactionDelays: how long guests take to acknowledge a request and to suspend, unless set per guest with
   ///     `setReactionDelays(_:for:)`. `.immediate` by default.
-  public init(clock: some Clock<Duration> = ContinuousClock(), reactionDelays: GuestReactionDelays = .immediate) {
-    state = Mutex(SimulatorState(reactionDelays: reactionDelays))
+  ///   - release: the Xen release whose rules apply where releases differ: `.xen4_17` by default (what
+  ///     `Tests/RealXen` measures), `.xen4_20` for the errno of a refused vcpu_info re-registration (EBUSY).
+  public init(
+    clock: some Clock<Duration> = ContinuousClock(),
+    reactionDelays: GuestReactionDelays = .immediate,
+    release: SimulatedXenRelease = .xen4_17
+  ) {
+    self.release = release
+    state = Mutex(SimulatorState(reactionDelays: reactionDelays, release: release))
     scheduler = ReactionScheduler(clock: clock)
   }
 

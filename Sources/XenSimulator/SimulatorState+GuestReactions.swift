@@ -43,6 +43,11 @@ extension SimulatorState {
   /// kernel does, allocate a suspend port and advertise it.
   mutating func guestBoots(_ id: DomainID) {
     guard let guest = domains[id]?.guest else { return }
+    if guest.kernel.registersVCPUInfo(as: guest.type), let vcpus = domains[id]?.vcpus.indices {
+      // Linux's xen_vcpu_setup for every possible cpu: the first registration of each vcpu, which Xen accepts.
+      domains[id]?.kernelPlacesVCPUInfo = true
+      for vcpu in vcpus { _ = registerVCPUInfo(of: id, vcpu: vcpu) }
+    }
     try? guestWrite(XenStorePath.featureSuspend(of: id), value: "1", as: id)
     try? guestWrite(XenStorePath.home(of: id) + "/device/vif/0/state", value: "4", as: id)
     if guest.advertisesSuspendEventChannel { advertiseSuspendPort(id) }
@@ -171,19 +176,39 @@ extension SimulatorState {
     domains[id] = domain
   }
 
-  /// Woken with 0: the guest believes it runs in a new domain. Linux 6.1 panics re-registering vcpu_info; other
+  /// Woken with 0: the guest believes it runs in a new domain. Linux registers vcpu 0's vcpu_info again, which Xen
+  /// refuses in the same domain: 5.16 and later panic, older kernels warn (`GuestKernel`'s tables). Surviving
   /// kernels re-read start_info (PV), bring their secondary vcpus up (PV), re-register shared_info (HVM
   /// containers), and reconnect every PV driver through xenstore.
   private mutating func guestWakesAsNewDomain(_ id: DomainID) {
-    guard var domain = domains[id], let guest = domain.guest else { return }
+    guard let guest = domains[id]?.guest else { return }
+    // xen_vcpu_restore → xen_vcpu_setup(0): the first registration decides; a kernel that carries on stops trying.
+    let refusal = domains[id]?.kernelPlacesVCPUInfo == true ? registerVCPUInfo(of: id, vcpu: 0) : nil
+    guard var domain = domains[id] else { return }
     domain.observations.resumesAsNewDomain += 1
     domain.suspendInProgress = false
-    if guest.kernel.panicsOnSameDomainSlowResume {
-      domain.corrupt(GuestKernel.sameDomainSlowResumePanic)
-      domain.observations.phase = .dead
-      domains[id] = domain
-      shutDown(id, reason: GuestKernel.shutdownReasonAfterSlowResumePanic(of: guest.type), byGuest: true)
-      return
+    if let refusal, let outcome = guest.kernel.afterRefusedVCPUInfo(of: guest.type) {
+      let line = GuestKernel.refusedVCPUInfoMessage(cpu: 0, errno: refusal.rawValue)
+      var shutdownReason: ShutdownReason?
+      switch outcome {
+      case .panics(let reason):
+        domain.observations.kernelPanic = line
+        domain.corrupt(line)
+        shutdownReason = reason
+      case .warnsAndCarriesOn:
+        domain.observations.kernelWarnings.append(line)
+        domain.kernelPlacesVCPUInfo = false
+      case .warnsThenShutsDown(let reason):
+        domain.observations.kernelWarnings.append(line)
+        domain.corrupt("the guest shut down (\(reason)) after its kernel warned \"\(line)\"")
+        shutdownReason = reason
+      }
+      if let shutdownReason {
+        domain.observations.phase = .dead
+        domains[id] = domain
+        shutDown(id, reason: shutdownReason, byGuest: true)
+        return
+      }
     }
     domain.observations.phase = .running
     if guest.type == .pv {

@@ -152,6 +152,16 @@ extension SimulatorState {
     domains[id]?.vcpus[index].isInitialised = false
   }
 
+  /// `VCPUOP_register_vcpu_info`, made by the guest for one of its vcpus: Xen maps a vcpu's vcpu_info once per
+  /// domain and refuses every later registration with the release's errno (EINVAL on 4.17, EBUSY on 4.20; see
+  /// `SimulatedXenRelease`). Returns `nil` when Xen accepted it.
+  mutating func registerVCPUInfo(of id: DomainID, vcpu: Int) -> Errno? {
+    guard let domain = domains[id], domain.vcpus.indices.contains(vcpu) else { return .invalidArgument }
+    if domain.vcpus[vcpu].hasRegisteredVCPUInfo { return release.vcpuInfoReregistrationErrno }
+    domains[id]?.vcpus[vcpu].hasRegisteredVCPUInfo = true
+    return nil
+  }
+
   // MARK: Foreign memory
 
   /// Checks a foreign mapping: EPERM for a frame the domain does not own ("Couldn't map"), EINVAL for a range

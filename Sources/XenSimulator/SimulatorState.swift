@@ -30,14 +30,17 @@ struct SimulatorState {
   var suspendLocks = SuspendLocks()
   var trace = HostCallTrace()
   var defaultReactionDelays: GuestReactionDelays
+  /// The Xen release whose rules differ where releases differ.
+  let release: SimulatedXenRelease
   var guestWork = Deque<GuestWork>()
   var effects = PendingEffects()
   /// Domains Xen reports shut down whose shutdown xenstored has not noticed yet: what its next `VIRQ_DOM_EXC`
   /// scan will find. A set, so that the scan does not walk every domain.
   var unnoticedShutdowns: Set<DomainID> = []
 
-  init(reactionDelays: GuestReactionDelays) {
+  init(reactionDelays: GuestReactionDelays, release: SimulatedXenRelease) {
     defaultReactionDelays = reactionDelays
+    self.release = release
     domains[.dom0] = SimulatedDomain(id: .dom0, incarnation: 0, guest: nil)
     // xen-init-dom0 and xenstored set up domain 0's home.
     createToolstackNode(XenStorePath.home(of: .dom0), permissions: [XenStorePermission(domain: .dom0, access: .read)])

@@ -3,8 +3,103 @@ import XCTest
 @_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
-/// The `.linux` kernel agrees with the table "What real guests did" in xen-in-qemu.md.
+/// The `.linux` kernel agrees with the table "What real guests did" in xen-in-qemu.md; `.linuxBefore5_16` is its
+/// older sibling that warns where `.linux` panics; `SimulatedXenRelease` decides the errno both print.
 final class LinuxKernelTests: XCTestCase {
+  /// Suspends through `control/shutdown` and wakes the guest with 0 in the same domain, as
+  /// `xc_domain_resume(fast=0)` does, then reconnects xenstore.
+  private func slowCycle(_ domain: DomainID, on host: SimulatedXenHost) throws {
+    let toolstack = HandDrivenToolstack(host: host)
+    try toolstack.requestSuspend(domain)
+    if try host.domainInfo(domain).isHVM { try host.resumeDomain(domain) } else { try toolstack.slowResumePV(domain) }
+    if try !host.domainInfo(domain).isShutdown { try toolstack.finishResume(domain) }
+  }
+
+  func testASecondVCPUInfoRegistrationIsEINVALOnXen417AndEBUSYOnXen420() {
+    XCTAssertEqual(SimulatedXenHost().release, .xen4_17, "the default keeps every older test's meaning")
+    XCTAssertEqual(SimulatedXenHost(release: .xen4_20).release, .xen4_20)
+    XCTAssertEqual(SimulatedXenRelease.xen4_17.vcpuInfoReregistrationErrno, .invalidArgument)
+    XCTAssertEqual(SimulatedXenRelease.xen4_20.vcpuInfoReregistrationErrno, .resourceBusy)
+    XCTAssertEqual(SimulatedXenRelease.xen4_17.vcpuInfoReregistrationErrno.rawValue, 22)
+    XCTAssertEqual(SimulatedXenRelease.xen4_20.vcpuInfoReregistrationErrno.rawValue, 16)
+    XCTAssertEqual("\(SimulatedXenRelease.xen4_20)", "Xen 4.20")
+  }
+
+  func testLinuxPanicsWithTheReleasesErrnoAfterASameDomainSlowResume() throws {
+    for (release, err) in [(SimulatedXenRelease.xen4_17, -22), (.xen4_20, -16)] {
+      let host = SimulatedXenHost(release: release)
+      for guest in [SimulatedGuest.pv(vcpus: 2, kernel: .linux), .pvh(kernel: .linux), .pvhvm(kernel: .linux)] {
+        let domain = host.createDomain(guest)
+        try slowCycle(domain, on: host)
+        let line = "register_vcpu_info failed: cpu=0 err=\(err)"
+        let observations = host.observations(of: domain)
+        XCTAssertEqual(observations.kernelPanic, line, "\(guest) on \(release)")
+        XCTAssertEqual(observations.failure, line, "\(guest) on \(release)")
+        XCTAssertEqual(observations.kernelWarnings, [], "\(guest) on \(release): 5.16 and later panic, never warn")
+        XCTAssertEqual(observations.phase, .dead)
+        XCTAssertEqual(try host.domainInfo(domain).shutdownReason, guest.type == .pv ? .crash : .reboot)
+      }
+    }
+  }
+
+  func testLinuxBefore5_16WarnsOnceFallsBackAndCarriesOnAfterSameDomainSlowResumes() throws {
+    for (release, err) in [(SimulatedXenRelease.xen4_17, -22), (.xen4_20, -16)] {
+      let host = SimulatedXenHost(release: release)
+      let guests = [
+        SimulatedGuest.pv(vcpus: 2, kernel: .linuxBefore5_16), .pvh(vcpus: 2, kernel: .linuxBefore5_16),
+        .pvhvm(kernel: .linuxBefore5_16),
+      ]
+      for guest in guests {
+        let domain = host.createDomain(guest)
+        try slowCycle(domain, on: host)
+        try slowCycle(domain, on: host)
+        try HandDrivenToolstack(host: host).fastCycle(domain)
+        let observations = host.observations(of: domain)
+        let place = "\(guest) on \(release)"
+        XCTAssertEqual(observations.kernelWarnings, ["register_vcpu_info failed: cpu=0 err=\(err)"], place)
+        XCTAssertNil(observations.kernelPanic, place)
+        XCTAssertTrue(observations.isHealthy, "\(place): \(observations.failure ?? "")")
+        XCTAssertEqual(observations.phase, .running, place)
+        XCTAssertEqual(observations.resumesAsNewDomain, 2, place)
+        XCTAssertEqual(observations.resumesCancelled, 1, place)
+        XCTAssertEqual(observations.driverReconnects, 2, place)
+        XCTAssertFalse(try host.domainInfo(domain).isShutdown, place)
+      }
+    }
+  }
+
+  func testKernelsThatNeverRegisterVCPUInfoSurviveSlowResumesOnEveryRelease() throws {
+    for release in SimulatedXenRelease.allCases {
+      let host = SimulatedXenHost(release: release)
+      for kernel in GuestKernel.allCases {
+        let pvAware = [SimulatedGuest.pv(vcpus: 2, kernel: kernel), .pvh(kernel: kernel), .pvhvm(kernel: kernel)]
+        let neverRegister =
+          [SimulatedGuest.hvm(kernel: kernel)] + (kernel == .generic || kernel == .xenLinuxClassic ? pvAware : [])
+        for guest in neverRegister {
+          let domain = host.createDomain(guest)
+          if guest.type == .hvm {
+            try host.shutdownDomain(domain, reason: .suspend)
+            try host.resumeDomain(domain)
+          } else {
+            try slowCycle(domain, on: host)
+          }
+          let observations = host.observations(of: domain)
+          XCTAssertTrue(observations.isHealthy, "\(guest) on \(release): \(observations.failure ?? "")")
+          XCTAssertEqual(observations.kernelWarnings, [], "\(guest) on \(release)")
+        }
+      }
+    }
+  }
+
+  func testLinuxBefore5_16UsesTheVectorCallbackAndNoSuspendEventChannel() throws {
+    let host = SimulatedXenHost()
+    let pvhvm = host.createDomain(.pvhvm(suspendEventChannel: true, kernel: .linuxBefore5_16))
+    XCTAssertEqual(try host.hvmParameter(.callbackIRQ, of: pvhvm), (2 << 56) | 0xF3)
+    XCTAssertEqual(try host.read(XenStorePath.suspendEventChannel(of: pvhvm)), "")
+    try HandDrivenToolstack(host: host).requestSuspend(pvhvm)
+    XCTAssertEqual(try host.read(XenStorePath.controlShutdown(of: pvhvm)), "")
+  }
+
   func testLinuxPVPVHAndPVHVMPanicAfterASameDomainSlowResume() throws {
     let host = SimulatedXenHost()
     let toolstack = HandDrivenToolstack(host: host)

@@ -25,8 +25,9 @@ struct ResumeCommand: XenResumeCommand {
   @Flag(
     name: .customLong("confirm-slow"),
     help: """
-      Allow --slow on a PV, PVH or PVHVM guest. On Xen 4.17, Linux 6.1 guests panic ("register_vcpu_info \
-      failed") after a same-domain slow resume.
+      Allow --slow on a PV, PVH or PVHVM guest. Measured on Xen 4.17: Linux 6.1 guests of these types panic \
+      ("register_vcpu_info failed") after a same-domain slow resume; pure HVM guests survive it. Other kernels \
+      and Xen releases: the survival matrix in README.md.
       """)
   var confirmSlow = false
 

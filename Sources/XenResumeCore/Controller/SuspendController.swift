@@ -160,7 +160,10 @@ public final class SuspendController: Sendable {
   /// - Parameters:
   ///   - mode: `.fast` (the guest sees its suspend cancelled), `.slow` (it sees a new domain), or
   ///     `.uncooperative` (no register touched, for a domain stopped by `xc_domain_shutdown`).
-  ///   - options: `.confirmSlowResumeOfPVAwareGuest` is required for `.slow` on PV, PVH and PVHVM guests.
+  ///   - options: `.confirmSlowResumeOfPVAwareGuest` is required for `.slow` on PV, PVH and PVHVM guests: on real
+  ///     Xen 4.17, Linux 6.1 guests of these types panic after a same-domain slow resume ("register_vcpu_info
+  ///     failed: cpu=0 err=-22"), while pure HVM guests survive it and need no opt-in. Other kernels and Xen
+  ///     releases are in README.md's survival matrix, which holds only what was measured.
   public func resume(_ domain: DomainID, mode: ResumeMode = .fast, options: ResumeOptions = []) async throws {
     try refuseSpecialDomain(domain)
     try beginOperation(on: domain)

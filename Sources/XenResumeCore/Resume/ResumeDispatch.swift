@@ -46,9 +46,10 @@ extension SuspendController {
       if session.guestType.isPVAware && !options.contains(.confirmSlowResumeOfPVAwareGuest) {
         throw SuspendResumeError.refused(
           domain,
-          reason: "a slow resume makes this \(session.guestType) guest re-register its vcpu_info in the same "
-            + "domain, which Xen refuses and Linux guests answer with a panic (\"register_vcpu_info failed\"); "
-            + "confirm it only for guests without suspend-cancel support or whose state was replaced")
+          reason: "a slow resume makes a Linux \(session.guestType) guest register its vcpu_info again in the "
+            + "same domain, which Xen refuses; on Xen 4.17, Linux 6.1 then panics (\"register_vcpu_info failed: "
+            + "cpu=0 err=-22\"), and other kernels and Xen releases are in README.md's survival matrix; confirm it "
+            + "only for guests without suspend-cancel support or whose state was replaced")
       }
       if session.suspendedBy == .hypervisorShutdown && session.guestType == .pv {
         throw SuspendResumeError.refused(

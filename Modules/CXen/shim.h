@@ -6,6 +6,7 @@
 
 #define __XEN_TOOLS__ 1
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,7 +101,44 @@ static const size_t CXEN_DOMCTL_CMD = offsetof(struct xen_domctl, cmd);
 static const size_t CXEN_DOMCTL_INTERFACE_VERSION = offsetof(struct xen_domctl, interface_version);
 static const size_t CXEN_DOMCTL_DOMAIN = offsetof(struct xen_domctl, domain);
 
-/* xc_domain_getinfolist writes one xc_domaininfo_t into a buffer the backend allocates in Swift. */
+/* xc_domain_getinfo_single / xc_domain_getinfolist write one xc_domaininfo_t into a buffer the backend allocates in
+ * Swift and reads through the importer's layout; these pin every field it reads, for the tests to compare. */
 static const size_t CXEN_DOMAININFO_SIZE = sizeof(xc_domaininfo_t);
+static const size_t CXEN_DOMAININFO_DOMAIN = offsetof(xc_domaininfo_t, domain);
+static const size_t CXEN_DOMAININFO_FLAGS = offsetof(xc_domaininfo_t, flags);
+static const size_t CXEN_DOMAININFO_TOT_PAGES = offsetof(xc_domaininfo_t, tot_pages);
+static const size_t CXEN_DOMAININFO_SHARED_INFO_FRAME = offsetof(xc_domaininfo_t, shared_info_frame);
+static const size_t CXEN_DOMAININFO_CPU_TIME = offsetof(xc_domaininfo_t, cpu_time);
+static const size_t CXEN_DOMAININFO_MAX_VCPU_ID = offsetof(xc_domaininfo_t, max_vcpu_id);
+static const size_t CXEN_DOMAININFO_HANDLE = offsetof(xc_domaininfo_t, handle);
+static const size_t CXEN_DOMAININFO_EMULATION_FLAGS = offsetof(xc_domaininfo_t, arch_config.emulation_flags);
+
+/* ---- xc_domain_getinfo_single, libxenctrl's exact one-domain lookup (Xen 4.18 and later). ----
+ * No macro announces it. __XEN_LATEST_INTERFACE_VERSION__ cannot tell: it stayed 0x00040e00 from 4.15 through 4.18
+ * and is 0x00041300 on 4.19 and 4.20. XEN_DOMCTL_INTERFACE_VERSION, from the same libxen-dev, can: 4.18 raised it
+ * from 0x15 to 0x16 in the release that added the function (and dropped xc_domain_getinfo), and no stable release
+ * changes it (every tag from 4.15.0 to 4.22.0 agrees). The tests hold this answer against the symbols the loaded
+ * libxenctrl really exports. */
+#if XEN_DOMCTL_INTERFACE_VERSION >= 0x00000016
+#define CXEN_HAS_DOMAIN_GETINFO_SINGLE 1
+#else
+#define CXEN_HAS_DOMAIN_GETINFO_SINGLE 0
+#endif
+
+/* The same answer for Swift as a function: Swift folds a macro or a static const and then warns that the other
+ * branch never runs, which -warnings-as-errors turns into a build failure on one version or the other. */
+static inline int cxen_has_domain_getinfo_single(void) { return CXEN_HAS_DOMAIN_GETINFO_SINGLE; }
+
+/* Callable from Swift whichever libxenctrl is installed; without the function it names no symbol and fails with
+ * ENOSYS (the backend checks cxen_has_domain_getinfo_single() first and uses xc_domain_getinfolist instead). */
+static inline int cxen_domain_getinfo_single(xc_interface *xch, uint32_t domid, xc_domaininfo_t *info) {
+#if CXEN_HAS_DOMAIN_GETINFO_SINGLE
+  return xc_domain_getinfo_single(xch, domid, info);
+#else
+  (void)xch; (void)domid; (void)info;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
 
 #endif

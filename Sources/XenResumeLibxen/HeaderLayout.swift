@@ -66,6 +66,28 @@ enum HeaderLayout {
   /// `XEN_DOMCTL_resumedomain`.
   static let resumeDomainCommand = LibxenTypes.resumeDomainCommand
 
-  /// `sizeof(xc_domaininfo_t)` in C and as imported: `xc_domain_getinfolist` fills a buffer allocated in Swift.
+  /// `sizeof(xc_domaininfo_t)` in C and as imported: `xc_domain_getinfo_single` or `xc_domain_getinfolist` fills a
+  /// buffer allocated in Swift.
   static let domainInfoSize = (c: CXEN_DOMAININFO_SIZE, imported: MemoryLayout<xc_domaininfo_t>.size)
+
+  /// Where each `xc_domaininfo_t` field that `domainInfo(_:)` reads sits, in C and as imported, by C name.
+  static let domainInfoFieldOffsets: [(field: String, c: Int, imported: Int?)] = [
+    ("domain", CXEN_DOMAININFO_DOMAIN, MemoryLayout<xc_domaininfo_t>.offset(of: \.domain)),
+    ("flags", CXEN_DOMAININFO_FLAGS, MemoryLayout<xc_domaininfo_t>.offset(of: \.flags)),
+    ("tot_pages", CXEN_DOMAININFO_TOT_PAGES, MemoryLayout<xc_domaininfo_t>.offset(of: \.tot_pages)),
+    (
+      "shared_info_frame", CXEN_DOMAININFO_SHARED_INFO_FRAME,
+      MemoryLayout<xc_domaininfo_t>.offset(of: \.shared_info_frame)
+    ),
+    ("cpu_time", CXEN_DOMAININFO_CPU_TIME, MemoryLayout<xc_domaininfo_t>.offset(of: \.cpu_time)),
+    ("max_vcpu_id", CXEN_DOMAININFO_MAX_VCPU_ID, MemoryLayout<xc_domaininfo_t>.offset(of: \.max_vcpu_id)),
+    ("handle", CXEN_DOMAININFO_HANDLE, MemoryLayout<xc_domaininfo_t>.offset(of: \.handle)),
+    (
+      "arch_config.emulation_flags", CXEN_DOMAININFO_EMULATION_FLAGS,
+      MemoryLayout<xc_domaininfo_t>.offset(of: \.arch_config.emulation_flags)
+    ),
+  ]
+
+  /// `sizeof(xen_domain_handle_t)`: the bytes `DomainHandle` is made of.
+  static let domainHandleSize = MemoryLayout<xen_domain_handle_t>.size
 }

@@ -16,15 +16,16 @@ extension LibxenHost {
     }
   }
 
-  /// `xc_domain_getinfolist` for one domain. Xen 4.17 answers with the next domain up when the asked one is gone, so
-  /// the returned id is checked; a different id (or none) is ESRCH.
+  /// `xc_domain_getinfo_single` where the installed libxenctrl has it (Xen 4.18 and later), else
+  /// `xc_domain_getinfolist` for one domain, which answers with the next domain up when the asked one is gone, so the
+  /// returned id is checked. Either way a missing domain is ESRCH with the hint "no such domain", and the error names
+  /// the operation (`xc_domain_getinfolist`); `LibxenHost.libraryFacts.domainInfoCall` tells which call is made.
   public func domainInfo(_ domain: DomainID) throws -> DomainInfo {
     try callObservers.observe(.domainInfo, domain: domain) {
       let domid = try LibxenTypes.domainID(domain, for: .domainInfo)
-      var info = xc_domaininfo_t()
-      let count = try controlCall(.domainInfo, domain: domain) { xch in xc_domain_getinfolist(xch, domid, 1, &info) }
-      guard count == 1, UInt32(info.domain) == domid else {
-        throw XenCallError(.domainInfo, domain: domain, errno: .noSuchProcess, hint: "no such domain")
+      let call = DomainInfoCall.installed
+      let info = try call.info(of: domain, domid: domid) { (info: inout xc_domaininfo_t) throws(XenCallError) in
+        try controlCall(.domainInfo, domain: domain) { xch in call.invoke(xch, domid, &info) }
       }
       return DomainInfo(
         domain: domain,
@@ -71,8 +72,8 @@ extension LibxenHost {
   /// decides it.
   public func hostWidth() throws -> GuestWidth {
     try callObservers.observe(.hostWidth, domain: nil) {
-      // xen_capabilities_info_t is char[1024]; one spare zero byte guarantees termination.
-      var capabilities = [UInt8](repeating: 0, count: 1025)
+      // xc_version fills a whole xen_capabilities_info_t (char[1024]); one spare zero byte guarantees termination.
+      var capabilities = [UInt8](repeating: 0, count: MemoryLayout<xen_capabilities_info_t>.size + 1)
       _ = try capabilities.withUnsafeMutableBytes { buffer throws(XenCallError) in
         try controlCall(.hostWidth) { xch in xc_version(xch, XENVER_capabilities, buffer.baseAddress) }
       }

@@ -115,6 +115,40 @@ final class GuestLayoutTests: XCTestCase {
     XCTAssertEqual(HeaderLayout.domainInfoSize.imported, HeaderLayout.domainInfoSize.c)
   }
 
+  /// libxenctrl writes the struct with C's layout and the backend reads it through the importer's: every field it reads
+  /// must sit at the same offset in both, and the handle must be the 16 bytes `DomainHandle` holds.
+  func testTheDomainInfoFieldsTheBackendReadsAreWhereLibxenctrlWritesThem() {
+    XCTAssertEqual(HeaderLayout.domainInfoFieldOffsets.count, 8)
+    for (field, c, imported) in HeaderLayout.domainInfoFieldOffsets {
+      XCTAssertEqual(imported, c, field)
+      XCTAssertLessThan(c, HeaderLayout.domainInfoSize.c, field)
+    }
+    XCTAssertEqual(HeaderLayout.domainHandleSize, DomainHandle.zero.bytes.count)
+  }
+
+  /// The model's Xen numbers, which the backend passes to and from libxenctrl unconverted, are the installed headers'.
+  func testTheModelsXenConstantsAreTheHeaders() {
+    let flags: [(DomainInfo.Flags, Int32)] = [
+      (.dying, _XEN_DOMINF_dying), (.hvmGuest, _XEN_DOMINF_hvm_guest), (.shutdown, _XEN_DOMINF_shutdown),
+      (.paused, _XEN_DOMINF_paused), (.blocked, _XEN_DOMINF_blocked), (.running, _XEN_DOMINF_running),
+      (.debugged, _XEN_DOMINF_debugged),
+    ]
+    for (flag, bit) in flags { XCTAssertEqual(flag.rawValue, UInt32(1) << UInt32(bit), "\(flag)") }
+    XCTAssertEqual(DomainInfo.Flags.shutdownReasonShift, UInt32(XEN_DOMINF_shutdownshift))
+    XCTAssertEqual(DomainInfo.Flags.shutdownReasonMask, UInt32(XEN_DOMINF_shutdownmask))
+    XCTAssertEqual(DomainInfo.emulationFlagLocalAPIC, UInt32(1) << UInt32(_XEN_X86_EMU_LAPIC))
+
+    let reasons: [(ShutdownReason, Int32)] = [
+      (.poweroff, SHUTDOWN_poweroff), (.reboot, SHUTDOWN_reboot), (.suspend, SHUTDOWN_suspend),
+      (.crash, SHUTDOWN_crash), (.watchdog, SHUTDOWN_watchdog), (.softReset, SHUTDOWN_soft_reset),
+    ]
+    XCTAssertEqual(reasons.count, ShutdownReason.allCases.count)
+    for (reason, value) in reasons { XCTAssertEqual(reason.rawValue, UInt32(value), "\(reason)") }
+
+    XCTAssertEqual(HVMParameter.callbackIRQ.rawValue, UInt32(HVM_PARAM_CALLBACK_IRQ))
+    XCTAssertEqual(HVMParameter.acpiSleepState.rawValue, UInt32(HVM_PARAM_ACPI_S_STATE))
+  }
+
   /// Registers written through the C field names come out of `VCPUContext`'s accessors, and the other way round,
   /// for both widths: the model's byte offsets are the header's, and nothing else in the context moves.
   func testVCPUContextAccessorsReadAndWriteTheHeadersRegisters() {

@@ -44,6 +44,9 @@ enum RefusedVCPUInfoOutcome: Hashable, Sendable {
   case warnsAndCarriesOn
   /// Warns as `.warnsAndCarriesOn` does, then the domain ends shut down with the reason without a panic line.
   case warnsThenShutsDown(ShutdownReason)
+  /// Warns as `.warnsAndCarriesOn` does, then stops making progress with the kernel's line (a WARNING or BUG)
+  /// while Xen goes on reporting the domain running: it never answers again.
+  case warnsThenHangs(String)
 }
 
 extension GuestKernel {

@@ -202,6 +202,14 @@ extension SimulatorState {
         domain.observations.kernelWarnings.append(line)
         domain.corrupt("the guest shut down (\(reason)) after its kernel warned \"\(line)\"")
         shutdownReason = reason
+      case .warnsThenHangs(let trouble):
+        // Xen still runs its vcpus; the kernel answers nothing again (no acknowledgement, no driver reconnect).
+        domain.observations.kernelWarnings.append(line)
+        domain.observations.kernelHang = trouble
+        domain.corrupt("the guest hung after its kernel warned \"\(line)\": \(trouble)")
+        domain.observations.phase = .dead
+        domains[id] = domain
+        return
       }
       if let shutdownReason {
         domain.observations.phase = .dead

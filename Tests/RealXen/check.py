@@ -34,6 +34,7 @@ TYPE = {g: g for g in GUESTS}
 KERNEL = {}
 KERNEL_GUESTS = []
 THROWAWAY = ["throw"]
+LAB_XEN = None
 EXPECTED_PATH = {"pv": "xenstoreControl", "pvh": "xenstoreControl", "pvhvm": "xenstoreControl",
                  "hvm": "hypervisorShutdown"}
 # The fewest checkpoint cycles a guest may get (dom0 runs 50, fewer on PVHVM whose suspends take seconds
@@ -142,8 +143,9 @@ OPTIONAL = {("c-slow-hvm", "hvm")} | {("c-baseline", g) for g in GUESTS}
 
 def configure(xen):
     """Adds the lab's guests beyond the main four to the expectations (EXPECTED, COLUMNS, TYPE, KERNEL)."""
-    global EXPECTED, COLUMNS, KERNEL_GUESTS, THROWAWAY
+    global EXPECTED, COLUMNS, KERNEL_GUESTS, THROWAWAY, LAB_XEN
     entry = labtable.lab(xen)
+    LAB_XEN = xen
     guests = entry["guests"]
     for g in guests:
         TYPE[g["name"]] = g["type"]
@@ -298,6 +300,12 @@ def judge(r):
                f"suspendPath {dom.get('suspendPath')!r}, expected {EXPECTED_PATH[gt]!r} ({dom.get('pathReason')})")
         c.that(dom.get("state") == "running", f"state {dom.get('state')!r}, expected 'running'")
         c.that(dom.get("width") == 64, f"width {dom.get('width')!r}, expected 64")
+        # The binary really is the one built against this lab's release (libxenctrl's soname carries it), and it
+        # reads domain info with the exact call where that release's libxenctrl has one.
+        lib = d.get("xenLibrary") or {}
+        c.that(lib.get("release") == LAB_XEN, f"xen-resume loaded libxenctrl {lib.get('release')!r}, expected {LAB_XEN}")
+        want_call = "xc_domain_getinfolist" if LAB_XEN == "4.17" else "xc_domain_getinfo_single"
+        c.that(lib.get("domainInfoCall") == want_call, f"domain info through {lib.get('domainInfoCall')!r}, expected {want_call}")
     elif scen == "fast-cycles":
         if "reason" not in r:
             c.that(r.get("cycles") == 5 and r.get("rcs") == [0] * 10,
@@ -317,9 +325,9 @@ def judge(r):
         got = sum(d.get("succeeded", 0) for d in docs)
         c.that(got == want and r.get("succeeded") == want, f"{got} of {want} cycles succeeded")
         c.that(all(d.get("count") == r.get("blockSize") for d in docs), "a block ran another count than asked")
-        paths = sorted({d.get("path") for d in docs})
+        paths = sorted({d.get("path") for d in docs}, key=str)
         c.that(paths == [EXPECTED_PATH[gt]], f"paths {paths}, expected {EXPECTED_PATH[gt]!r}")
-        types = sorted({d.get("guestType") for d in docs})
+        types = sorted({d.get("guestType") for d in docs}, key=str)
         c.that(types == [gt], f"guestType {types}, expected {gt!r}")
         c.that(all(isinstance(d.get("pauseMicroseconds"), dict) for d in docs), "a block has no pause distribution")
         alive(c, r)
@@ -359,7 +367,7 @@ def judge(r):
         rc_is(c, r.get("suspend"), 0, "suspend")
         rc_is(c, r.get("resume"), 0, "slow resume")
         outcome, st = r.get("outcome"), r.get("finalState") or {}
-        c.that(outcome in ("alive", "warned", "panic", "shutdown"),
+        c.that(outcome in ("alive", "warned", "panic", "shutdown", "hung"),
                f"no outcome within dom0's watch: {outcome!r} (counter {r.get('counter')}, Xen: {st.get('state')!r})")
         if outcome in ("panic", "shutdown"):
             c.that(st.get("state") == "shutdown" and st.get("shutdownReason") not in (None, 2),
@@ -622,7 +630,8 @@ def slow_cell(r):
     reason = REASONS.get(st.get("shutdownReason"), str(st.get("shutdownReason")))
     return {"alive": "alive", "warned": f"alive; warned: {r.get('warning')}",
             "panic": f"panic: {r.get('panic')}; shut down ({reason})",
-            "shutdown": f"shut down ({reason})"}.get(r.get("outcome"), "not observed")
+            "shutdown": f"shut down ({reason})",
+            "hung": f"hung: {r.get('trouble')}" if r.get("trouble") else "hung"}.get(r.get("outcome"), "not observed")
 
 
 def survival_cells(by_key, verdicts):

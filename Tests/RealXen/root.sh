@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # root.sh XEN [COMMAND ARGS...]: the Debian root of one lab's suite (labs.json: Xen 4.17 -> bookworm, 4.20 ->
 # trixie), made once with debootstrap under work/roots/SUITE with that release's Xen tools, libxen-dev, device
-# model, firmware and a C compiler. With a COMMAND, runs it inside the root, in this project's directory (bound at
+# model, firmware, a C compiler and the suite's QEMU (run.sh can boot the emulated host with it). With a COMMAND, runs it inside the root, in this project's directory (bound at
 # the same path), with the Swift toolchain (/opt/swift) and the package mirror (/opt/swift-packages) bound
 # read-only and on PATH: so `root.sh 4.20 swift build` really builds against Xen 4.20's headers and libraries.
 # The mounts live in a private mount namespace (unshare): they end with the command, whatever happens.
@@ -22,7 +22,8 @@ export DEBIAN_FRONTEND=noninteractive
 say() { echo "realxen-root: $*" >&2; }
 
 # Made once; the stamp lists what was installed, so a changed package list installs again.
-want="sources=main,updates,security xen-utils-$XENVER xenstore-utils libxen-dev qemu-system-xen seabios qemu-system-data busybox-static cpio gcc
+want="sources=main,updates,security xen-utils-$XENVER xenstore-utils libxen-dev qemu-system-xen seabios qemu-system-data
+ qemu-system-x86 busybox-static cpio gcc
  libc6-dev pkg-config binutils git ca-certificates tzdata $SUITE_PACKAGES"
 want=$(echo $want)
 if [ "$(cat "$R/.packages" 2>/dev/null)" != "$want" ]; then

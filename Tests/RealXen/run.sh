@@ -43,7 +43,7 @@ fi
 for f in xen vmlinuz dom0.cpio.gz; do
   [ -f "$OUT/$f" ] || { echo "realxen-run: $OUT/$f missing: run build.sh $1 first" >&2; exit 2; }
 done
-if ! command -v qemu-system-x86_64 >/dev/null; then
+if [ -z "${REALXEN_QEMU_ROOT:-}" ] && ! command -v qemu-system-x86_64 >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq qemu-system-x86 >/dev/null
 fi
@@ -53,7 +53,7 @@ mkdir -p "$WORK/logs"
 # Xen: serial console on COM1; smap=0 or dom0 dies at its first exception under TCG; no boot-time scrub
 # and no speculation mitigations (each costs emulated instructions; an emulated CPU has nothing to leak); dom0 gets a fixed 1 GiB and both cpus (it runs xl, two device models, xenstored
 # and xenconsoled for five guests), the rest is for the guests.
-xen_args="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM dom0_max_vcpus=${REALXEN_DOM0_VCPUS:-2} loglvl=all guest_loglvl=all bootscrub=0 smap=0 spec-ctrl=no conring_size=1m"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM dom0_max_vcpus=${REALXEN_DOM0_VCPUS:-2} loglvl=all guest_loglvl=all bootscrub=0 smap=0 spec-ctrl=no conring_size=1m ${REALXEN_XEN_EXTRA:-}"
 # rx.deadline: dom0 starts no scenario after this uptime, leaving time for its diagnostics and reboot.
 dom0_args="console=hvc0 earlyprintk=xen mitigations=off rx.deadline=$((LIMIT - 90)) ${DOM0_EXTRA:-}"
 # QEMU separates multiboot modules with commas; a literal comma is written twice.
@@ -66,8 +66,11 @@ elapsed() {
   printf '%d.%d' $((ms / 1000)) $(((ms % 1000) / 100))
 }
 # nice: the machine's two cores are shared with people compiling Swift.
-timeout --kill-after=15 "$LIMIT" nice -n 10 qemu-system-x86_64 \
-  -accel tcg,thread=multi -cpu "$CPU" -m "$MEM" -smp 2 \
+# REALXEN_QEMU_ROOT=XEN: the QEMU of that lab's Debian root (root.sh) instead of the host's.
+qemu=(qemu-system-x86_64)
+[ -n "${REALXEN_QEMU_ROOT:-}" ] && qemu=("$HERE/root.sh" "$REALXEN_QEMU_ROOT" qemu-system-x86_64)
+timeout --kill-after=15 "$LIMIT" nice -n 10 "${qemu[@]}" \
+  -accel "tcg,thread=${REALXEN_TCG_THREAD:-multi}" -cpu "$CPU" -m "$MEM" -smp 2 \
   -nodefaults -display none -vga none -monitor none -net none -no-reboot \
   -serial "file:$LOG" \
   -kernel "$OUT/xen" -append "$xen_args" \

@@ -3,13 +3,15 @@ import XenResumeCore
 import XenSimulator
 
 /// One cell of the README's survival matrix, in the matrix's grammar:
-/// `alive` | `alive; warned: <message>` | `panic: <message>; shut down (<reason>)` | `shut down (<reason>)` | `—` |
-/// `not observed`.
+/// `alive` | `alive; warned: <message>` | `panic: <message>; shut down (<reason>)` | `shut down (<reason>)` |
+/// `hung` | `hung: <message>` | `—` | `not observed`.
 enum SurvivalCell: Equatable {
   case alive
   case aliveWarned(String)
   case panic(String, ShutdownReason)
   case shutDown(ShutdownReason)
+  /// `hung: <message>` (`hung` without one): Xen reports it running, it makes no progress, after printing the line.
+  case hung(String?)
   /// `—`: the lab has no such guest.
   case noSuchGuest
   /// `not observed`: the run could not tell.
@@ -21,9 +23,12 @@ enum SurvivalCell: Equatable {
     case "alive": self = .alive
     case "—": self = .noSuchGuest
     case "not observed": self = .notObserved
+    case "hung": self = .hung(nil)
     default:
       if let message = text.dropping(prefix: "alive; warned: "), !message.isEmpty {
         self = .aliveWarned(message)
+      } else if let message = text.dropping(prefix: "hung: "), !message.isEmpty {
+        self = .hung(message)
       } else if let rest = text.dropping(prefix: "panic: "),
         let split = rest.range(of: "; shut down (", options: .backwards),
         !rest[..<split.lowerBound].isEmpty, let reason = Self.reason(in: "shut down (" + rest[split.upperBound...])
@@ -54,6 +59,7 @@ enum SurvivalCell: Equatable {
     case .aliveWarned(let message): "alive; warned: \(message)"
     case .panic(let message, let reason): "panic: \(message); shut down (\(reason))"
     case .shutDown(let reason): "shut down (\(reason))"
+    case .hung(let message): message.map { "hung: \($0)" } ?? "hung"
     case .noSuchGuest: "—"
     case .notObserved: "not observed"
     }
@@ -214,6 +220,7 @@ enum SurvivalMatrixReplay {
       return SurvivalCell.shutDown(reason).text
     }
     guard DomainState(info) == .running else { return "\(DomainState(info))" }
+    if let hang = observed.kernelHang { return SurvivalCell.hung(hang).text }
     guard observed.isHealthy else { return "corrupted: \(observed.failure ?? "no reason given")" }
     guard let warning = observed.kernelWarnings.first else { return SurvivalCell.alive.text }
     guard observed.kernelWarnings.count == 1 else { return "alive; warned: \(observed.kernelWarnings)" }

@@ -25,7 +25,9 @@ struct StatusCommand: XenResumeCommand {
     for domain in domains {
       statuses.append(try await Self.status(of: domain, controller: controller, host: backend.host))
     }
-    let report = StatusReport(backend: backend.kind, domains: statuses)
+    let report = StatusReport(
+      backend: backend.kind, xenLibrary: backend.kind == .xen ? StatusReport.XenLibrary(LibxenHost.libraryFacts) : nil,
+      domains: statuses)
     if global.json {
       JSONOutput.print(report)
     } else {

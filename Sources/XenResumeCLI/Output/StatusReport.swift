@@ -1,7 +1,29 @@
 import SwiftXenResume
 
-/// What `status` prints: `{"backend":…,"domains":[…]}`.
+/// What `status` prints: `{"backend":…,"xenLibrary":{…},"domains":[…]}` (`xenLibrary` only on real Xen).
 struct StatusReport: Encodable, Sendable {
+  /// Which libxenctrl the binary was built for (`LibxenHost.libraryFacts`): a binary runs only on the Xen release
+  /// it was built against, so operators and the real-Xen labs check it here.
+  struct XenLibrary: Encodable, Sendable {
+    /// "4.20": the release of the libxenctrl the process loaded; `null` when it is not a shared library.
+    var release: String?
+    /// The C call behind every domain-info read: `xc_domain_getinfo_single` (Xen 4.18+) or `xc_domain_getinfolist`.
+    var domainInfoCall: String
+
+    init(_ facts: LibxenHost.LibraryFacts) {
+      release = facts.release
+      domainInfoCall = facts.domainInfoCall
+    }
+
+    enum CodingKeys: String, CodingKey { case release, domainInfoCall }
+
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(release, forKey: .release)
+      try container.encode(domainInfoCall, forKey: .domainInfoCall)
+    }
+  }
+
   /// One domain.
   struct Domain: Encodable, Sendable {
     /// The domain id.
@@ -38,6 +60,8 @@ struct StatusReport: Encodable, Sendable {
 
   /// The backend the report comes from.
   var backend: BackendKind
+  /// The real backend's libxenctrl; `nil` (left out) on the simulator.
+  var xenLibrary: XenLibrary?
   /// The domains, in the order asked for.
   var domains: [Domain]
 

@@ -273,12 +273,15 @@ s_uncooperative() {
 # the same domain, then what the guest does within SLOW_WATCH seconds, from its console and Xen's view: "alive"
 # (its counter moves on; "warned" when it printed the refused vcpu_info registration and carried on), "panic" (a
 # "Kernel panic" line, then shut down: its message and Xen's shutdown reason), "shutdown" (shut down without a
-# panic line), or "hung" (still running, no console progress). The guest is not used afterwards. Linux 6.1 on Xen
+# panic line), or "hung" (Xen says running, no console progress: with the first WARNING/BUG line it printed). The
+# guest is not used afterwards. Linux 6.1 on Xen
 # 4.17 panics with "register_vcpu_info failed: cpu=0 err=-22" (PV ends with reason crash, PVH/PVHVM reboot).
 SLOW_WATCH=60
 s_slow_outcome() {
-  local g=$1 d=$2 scen=slow-outcome s1="" s2="" panic="" warn="" outcome=hung end=0 c0=0 ok=false f=""
+  local g=$1 d=$2 scen=slow-outcome s1="" s2="" panic="" warn="" outcome=hung end=0 c0=0 ok=false f="" n0=0 k=""
+  local notable="" trouble=""
   f=$(confile "$g")
+  n0=$(wc -l <"$f" 2>/dev/null || echo 0)
   if have_xr; then
     xr suspend "$d" --json
     s1=$(step suspend)
@@ -317,12 +320,18 @@ s_slow_outcome() {
     fi
     tick
   done
-  warn=$(grep -a 'register_vcpu_info failed' "$f" | grep -v 'Kernel panic' | head -n 1 | tr -d '\r' | sed 's/^.*\] *//')
+  # What the kernel printed after the resume: the refused registration, and the first sign of trouble (a WARNING,
+  # BUG or oops line) that a hung guest leaves.
+  tail -n +$((n0 + 1)) "$f" | tr -d '\r' | sed 's/^\[ *[0-9.]*\] *//' >"/tmp/slow-$g.log"
+  warn=$(grep -a 'register_vcpu_info failed' "/tmp/slow-$g.log" | grep -v 'Kernel panic' | head -n 1)
+  trouble=$(grep -a -m 1 -E 'WARNING:|BUG:|Oops|invalid opcode|general protection' "/tmp/slow-$g.log")
+  notable=$(grep -a -E 'register_vcpu_info|WARNING:|BUG:|Oops|Kernel panic|RIP:|invalid opcode|general protection' \
+    "/tmp/slow-$g.log" | head -n 12)
   [ "$outcome" = alive ] && [ -n "$warn" ] && outcome=warned
-  [ "$rc" = 0 ] && [ "$outcome" != hung ] && ok=true
+  [ "$rc" = 0 ] && ok=true
   gt "$g"
   eval "k=\${KERNEL_$g:-}"
-  result "$scen" "$g" "$ok" "$s1${s2:+,$s2},\"type\":\"$GT\",\"kernel\":\"$k\",\"outcome\":\"$outcome\",\"panic\":$(jstr "$panic" 200),\"warning\":$(jstr "$warn" 200),\"counter\":\"$c0->$CNT\",\"finalState\":${STATEJSON:-null},\"console\":$(jstr "$(tail -c 700 "$f" | tr -d '\r')" 700)"
+  result "$scen" "$g" "$ok" "$s1${s2:+,$s2},\"type\":\"$GT\",\"kernel\":\"$k\",\"outcome\":\"$outcome\",\"panic\":$(jstr "$panic" 200),\"warning\":$(jstr "$warn" 200),\"trouble\":$(jstr "$trouble" 300),\"notable\":$(jstr "$notable" 1200),\"counter\":\"$c0->$CNT\",\"finalState\":${STATEJSON:-null},\"console\":$(jstr "$(tail -c 700 "$f" | tr -d '\r')" 700)"
 }
 
 # 5c: pure HVM survives a slow resume (no PV state to re-register).

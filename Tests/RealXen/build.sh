@@ -283,7 +283,7 @@ done
 # Our /init and scenario scripts, and what this lab is.
 install -m 0755 "$HERE/dom0/init" "$D/init"
 install -m 0755 "$HERE/dom0/main.sh" "$HERE/dom0/create.sh" "$HERE/dom0/lib.sh" "$HERE/dom0/scenarios.sh" "$D/rx/"
-printf 'XENVER=%s\nGUEST_LINES="%s"\n' "$XENVER" "$GUEST_LINES" >"$D/rx/lab.env"
+printf 'XENVER=%s\nGUEST_LINES="%s"\nLIFECYCLE=%s\n' "$XENVER" "$GUEST_LINES" "$LIFECYCLE" >"$D/rx/lab.env"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$D/etc/passwd"
 printf 'root:x:0:\n' >"$D/etc/group"
 pkgver() { chroot "$R" dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown; }

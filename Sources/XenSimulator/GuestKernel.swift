@@ -15,10 +15,10 @@ public enum GuestKernel: String, Sendable, Hashable, CaseIterable, Codable {
   /// Woken with 0 in the same domain, a PV, PVH or PVHVM guest registers its vcpu_info again, Xen refuses
   /// (`SimulatedXenRelease.vcpuInfoReregistrationErrno`), and since Linux 5.16 ("x86/xen: remove
   /// xen_have_vcpu_info_placement flag") that is fatal: it panics with "register_vcpu_info failed: cpu=0 err=-22"
-  /// (err=-16 on Xen 4.20). A PV guest then ends shut down with reason crash (Linux's Xen panic handler), PVHVM
-  /// and PVH with reason reboot (their restart goes through the emulated platform). Pure HVM (booted `nopv
-  /// xen_nopv`) registers nothing and survives. Measured with Linux 6.1 on Xen 4.17 (`Tests/RealXen`,
-  /// `xen-in-qemu.md`); the README's survival matrix holds what was measured beyond that.
+  /// (err=-16 on Xen 4.20). A PV or PVH guest then ends shut down with reason crash (Linux's Xen panic handler),
+  /// PVHVM with reason reboot (its restart goes through the emulated platform). Pure HVM (booted `nopv xen_nopv`)
+  /// registers nothing and survives. Measured with Linux 6.1 and 6.12 on Xen 4.17 and 4.20 (`Tests/RealXen`); the
+  /// README's survival matrix has every cell.
   case linux
   /// Linux before 5.16 (5.10): like `.linux` until a same-domain slow resume, except that PVHVM and PVH report the
   /// vector-type `HVM_PARAM_CALLBACK_IRQ` (`2 << 56 | 0xF3`): Linux before 6.0 has no per-vcpu upcall vector, so
@@ -44,19 +44,21 @@ enum RefusedVCPUInfoOutcome: Hashable, Sendable {
   case warnsAndCarriesOn
   /// Warns as `.warnsAndCarriesOn` does, then the domain ends shut down with the reason without a panic line.
   case warnsThenShutsDown(ShutdownReason)
-  /// Warns as `.warnsAndCarriesOn` does, then stops making progress with the kernel's line (a WARNING or BUG)
-  /// while Xen goes on reporting the domain running: it never answers again.
-  case warnsThenHangs(String)
+  /// Stops making progress while Xen goes on reporting the domain running (its kernel oopses or warns on state it
+  /// cannot trust, e.g. `invalid opcode`, or a `WARNING` in ktime_get): it never answers again.
+  case hangs
 }
 
 extension GuestKernel {
-  /// Linux 5.16 and later after the refusal: panic, then PV's Xen panic handler shuts down with `SHUTDOWN_crash`
-  /// (real Xen 4.17, `Tests/RealXen`'s slow-panic scenario: reason 3), HVM containers restart through the platform,
-  /// which Xen records as a reboot. Measured with Linux 6.1 on Xen 4.17 for PV, PVH and PVHVM.
+  /// Linux 5.16 and later after the refusal: panic, then (PV, PVH) the Xen panic handler shuts down with
+  /// `SHUTDOWN_crash` or (PVHVM) a restart through the platform, which Xen records as a reboot (`Tests/RealXen`'s
+  /// slow-outcome scenario, Linux 6.1 and 6.12).
   static func panickingLinuxAfterRefusedVCPUInfo(of type: GuestType) -> RefusedVCPUInfoOutcome? {
     switch type {
-    case .pv: .panics(thenShutsDown: .crash)
-    case .pvh, .pvhvm: .panics(thenShutsDown: .reboot)
+    // PV and PVH Linux shut down through their Xen panic handler (SHUTDOWN_crash: measured for 6.1 and 6.12); PVHVM
+    // restarts through the emulated platform, which Xen records as a reboot (measured for 6.1).
+    case .pv, .pvh: .panics(thenShutsDown: .crash)
+    case .pvhvm: .panics(thenShutsDown: .reboot)
     case .hvm: nil  // booted `nopv xen_nopv`: no vcpu_info registered, nothing refused
     }
   }
@@ -65,14 +67,14 @@ extension GuestKernel {
   /// (README.md, `<!-- survival-matrix:begin -->`) measures otherwise; `VerifiedOnRealXenTests` replays that matrix
   /// on the simulator and fails until this table agrees with it.
   ///
-  /// Read from upstream code, not measured here: `xen_vcpu_setup` warns once, clears
-  /// `xen_have_vcpu_info_placement` and points the vcpu at shared_info's vcpu_info (`xen_vcpu_info_reset`).
+  /// Upstream's reading (`xen_vcpu_setup` warns once, clears `xen_have_vcpu_info_placement` and points the vcpu at
+  /// shared_info's vcpu_info) promised survival; real Xen disagreed where it was measured (`Tests/RealXen`).
   static func warningLinuxAfterRefusedVCPUInfo(of type: GuestType) -> RefusedVCPUInfoOutcome? {
     switch type {
-    // Not known yet: Xen still delivers to the vcpu_info registered at boot while the kernel reads shared_info's.
-    case .pv: .warnsAndCarriesOn
-    // Expected to survive as an HVM container.
-    case .pvh: .warnsAndCarriesOn
+    // Measured with Linux 5.10 as PV (Xen 4.17 and 4.20) and PVH (Xen 4.20): Xen goes on running it, its console
+    // stops after an "invalid opcode" oops (once, on 4.17, a WARNING in ktime_get instead).
+    case .pv, .pvh: .hangs
+    // Not measured (the labs have no Linux 5.10 PVHVM guest): upstream's reading.
     case .pvhvm: .warnsAndCarriesOn
     case .hvm: nil  // booted `nopv xen_nopv`: no vcpu_info registered, nothing refused
     }

@@ -42,9 +42,9 @@ public struct GuestObservations: Sendable, Hashable {
   public var kernelWarnings: [String] = []
   /// The line the guest's kernel panicked with, without the timestamp, if it panicked (also its `failure`).
   public var kernelPanic: String?
-  /// The line (without the timestamp) a guest's kernel printed before it stopped making progress while Xen still
-  /// reports the domain running (a hang, not a panic); `nil` when it did not hang.
-  public var kernelHang: String?
+  /// Whether the guest's kernel stopped making progress while Xen still reports the domain running (a hang, not a
+  /// panic): it answers nothing again.
+  public var isHung = false
 
   /// Empty observations: what `observations(of:)` returns for a domain without a guest model.
   public init() {}

@@ -202,11 +202,10 @@ extension SimulatorState {
         domain.observations.kernelWarnings.append(line)
         domain.corrupt("the guest shut down (\(reason)) after its kernel warned \"\(line)\"")
         shutdownReason = reason
-      case .warnsThenHangs(let trouble):
+      case .hangs:
         // Xen still runs its vcpus; the kernel answers nothing again (no acknowledgement, no driver reconnect).
-        domain.observations.kernelWarnings.append(line)
-        domain.observations.kernelHang = trouble
-        domain.corrupt("the guest hung after its kernel warned \"\(line)\": \(trouble)")
+        domain.observations.isHung = true
+        domain.corrupt("the guest hung after a same-domain slow resume")
         domain.observations.phase = .dead
         domains[id] = domain
         return

@@ -277,7 +277,10 @@ for line in $GUEST_LINES; do
   esac
   template=$HERE/guest/$type.cfg
   [ "$role" = throwaway ] && template=$HERE/guest/throw.cfg
-  sed -e "s/@NAME@/$name/g" -e "s/@KERNEL@/$kernel/g" "$template" >"$D/guest/$name.cfg"
+  # @CPUS@: the lab's pinning of HVM-family guests (labs.json's hvmGuestsOnCPU), or nothing.
+  cpus=""
+  [ -n "$HVM_CPUS" ] && cpus="cpus = \"$HVM_CPUS\""
+  sed -e "s/@NAME@/$name/g" -e "s/@KERNEL@/$kernel/g" -e "s/^@CPUS@\$/$cpus/" "$template" >"$D/guest/$name.cfg"
 done
 
 # Our /init and scenario scripts, and what this lab is.

@@ -635,7 +635,8 @@ def slow_cell(r):
     return {"alive": "alive", "warned": f"alive; warned: {r.get('warning')}",
             "panic": f"panic: {r.get('panic')}; shut down ({reason})",
             "shutdown": f"shut down ({reason})",
-            "hung": f"hung: {r.get('trouble')}" if r.get("trouble") else "hung"}.get(r.get("outcome"), "not observed")
+            # (The first WARNING/BUG line of a hung kernel is a symptom that varies: it goes to the notes, not the cell.)
+            "hung": "hung"}.get(r.get("outcome"), "not observed")
 
 
 def survival_cells(by_key, verdicts):
@@ -653,6 +654,9 @@ def survival_cells(by_key, verdicts):
             rs = by_key.get((scen, g))
             if rs and not verdicts.get((scen, g)):
                 cell["slow"] = "alive" if scen == "slow-hvm" else slow_cell(rs[-1])
+                lines = [x for x in (rs[-1].get("warning"), rs[-1].get("trouble")) if x]
+                if lines:
+                    cell["slowNote"] = "; ".join(lines)
     return sorted(cells.values(), key=lambda c: (["pv", "pvh", "pvhvm", "hvm"].index(c["type"]),
                                                   [int(x) for x in c["kernel"].split(".")]))
 

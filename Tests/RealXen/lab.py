@@ -4,7 +4,8 @@
   lab.py releases            the Xen releases, one per line, in the table's order
   lab.py shell XEN           shell assignments for one lab: XENVER, SUITE, LAB_KERNEL, SUITE_PACKAGES,
                              GUEST_KERNELS (kernel=suite pairs), GUEST_LINES (name:type:kernel:role, space separated),
-                             LIFECYCLE (1 when the lab runs the lifecycle scenarios)
+                             LIFECYCLE (1 when the lab runs the lifecycle scenarios), HVM_CPUS (the Xen CPU
+                             the HVM-family guests are pinned to, or empty)
 Standard library only.
 """
 import json
@@ -44,6 +45,7 @@ def main(argv):
             "GUEST_KERNELS": " ".join(f"{k}={t['kernels'][k]['suite']}" for k in kernels),
             "GUEST_LINES": " ".join(f"{g['name']}:{g['type']}:{g['kernel']}:{g['role']}" for g in e["guests"]),
             "LIFECYCLE": "1" if e.get("lifecycle", True) else "0",
+            "HVM_CPUS": "" if e.get("hvmGuestsOnCPU") is None else str(e["hvmGuestsOnCPU"]),
         }
         for k, v in values.items():
             print(f"{k}={shlex.quote(v)}")

@@ -43,6 +43,7 @@ def render(table):
     header = ["guest", "kernel"] + [f"Xen {x}: {what}" for x in releases
                                     for what in ("fast resume", "slow resume, same domain")]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    notes = []
     for (t, k) in sorted(rows, key=lambda r: (TYPES.index(r[0]), [int(p) for p in r[1].split(".")])):
         cells = []
         for x in releases:
@@ -55,6 +56,8 @@ def render(table):
                 cells += ["not observed", "not observed"]
             else:
                 cells += [c["fast"], c["slow"]]
+                if c.get("slowNote"):
+                    notes.append(f"{t} Linux {k} on Xen {x}, after the slow resume: {c['slowNote']}")
         lines.append(f"| {t} | {k} | " + " | ".join(cells) + " |")
     sources = []
     for x, run in runs.items():
@@ -63,14 +66,14 @@ def render(table):
             kernels = ", ".join(f"{k}: {v}" for k, v in (b.get("guestKernels") or {}).items())
             sources.append(f"Xen {x}: hypervisor {b.get('xen')}, tools {b.get('xenTools')}, device model "
                            f"{b.get('qemuXen')} (Debian {b.get('suite')}); guest kernels {kernels}")
-    return "\n".join(lines), sources
+    return "\n".join(lines), notes, sources
 
 
 def main(argv):
     table = labtable.table()
-    text, sources = render(table)
+    text, notes, sources = render(table)
     print(text)
-    for s in sources:
+    for s in notes + sources:
         print(s)
     if "--write-readme" in argv:
         with open(README) as f:
@@ -78,7 +81,8 @@ def main(argv):
         if BEGIN not in readme or END not in readme:
             print(f"matrix: {README} has no {BEGIN} ... {END} section", file=sys.stderr)
             return 1
-        body = text + "\n\n" + "".join(f"Measured with {s}.\n" for s in sources)
+        body = (text + "\n\n" + "".join(f"- {n}\n" for n in notes) + ("\n" if notes else "")
+                + "".join(f"Measured with {s}.\n" for s in sources))
         head, rest = readme.split(BEGIN, 1)
         _, tail = rest.split(END, 1)
         with open(README, "w") as f:

@@ -50,11 +50,6 @@ if ! command -v python3 >/dev/null; then
 fi
 
 releases=${REALXEN_XEN:-$(python3 "$HERE/lab.py" releases | tr '\n' ' ')}
-# The emulated machine itself: QEMU of the newest lab's root (Debian 13's 10.0) unless REALXEN_QEMU_ROOT says
-# otherwise ("host": the host's). Measured here: Debian 12's QEMU 7.2 took twice as long to boot the HVM and PVHVM
-# guests, and its emulated SVM killed HVM-family guests more often (triple faults, below).
-export REALXEN_QEMU_ROOT=${REALXEN_QEMU_ROOT:-$(python3 "$HERE/lab.py" releases | tail -n 1)}
-[ "$REALXEN_QEMU_ROOT" = host ] && REALXEN_QEMU_ROOT=""
 has_product() { grep -q "name: *\"$1\"" "$ROOT/Package.swift"; }
 
 # build_product XEN NAME: the release build of NAME against XEN's libxen-dev, in that lab's root; prints its path.

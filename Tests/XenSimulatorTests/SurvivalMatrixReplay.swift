@@ -220,7 +220,7 @@ enum SurvivalMatrixReplay {
       return SurvivalCell.shutDown(reason).text
     }
     guard DomainState(info) == .running else { return "\(DomainState(info))" }
-    if let hang = observed.kernelHang { return SurvivalCell.hung(hang).text }
+    if observed.isHung { return SurvivalCell.hung(nil).text }
     guard observed.isHealthy else { return "corrupted: \(observed.failure ?? "no reason given")" }
     guard let warning = observed.kernelWarnings.first else { return SurvivalCell.alive.text }
     guard observed.kernelWarnings.count == 1 else { return "alive; warned: \(observed.kernelWarnings)" }

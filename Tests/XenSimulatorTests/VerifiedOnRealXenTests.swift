@@ -78,7 +78,8 @@ final class VerifiedOnRealXenTests: XCTestCase {
     | guest | kernel | Xen 4.17: fast resume | Xen 4.17: slow resume, same domain | Xen 4.20: fast resume | Xen 4.20: slow resume, same domain |
     |---|---|---|---|---|---|
     | pv | 6.1 | alive | panic: register_vcpu_info failed: cpu=0 err=-22; shut down (crash) | alive | panic: register_vcpu_info failed: cpu=0 err=-16; shut down (crash) |
-    | pvh | 6.12 | alive | panic: register_vcpu_info failed: cpu=0 err=-22; shut down (reboot) | alive | panic: register_vcpu_info failed: cpu=0 err=-16; shut down (reboot) |
+    | pv | 5.10 | alive | hung | alive | hung |
+    | pvh | 6.12 | alive | panic: register_vcpu_info failed: cpu=0 err=-22; shut down (crash) | alive | panic: register_vcpu_info failed: cpu=0 err=-16; shut down (crash) |
     | pvhvm | 5.10 | alive | alive; warned: register_vcpu_info failed: cpu=0 err=-22 | alive | alive; warned: register_vcpu_info failed: cpu=0 err=-16 |
     | hvm | 5.10 | alive | alive | — | not observed |
     """
@@ -86,16 +87,19 @@ final class VerifiedOnRealXenTests: XCTestCase {
   func testAnExampleMatrixWithEveryCellFormReplaysOnTheSimulator() async {
     let result = await SurvivalMatrixReplay.replay(Self.exampleMatrix)
     XCTAssertEqual(result.problems, [])
-    XCTAssertEqual(result.cells.count, 16)
-    XCTAssertEqual(result.cells.filter { $0.simulated != nil }.count, 14, "every cell but — and not observed")
+    XCTAssertEqual(result.cells.count, 20)
+    XCTAssertEqual(result.cells.filter { $0.simulated != nil }.count, 18, "every cell but — and not observed")
     let forms = Set(result.cells.map { "\($0.cell)".prefix { $0 != "(" } })
-    XCTAssertEqual(forms, ["alive", "aliveWarned", "panic", "noSuchGuest", "notObserved"])
+    XCTAssertEqual(forms, ["alive", "aliveWarned", "panic", "hung", "noSuchGuest", "notObserved"])
     let pvh = result.cells.first { $0.type == "pvh" && $0.column == 3 }
-    XCTAssertEqual(pvh?.cell, .panic("register_vcpu_info failed: cpu=0 err=-16", .reboot))
+    XCTAssertEqual(pvh?.cell, .panic("register_vcpu_info failed: cpu=0 err=-16", .crash))
   }
 
   func testTheCellGrammarIsExact() {
     XCTAssertEqual(SurvivalCell("shut down (crash)"), .shutDown(.crash))
+    XCTAssertEqual(SurvivalCell("hung"), .hung(nil))
+    XCTAssertEqual(SurvivalCell("hung: invalid opcode"), .hung("invalid opcode"))
+    XCTAssertNil(SurvivalCell("hung: "))
     XCTAssertEqual(SurvivalCell("shut down (soft_reset)"), .shutDown(.softReset))
     XCTAssertEqual(SurvivalCell("alive; warned: a: b"), .aliveWarned("a: b"))
     XCTAssertEqual(SurvivalCell("panic: x; y; shut down (reboot)"), .panic("x; y", .reboot))

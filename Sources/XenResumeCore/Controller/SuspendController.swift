@@ -161,9 +161,9 @@ public final class SuspendController: Sendable {
   ///   - mode: `.fast` (the guest sees its suspend cancelled), `.slow` (it sees a new domain), or
   ///     `.uncooperative` (no register touched, for a domain stopped by `xc_domain_shutdown`).
   ///   - options: `.confirmSlowResumeOfPVAwareGuest` is required for `.slow` on PV, PVH and PVHVM guests: on real
-  ///     Xen 4.17, Linux 6.1 guests of these types panic after a same-domain slow resume ("register_vcpu_info
-  ///     failed: cpu=0 err=-22"), while pure HVM guests survive it and need no opt-in. Other kernels and Xen
-  ///     releases are in README.md's survival matrix, which holds only what was measured.
+  ///     Xen 4.17 and 4.20, no Linux guest of these types measured (5.10, 6.1, 6.12) survives a same-domain slow
+  ///     resume (6.1 and 6.12 panic with "register_vcpu_info failed: cpu=0 err=-22", err=-16 on 4.20; 5.10 PV
+  ///     and PVH hang), while pure HVM guests survive it and need no opt-in. README.md's survival matrix has every cell.
   public func resume(_ domain: DomainID, mode: ResumeMode = .fast, options: ResumeOptions = []) async throws {
     try refuseSpecialDomain(domain)
     try beginOperation(on: domain)

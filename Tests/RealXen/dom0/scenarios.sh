@@ -275,7 +275,7 @@ s_uncooperative() {
 # "Kernel panic" line, then shut down: its message and Xen's shutdown reason), "shutdown" (shut down without a
 # panic line), or "hung" (Xen says running, no console progress: with the first WARNING/BUG line it printed). The
 # guest is not used afterwards. Linux 6.1 on Xen
-# 4.17 panics with "register_vcpu_info failed: cpu=0 err=-22" (PV ends with reason crash, PVH/PVHVM reboot).
+# 4.17 panics with "register_vcpu_info failed: cpu=0 err=-22" (PV and PVH end with reason crash, PVHVM reboot).
 SLOW_WATCH=60
 s_slow_outcome() {
   local g=$1 d=$2 scen=slow-outcome s1="" s2="" panic="" warn="" outcome=hung end=0 c0=0 ok=false f="" n0=0 k=""

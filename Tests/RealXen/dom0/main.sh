@@ -196,50 +196,50 @@ wait_first() {
 
 # group_TYPE NAME: the scenarios of one guest of that type. A guest there for another kernel (role kernel) ends
 # with the slow-resume outcome; the main PVH and PVHVM guests get theirs after the conformance suite.
-group_pv() {
-  local g=$1 d
+# group_start NAME WAIT: what every PV and PVH group does first (the second wave's creation, the boot wait, the
+# checkpoint counts, status, fast cycles and the comparison); sets D to the domain. False when the guest never booted.
+group_start() {
+  local g=$1
   RXG=$g
   grole "$g"
   [ "$GROLE" = kernel ] && second_wave "$g"
-  wait_first "$g" 300 || return
-  d=$(domid "$g")
+  wait_first "$g" "$2" || return 1
+  D=$(domid "$g")
   counts "$g"
-  mark "$g scenarios (domain $d)"
-  have_xr || sc s_c_baseline "$g" "$d"
-  sc s_status "$g" "$d"
-  sc s_fast_cycles "$g" "$d"
-  sc s_compare "$g" "$d"
-  sc s_registers "$g" "$d"
-  sc s_slow_refused "$g" "$d"
-  sc s_shutdown_refused "$g" "$d"
-  sc s_err_resume_running "$g" "$d"
-  sc s_err_timeout "$g" "$d"
-  s_xs_resume "$g"
-  # Last: a forced suspend is the one scenario that may leave the guest broken.
-  sc s_uncooperative "$g" "$d" c
-  sc s_uncooperative "$g" "$d" xen-resume
-  grole "$g"
-  [ "$GROLE" = kernel ] && sc s_slow_outcome "$g" "$d"
+  mark "$g scenarios (domain $D)"
+  have_xr || sc s_c_baseline "$g" "$D"
+  sc s_status "$g" "$D"
+  sc s_fast_cycles "$g" "$D"
+  sc s_compare "$g" "$D"
+}
+# group_end NAME: the xenstore-path summary, and a kernel guest's slow-resume outcome.
+group_end() {
+  s_xs_resume "$1"
+  grole "$1"
+  [ "$GROLE" = kernel ] && sc s_slow_outcome "$1" "$D"
+  return 0
+}
+
+group_pv() {
+  local g=$1
+  group_start "$g" 300 || return
+  sc s_registers "$g" "$D"
+  sc s_slow_refused "$g" "$D"
+  sc s_shutdown_refused "$g" "$D"
+  sc s_err_resume_running "$g" "$D"
+  sc s_err_timeout "$g" "$D"
+  # Last but the outcome: a forced suspend is the one scenario that may leave the guest broken.
+  sc s_uncooperative "$g" "$D" c
+  sc s_uncooperative "$g" "$D" xen-resume
+  group_end "$g"
 }
 
 group_pvh() {
-  local g=$1 d
-  RXG=$g
-  grole "$g"
-  [ "$GROLE" = kernel ] && second_wave "$g"
-  wait_first "$g" 300 || return
-  d=$(domid "$g")
-  counts "$g"
-  mark "$g scenarios (domain $d)"
-  have_xr || sc s_c_baseline "$g" "$d"
-  sc s_status "$g" "$d"
-  sc s_fast_cycles "$g" "$d"
-  sc s_compare "$g" "$d"
-  sc s_slow_refused "$g" "$d"
-  sc s_shutdown_refused "$g" "$d"
-  s_xs_resume "$g"
-  grole "$g"
-  [ "$GROLE" = kernel ] && sc s_slow_outcome "$g" "$d"
+  local g=$1
+  group_start "$g" 300 || return
+  sc s_slow_refused "$g" "$D"
+  sc s_shutdown_refused "$g" "$D"
+  group_end "$g"
 }
 
 # A throwaway PV guest's slow-resume outcome, then the error paths that need no guest.

@@ -55,7 +55,16 @@ extension SimulatedXenHost {
   /// Stops xenstored and starts it again at once: pending watch waits fail, old watches stay failed, and the next
   /// call works.
   public func restartXenStored() {
-    stopXenStored()
-    startXenStored()
+    // One critical section: the waiters that stopping fails wake (in `apply`) only once xenstored runs again, as
+    // after a real restart's reconnect. Two sections let a woken controller call into the stopped xenstored first
+    // when the machine was busy (seen in CI: its withdrawal failed with ECONNREFUSED).
+    let effects = state.withLock { state in
+      state.stopXenStored()
+      state.runGuestWork()
+      state.startXenStored()
+      state.runGuestWork()
+      return state.takeEffects()
+    }
+    apply(effects)
   }
 }

@@ -49,11 +49,25 @@ func runAdvancing<T: Sendable>(
   }
   var steps = 0
   while !finished.isSet && steps < maxSteps {
-    await Task.yield()
+    await settle(clock, until: finished)
     await clock.advance(by: step)
     steps += 1
   }
   return await task.result
+}
+
+/// Waits (for real, up to a second) until something sleeps on the clock (the operation parked on its deadline or a
+/// guest's reaction is scheduled) or the operation finished: advancing after a bare `Task.yield()` outran operations
+/// a busy machine had not scheduled yet, so their timeouts fired early (seen in CI's Debian 13 run).
+private func settle(_ clock: TestClock<Duration>, until finished: Finished) async {
+  let real = ContinuousClock()
+  let end = real.now.advanced(by: .seconds(1))
+  while !finished.isSet && real.now < end {
+    await Task.yield()
+    // checkSuspension throws exactly when a sleep is pending on the clock.
+    if (try? await clock.checkSuspension()) == nil { return }
+    try? await Task.sleep(for: .milliseconds(1))
+  }
 }
 
 /// Waits (for real, briefly) until a condition holds: used to reach a point inside a running operation.

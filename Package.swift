@@ -15,6 +15,11 @@ import PackageDescription
 //   XenResumeLifecycle a toolstack daemon's situations (another toolstack on the same guests, a reused domain id)
 //                      as scenarios over one SuspendController, any XenHost and an "other toolstack".
 //   xen-resume-lifecycle  XenResumeLifecycle over two LibxenHosts and xl, as a dom0 program for the real-Xen harness.
+//   DomZeroProcess     dom0's tools as child processes with time limits, and file tails (the dom0 programs share it).
+//   RealXenLab         the real-Xen harness's model: the lab table, the plan of results, the scenarios' facts and
+//                      their one judge, the report. Pure Swift (FoundationEssentials' JSON), any machine.
+//   RealXenDom0        the harness's driver in dom0: boots the guests, runs the scenarios with the tools, records facts.
+//   xen-resume-lab     `dom0` (the driver, in the lab's dom0) and `report` (on the host, from the serial log).
 let package = Package(
   name: "SwiftXenResume",
   // The core, the simulator and the conformance suite build on macOS 15; the libxen backend (and so the
@@ -36,6 +41,8 @@ let package = Package(
     .library(name: "XenResumeLifecycle", targets: ["XenResumeLifecycle"]),
     // dom0: the lifecycle scenarios over LibxenHost and xl, one JSON result per line (run by the real-Xen harness).
     .executable(name: "xen-resume-lifecycle", targets: ["xen-resume-lifecycle"]),
+    // The real-Xen harness: its dom0 driver and its report (Tests/RealXen).
+    .executable(name: "xen-resume-lab", targets: ["xen-resume-lab"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -98,7 +105,20 @@ let package = Package(
     ),
     .executableTarget(
       name: "xen-resume-lifecycle",
-      dependencies: ["SwiftXenResume", "XenResumeLifecycle"]
+      dependencies: ["SwiftXenResume", "XenResumeLifecycle", "DomZeroProcess"]
+    ),
+    .target(name: "DomZeroProcess"),
+    .target(name: "RealXenLab"),
+    .target(
+      name: "RealXenDom0",
+      dependencies: ["RealXenLab", "DomZeroProcess", "XenResumeLifecycle"]
+    ),
+    .executableTarget(
+      name: "xen-resume-lab",
+      dependencies: [
+        "RealXenLab", "RealXenDom0",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
     ),
     .target(
       name: "XenResumeCLI",
@@ -156,6 +176,10 @@ let package = Package(
     .testTarget(
       name: "XenResumeLifecycleCLITests",
       dependencies: ["xen-resume-lifecycle"]
+    ),
+    .testTarget(
+      name: "RealXenLabTests",
+      dependencies: ["RealXenLab"]
     ),
     .testTarget(
       name: "XenResumeCLITests",

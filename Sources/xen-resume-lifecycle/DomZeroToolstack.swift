@@ -1,3 +1,4 @@
+import DomZeroProcess
 import Glibc
 import SwiftXenResume
 import XenResumeLifecycle

@@ -1,0 +1,50 @@
+import DomZeroProcess
+
+/// The driver's options from dom0's kernel command line (run.sh's `DOM0_EXTRA`), for local iteration:
+///
+///     rx.guests=pv,pvh,throw      which of the lab's guests to start (default: all)
+///     rx.blocks=N                 blocks of 10 checkpoint cycles per tool (default 5: 50 cycles)
+///     rx.pvhvm-blocks=N rx.pvhvm-block=N   PVHVM's blocks (default 2 blocks of 5 cycles per tool)
+///     rx.deadline=S               dom0 uptime after which no scenario starts (run.sh sets it from QEMU's timeout)
+///     rx.xenstored-lost=0         leave out the last act (killing xenstored while a suspend waits on it)
+public struct Dom0Options: Sendable {
+  /// The guests to start, by name; `nil`: every guest of the lab.
+  public var guests: [String]?
+  /// Blocks of 10 checkpoint cycles per tool on a main guest.
+  public var blocks = 5
+  /// PVHVM's blocks per tool (a PVHVM suspend takes seconds under this emulation).
+  public var pvhvmBlocks = 2
+  /// PVHVM's block size.
+  public var pvhvmBlock = 5
+  /// dom0 uptime in seconds after which no scenario starts.
+  public var deadline: Double = 100_000
+  /// Whether the run ends by killing xenstored under a waiting suspend.
+  public var xenstoredLost = true
+
+  /// The defaults.
+  public init() {}
+
+  /// The options in `commandLine` (the text of /proc/cmdline); unknown words are ignored, the last of a repeated
+  /// option wins.
+  public init(commandLine: String) {
+    for word in commandLine.split(whereSeparator: \.isWhitespace) {
+      guard word.hasPrefix("rx."), let equals = word.firstIndex(of: "=") else { continue }
+      let key = word[word.index(word.startIndex, offsetBy: 3)..<equals]
+      let value = String(word[word.index(after: equals)...])
+      switch key {
+      case "guests": guests = value.split(separator: ",").map(String.init)
+      case "blocks": blocks = Int(value) ?? blocks
+      case "pvhvm-blocks": pvhvmBlocks = Int(value) ?? pvhvmBlocks
+      case "pvhvm-block": pvhvmBlock = Int(value) ?? pvhvmBlock
+      case "deadline": deadline = Double(value) ?? deadline
+      case "xenstored-lost": xenstoredLost = value != "0"
+      default: continue
+      }
+    }
+  }
+
+  /// The options of this boot.
+  public static func fromKernel() -> Dom0Options {
+    Dom0Options(commandLine: FileTail.read("/proc/cmdline", maxBytes: 4096) ?? "")
+  }
+}

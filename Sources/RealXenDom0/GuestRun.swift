@@ -1,0 +1,60 @@
+import DomZeroProcess
+import RealXenLab
+import enum XenResumeLifecycle.ConsoleCounter
+
+/// A lab guest in this run: the table's entry and where dom0 reads its console.
+public struct GuestRun: Sendable, Hashable {
+  /// The table's entry.
+  public var guest: LabGuest
+  /// Its domain id, once created.
+  public var domain: Int
+
+  /// A guest running as `domain`.
+  public init(guest: LabGuest, domain: Int) {
+    self.guest = guest
+    self.domain = domain
+  }
+
+  /// Its name ("pv", "pv510", …).
+  public var name: String { guest.name }
+  /// Its type.
+  public var kind: GuestKind { guest.type }
+  /// The domain id as a command-line argument.
+  public var id: String { String(domain) }
+
+  /// Its console log: xenconsoled's guest log for PV and PVH, the emulated serial port's file for HVM guests.
+  public static func consoleLog(of guest: LabGuest) -> String {
+    guest.type.hasDeviceModel
+      ? "/var/log/xen/serial-\(guest.domainName).log" : "/var/log/xen/console/guest-\(guest.domainName).log"
+  }
+
+  /// This guest's console log.
+  public var consoleLog: String { Self.consoleLog(of: guest) }
+}
+
+/// Reads the guests' consoles: the `RX-COUNTER n` lines their init prints once a second.
+public enum GuestConsole {
+  /// The guest's last counter (0 before the first line).
+  public static func counter(of guest: LabGuest) -> Int {
+    FileTail.read(GuestRun.consoleLog(of: guest), maxBytes: 4096).flatMap(ConsoleCounter.last(in:)) ?? 0
+  }
+
+  /// How long a live guest may take to print its next line: emulated HVM guests are slower.
+  public static func aliveLimit(of guest: LabGuest) -> Double { guest.type.hasDeviceModel ? 40 : 15 }
+
+  /// Waits until the guest's counter moves past its current value, for at most `seconds` (its type's limit by
+  /// default). The file is read every half second: the guest writes once a second, and a console log has nothing to
+  /// wait on but its size.
+  public static func alive(_ guest: LabGuest, within seconds: Double? = nil) async -> Liveness {
+    let limit = seconds ?? aliveLimit(of: guest)
+    let before = counter(of: guest)
+    let clock = ContinuousClock()
+    let end = clock.now + .milliseconds(Int(limit * 1000))
+    while clock.now < end {
+      try? await Task.sleep(for: .milliseconds(500))
+      let now = counter(of: guest)
+      if now > before { return Liveness(alive: true, counter: "\(before)->\(now)") }
+    }
+    return Liveness(alive: false, counter: "\(before)->\(counter(of: guest)) (no progress in \(Int(limit))s)")
+  }
+}

@@ -1,0 +1,14 @@
+/// What the scenarios of one guest counted, for the summaries judged at the end of its group.
+public struct GuestTally: Sendable {
+  /// Suspend/resume cycles by any tool (the device-model scenario needs some between its two samples).
+  public var cycles = 0
+  /// xen-resume suspends that succeeded on the xenstore path.
+  public var swiftXenstoreSuspends = 0
+  /// C client suspends announced by @releaseDomain.
+  public var cSeenByReleaseDomain = 0
+  /// C client suspends noticed only by its poll (non-zero: XS_RESUME was missing before them).
+  public var cSeenByPoll = 0
+
+  /// Nothing counted yet.
+  public init() {}
+}

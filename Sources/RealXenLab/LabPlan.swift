@@ -1,0 +1,87 @@
+/// The scenarios the labs run on one guest, each named as its result rows are.
+public enum GuestScenario: String, CaseIterable, Sendable {
+  /// `xen-resume status`: guest type, width, path, state, and the libxenctrl the binary loaded.
+  case status
+  /// Five suspend + fast resume cycles, the guest alive after each.
+  case fastCycles = "fast-cycles"
+  /// xen-resume's checkpoint blocks interleaved with the C client's cycles: rows "checkpoint" and "compare".
+  case compare
+  /// vcpu0's registers across a fast resume (PV: rax set to 1; pure HVM: untouched).
+  case registers
+  /// A slow resume of a PV-aware guest is refused without `--confirm-slow`, nothing touched.
+  case slowRefused = "slow-refused"
+  /// The hypervisor-shutdown path is refused for a PV-aware guest, nothing touched.
+  case shutdownRefused = "shutdown-refused"
+  /// Resuming a running domain fails and changes nothing.
+  case errorResumeRunning = "error-resume-running"
+  /// A suspend that times out withdraws its request.
+  case errorSuspendTimeout = "error-suspend-timeout"
+  /// The C client's uncooperative resume of a domain it forced down (the baseline of `uncooperative`).
+  case cUncooperative = "c-uncooperative"
+  /// xen-resume's uncooperative resume of a domain the C client forced down.
+  case uncooperative
+  /// A pure HVM guest survives a slow resume.
+  case slowHVM = "slow-hvm"
+  /// The device model runs on through the group's suspends (sampled at the group's start and here).
+  case deviceModel = "device-model"
+  /// Every xenstore-path suspend of the group worked, and the C client was always woken by @releaseDomain.
+  case xsResume = "xs-resume"
+  /// What the guest does after a confirmed same-domain slow resume (the survival matrix; may kill it).
+  case slowOutcome = "slow-outcome"
+
+  /// The result rows it reports.
+  public var rows: [String] { self == .compare ? ["checkpoint", "compare"] : [rawValue] }
+}
+
+/// What a lab runs and so what a complete run reports: the one place that says which scenario runs on which guest.
+/// dom0's driver runs a guest's `group(for:)` in order as soon as the guest is up, then its `afterSuite(for:)` once the
+/// lifecycle scenarios and the conformance suite are done; the report expects `expected(lab:guests:)`.
+public enum LabPlan {
+  /// The scenarios of a guest's own group, in the order they run (a forced suspend, the one scenario that may leave a
+  /// guest broken, comes last but for the slow-resume outcome).
+  public static func group(for guest: LabGuest) -> [GuestScenario] {
+    if guest.role == .throwaway { return [.slowOutcome] }
+    var scenarios: [GuestScenario] = [.status, .fastCycles, .compare]
+    switch guest.type {
+    case .pv:
+      scenarios += [
+        .registers, .slowRefused, .shutdownRefused, .errorResumeRunning, .errorSuspendTimeout, .cUncooperative,
+        .uncooperative, .xsResume,
+      ]
+    case .pvh: scenarios += [.slowRefused, .shutdownRefused, .xsResume]
+    case .pvhvm: scenarios += [.slowRefused, .shutdownRefused, .deviceModel, .xsResume]
+    case .hvm: scenarios += [.registers, .slowHVM, .deviceModel]
+    }
+    // A guest there for another kernel ends its group with the slow-resume outcome; a main guest's comes after the
+    // suite (below), since the lifecycle scenarios and the conformance suite still need it.
+    if guest.role == .kernel && guest.type != .hvm { scenarios.append(.slowOutcome) }
+    return scenarios
+  }
+
+  /// The scenarios of a main guest after the lifecycle scenarios and the conformance suite: the PVH and PVHVM guests'
+  /// slow-resume outcome (the main PV guest is the xenstored-lost scenario's, and the throwaway guest gives PV's cell).
+  public static func afterSuite(for guest: LabGuest) -> [GuestScenario] {
+    guest.role == .main && (guest.type == .pvh || guest.type == .pvhvm) ? [.slowOutcome] : []
+  }
+
+  /// The main guests (the lifecycle scenarios' and the conformance suite's), in table order.
+  public static func mainGuests(_ guests: [LabGuest]) -> [LabGuest] { guests.filter { $0.role == .main } }
+
+  /// Every row a complete run of `guests` (the lab's, or the subset a local run started) reports.
+  public static func expected(lab: Lab, guests: [LabGuest]) -> [ResultKey] {
+    var rows = [ResultKey("dom0-ready", "dom0")]
+    for guest in guests {
+      rows.append(ResultKey("boot", guest.name))
+      for scenario in group(for: guest) + afterSuite(for: guest) {
+        rows += scenario.rows.map { ResultKey($0, guest.name) }
+      }
+    }
+    if guests.contains(where: { $0.role == .throwaway }) {
+      rows += [ResultKey("error-unknown-domain", "none"), ResultKey("error-dom0", "dom0")]
+    }
+    let main = mainGuests(guests)
+    rows += LifecycleJudge.expectedRows(mainGuests: main, runsLifecycle: lab.runsLifecycle)
+    rows += ConformanceJudge.expectedRows(mainGuests: main)
+    return rows
+  }
+}

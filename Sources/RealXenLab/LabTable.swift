@@ -1,0 +1,133 @@
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `Tests/RealXen/labs.json`: every real-Xen lab (one per Xen release), the Debian suites and the guest kernels. Adding a
+/// release or a guest kernel is one entry there; dom0's driver and the report read it through these types.
+public struct LabTable: Decodable, Sendable {
+  /// A Debian suite the labs take packages from.
+  public struct Suite: Decodable, Sendable {
+    /// Debian's release number (11, 12, 13).
+    public var debian: Int
+  }
+
+  /// A guest kernel and the suite it comes from.
+  public struct Kernel: Decodable, Sendable {
+    /// The Debian suite whose `linux-image-amd64` it is.
+    public var suite: String
+  }
+
+  /// The suites, by codename.
+  public var suites: [String: Suite]
+  /// The guest kernels, by version ("5.10", "6.1", "6.12").
+  public var kernels: [String: Kernel]
+  /// The labs, in the order they run.
+  public var labs: [Lab]
+
+  /// The lab of Xen `release`.
+  public func lab(xen release: String) throws(LabTableError) -> Lab {
+    guard let lab = labs.first(where: { $0.xen == release }) else {
+      throw LabTableError(message: "no lab for Xen \(release) in labs.json (have \(labs.map(\.xen)))")
+    }
+    return lab
+  }
+
+  /// The table in `text` (labs.json's contents).
+  public static func decode(_ text: String) throws(LabTableError) -> LabTable {
+    do {
+      return try JSONDecoder().decode(LabTable.self, from: Data(text.utf8))
+    } catch {
+      throw LabTableError(message: "labs.json: \(error)")
+    }
+  }
+}
+
+/// labs.json could not be read or names no such lab.
+public struct LabTableError: Error, CustomStringConvertible {
+  /// What is wrong.
+  public var message: String
+  /// The message.
+  public var description: String { message }
+}
+
+/// One Xen release's lab: its Debian suite, dom0 kernel and guests.
+public struct Lab: Decodable, Sendable {
+  /// The Xen release ("4.17", "4.20").
+  public var xen: String
+  /// The Debian suite the hypervisor, tools, dom0 kernel, QEMU and firmware come from.
+  public var suite: String
+  /// dom0's kernel (and the main guests').
+  public var kernel: String
+  /// Whether the lab runs the lifecycle scenarios (absent: yes).
+  public var lifecycle: Bool?
+  /// The Xen CPU the HVM-family guests are pinned to, if any.
+  public var hvmGuestsOnCPU: Int?
+  /// The guests, in the order they are created.
+  public var guests: [LabGuest]
+
+  /// Whether the lab runs the lifecycle scenarios.
+  public var runsLifecycle: Bool { lifecycle ?? true }
+
+  /// The guest named `name`.
+  public func guest(_ name: String) -> LabGuest? { guests.first { $0.name == name } }
+
+  /// The guests of `role`, in table order.
+  public func guests(_ role: GuestRole) -> [LabGuest] { guests.filter { $0.role == role } }
+}
+
+/// A guest of a lab.
+public struct LabGuest: Codable, Sendable, Hashable {
+  /// Its name ([a-z0-9]+; the domain is `rx-NAME`). The main guests are named by their type.
+  public var name: String
+  /// Its guest type.
+  public var type: GuestKind
+  /// Its Linux kernel ("5.10", "6.1", "6.12").
+  public var kernel: String
+  /// What the lab uses it for.
+  public var role: GuestRole
+
+  /// A guest.
+  public init(name: String, type: GuestKind, kernel: String, role: GuestRole) {
+    self.name = name
+    self.type = type
+    self.kernel = kernel
+    self.role = role
+  }
+
+  /// Xen's domain name for it.
+  public var domainName: String { "rx-" + name }
+}
+
+/// What a lab uses a guest for.
+public enum GuestRole: String, Codable, Sendable {
+  /// Every scenario, the lifecycle scenarios and the conformance suite; PVH and PVHVM end with the slow-resume outcome.
+  case main
+  /// Its type's scenario group at another kernel, ending with the slow-resume outcome.
+  case kernel
+  /// Only the slow-resume outcome, and the error paths that need no guest.
+  case throwaway
+}
+
+/// The guest types the labs boot, named as xen-resume's JSON names them.
+public enum GuestKind: String, Codable, Sendable, CaseIterable {
+  /// Paravirtualised.
+  case pv
+  /// PVH: an HVM container without emulated devices.
+  case pvh
+  /// HVM with PV drivers.
+  case pvhvm
+  /// HVM without PV drivers.
+  case hvm
+
+  /// HVM with a device model (QEMU): its console is the emulated serial port.
+  public var hasDeviceModel: Bool { self == .pvhvm || self == .hvm }
+
+  /// A guest that answers xenstore's `control/shutdown` (every type but pure HVM).
+  public var isPVAware: Bool { self != .hvm }
+
+  /// The suspend path xen-resume must choose for an upstream Linux guest of this type (none advertises a suspend
+  /// event channel).
+  public var expectedSuspendPath: String { self == .hvm ? "hypervisorShutdown" : "xenstoreControl" }
+}

@@ -61,4 +61,6 @@ public enum LabTool: String, Codable, Sendable {
   case conformance = "xen-host-conformance"
   /// The lifecycle scenarios over LibxenHost and xl.
   case lifecycle = "xen-resume-lifecycle"
+  /// dom0's own programs (dmesg, for the diagnostics).
+  case system
 }

@@ -1,0 +1,115 @@
+import DomZeroProcess
+import RealXenLab
+
+/// dom0's driver, run by the image's /rx/main.sh once Xen's tool stack is up: boots the lab's guests, runs each guest's
+/// scenario group as soon as it is up (the groups run side by side: under emulation most of a scenario is latency),
+/// then the lifecycle scenarios and the conformance suite once over the main guests, then the main PVH and PVHVM
+/// guests' slow-resume outcome (it may kill them), the diagnostics, and last the act that kills xenstored. Every result
+/// is judged where it is recorded and printed as one `@@RESULT` line; `LabPlan` says what runs where.
+public enum Dom0Driver {
+  /// Runs the lab of Xen `xen` from `table`; 0 when the run got to its end (the results say what passed).
+  public static func run(table: LabTable, xen: String) async -> Int32 {
+    let console = LabConsole()
+    let lab: Lab
+    do {
+      lab = try table.lab(xen: xen)
+    } catch {
+      console.line("@@MARK xen-resume-lab: \(error)")
+      return 2
+    }
+    let options = Dom0Options.fromKernel()
+    let context = Dom0Lab(lab: lab, options: options, tools: LabTools(deadline: options.deadline), console: console)
+    let guests = lab.guests.filter { options.guests?.contains($0.name) ?? true }
+    await context.dom0Ready(guests)
+
+    let boot = GuestBoot(lab: context, guests: guests)
+    let booted = await withTaskGroup(of: GuestRun?.self) { group in
+      // HVM-family guests first: they take longest to boot.
+      for guest in guests.sorted(by: { $0.type.hasDeviceModel && !$1.type.hasDeviceModel }) {
+        group.addTask {
+          guard let run = await boot.boot(guest) else { return nil }
+          console.mark("\(guest.name) scenarios (domain \(run.domain))")
+          await context.runGroup(run)
+          return run
+        }
+      }
+      var booted: [GuestRun] = []
+      for await run in group { if let run { booted.append(run) } }
+      return booted
+    }
+    let main = guests.filter { $0.role == .main }.compactMap { guest in booted.first { $0.guest == guest } }
+
+    // The lifecycle scenarios, then the conformance suite: only now, when no group touches the guests any more. Both
+    // leave every guest running (the lifecycle's PV guest restored under its id), so the suite still gets them all.
+    if lab.runsLifecycle && context.budgetAllows() { await context.lifecycle(main) }
+    if context.budgetAllows() { await context.conformance(main) }
+
+    await withTaskGroup(of: Void.self) { group in
+      for run in main where !LabPlan.afterSuite(for: run.guest).isEmpty {
+        group.addTask { await context.run(LabPlan.afterSuite(for: run.guest), on: run) }
+      }
+    }
+    console.mark("scenarios-done")
+    await context.diagnostics(guests)
+    // The very last act: xenstored is killed under a waiting suspend. Nothing may use xenstore after it.
+    if options.xenstoredLost { await context.xenStoredLost(main.first { $0.kind == .pv }) }
+    console.mark("finished")
+    return 0
+  }
+}
+
+extension Dom0Lab {
+  /// "dom0-ready": what `xl info` says, what build.sh put in the image, which guests this run starts.
+  func dom0Ready(_ guests: [LabGuest]) async {
+    let info = await tools.xl(["info"])
+    func field(_ name: String) -> String? {
+      info.stdout.split(whereSeparator: \.isNewline).lazy.compactMap { line -> String? in
+        let parts = line.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, parts[0].filter({ $0 != " " }) == name else { return nil }
+        return String(parts[1].drop { $0 == " " })
+      }.first
+    }
+    let build = FileTail.read("/rx/build-info.json", maxBytes: 8192).flatMap(JSONDocument.parse)
+    record(
+      "dom0-ready", guest: nil,
+      Dom0ReadyFacts(
+        uptime: Uptime.seconds(), xenVersion: field("xen_version"), virtCaps: field("virt_caps"), build: build,
+        guests: guests.map(\.name)))
+  }
+
+  /// A guest's group: its `LabPlan.group(for:)` in order, then, for the throwaway guest, the error paths that need no
+  /// guest.
+  func runGroup(_ guest: GuestRun) async {
+    await run(LabPlan.group(for: guest.guest), on: guest)
+    if guest.guest.role == .throwaway {
+      if budgetAllows() { await errorUnknownDomain() }
+      if budgetAllows() { await errorDomZero() }
+    }
+  }
+
+  /// Runs `scenarios` on `guest` in order while dom0's deadline allows. A group with the device-model scenario samples
+  /// the device model before its first scenario.
+  func run(_ scenarios: [GuestScenario], on guest: GuestRun) async {
+    let sample = scenarios.contains(.deviceModel) ? await deviceModelBegin(guest) : nil
+    for scenario in scenarios where budgetAllows() {
+      switch scenario {
+      case .status: await status(guest)
+      case .fastCycles: await fastCycles(guest)
+      case .compare: await compare(guest)
+      case .registers: await registers(guest)
+      case .slowRefused: await slowRefused(guest)
+      case .shutdownRefused: await shutdownRefused(guest)
+      case .errorResumeRunning: await errorResumeRunning(guest)
+      case .errorSuspendTimeout: await errorSuspendTimeout(guest)
+      case .cUncooperative: await uncooperative(guest, tool: .cClient)
+      case .uncooperative: await uncooperative(guest, tool: .xenResume)
+      case .slowHVM: await slowHVM(guest)
+      case .deviceModel: if let sample { await deviceModel(guest, since: sample) }
+      case .xsResume: await xsResume(guest)
+      case .slowOutcome:
+        console.mark("slow-resume outcome of \(guest.name) (domain \(guest.domain))")
+        await slowOutcome(guest)
+      }
+    }
+  }
+}

@@ -11,7 +11,8 @@
 # work/apt/SUITE; nothing is installed on the host) into a cache (work/cache, or $REALXEN_CACHE).
 #
 # Environment:
-#   XEN_RESUME_BIN, XEN_HOST_CONFORMANCE_BIN, XEN_RESUME_LIFECYCLE_BIN   binaries to put in dom0 (built against
+#   XEN_RESUME_BIN, XEN_HOST_CONFORMANCE_BIN, XEN_RESUME_LIFECYCLE_BIN, XEN_RESUME_LAB_BIN   binaries to put in
+#                    dom0 (the last one, the driver, is required; built against
 #                    this lab's release, release mode, static Swift stdlib: run-all.sh builds them in the root)
 #   REALXEN_WORK     work directory (default Tests/RealXen/work)
 #   REALXEN_CACHE    .deb cache directory (default $REALXEN_WORK/cache)
@@ -205,7 +206,7 @@ cp "$R/usr/share/seabios/bios-256k.bin" "$D/usr/share/seabios/"
 for f in linuxboot.bin linuxboot_dma.bin kvmvapic.bin; do cp -L "$R/usr/share/qemu/$f" "$D/usr/share/qemu/"; done
 if [ -f "$R/usr/share/qemu/keymaps/en-us" ]; then cp "$R/usr/share/qemu/keymaps/en-us" "$D/usr/share/qemu/keymaps/"; fi
 
-# xen-resume, xen-host-conformance and xen-resume-lifecycle, when the caller built them.
+# xen-resume, xen-host-conformance, xen-resume-lifecycle and the driver xen-resume-lab, when the caller built them.
 # put_swift_bin VAR NAME: copies the binary $VAR names to dom0's /usr/bin/NAME and sets BIN_INFO (JSON).
 put_swift_bin() {
   local src=${!1:-}
@@ -226,12 +227,15 @@ put_swift_bin XEN_HOST_CONFORMANCE_BIN xen-host-conformance
 xr_info="$xr_info,\"xenHostConformance\":$BIN_INFO"
 put_swift_bin XEN_RESUME_LIFECYCLE_BIN xen-resume-lifecycle
 xr_info="$xr_info,\"xenResumeLifecycle\":$BIN_INFO"
+put_swift_bin XEN_RESUME_LAB_BIN xen-resume-lab
+[ "$BIN_INFO" != null ] || die "no XEN_RESUME_LAB_BIN: dom0's driver is needed for every scenario"
+xr_info="$xr_info,\"xenResumeLab\":$BIN_INFO"
 
 # Every shared library the dynamic binaries need, resolved inside the root (the lab's own libraries), plus
 # libgcc_s: glibc dlopen()s it for pthread_cancel and xl aborts without it.
 dyn=("$XB"/xl "$XB"/xenstored "$XB"/xenconsoled "$XB"/xenconsole "$XB"/xen-init-dom0 "$XB"/libxl-save-helper
   "$XB"/xenstore-control /usr/bin/xenstore /usr/libexec/xen-qemu-system-i386 "$OUT/xc-suspend-resume")
-for b in xen-resume xen-host-conformance xen-resume-lifecycle; do
+for b in xen-resume xen-host-conformance xen-resume-lifecycle xen-resume-lab; do
   if [ -e "$D/usr/bin/$b" ]; then dyn+=("$D/usr/bin/$b"); fi
 done
 ldd_out=$("$HERE/root.sh" "$XENVER" sh -c 'for f in "$@"; do ldd "$f" || echo "$f: not found"; done' ldd "${dyn[@]}")
@@ -283,10 +287,11 @@ for line in $GUEST_LINES; do
   sed -e "s/@NAME@/$name/g" -e "s/@KERNEL@/$kernel/g" -e "s/^@CPUS@\$/$cpus/" "$template" >"$D/guest/$name.cfg"
 done
 
-# Our /init and scenario scripts, and what this lab is.
+# Our /init and the tool stack's start, the lab table and which lab this is (the driver, xen-resume-lab, reads both).
 install -m 0755 "$HERE/dom0/init" "$D/init"
-install -m 0755 "$HERE/dom0/main.sh" "$HERE/dom0/create.sh" "$HERE/dom0/lib.sh" "$HERE/dom0/scenarios.sh" "$D/rx/"
-printf 'XENVER=%s\nGUEST_LINES="%s"\nLIFECYCLE=%s\n' "$XENVER" "$GUEST_LINES" "$LIFECYCLE" >"$D/rx/lab.env"
+install -m 0755 "$HERE/dom0/main.sh" "$D/rx/"
+cp "$HERE/labs.json" "$D/rx/labs.json"
+printf 'XENVER=%s\n' "$XENVER" >"$D/rx/lab.env"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$D/etc/passwd"
 printf 'root:x:0:\n' >"$D/etc/group"
 pkgver() { chroot "$R" dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown; }

@@ -1,0 +1,71 @@
+import Foundation
+import RealXenLab
+import XCTest
+
+/// The lab table the harness ships, and what a complete run of each lab must report.
+final class LabPlanTests: XCTestCase {
+  private func table() throws -> LabTable {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../RealXen/labs.json").standardized
+    return try LabTable.decode(String(contentsOf: url, encoding: .utf8))
+  }
+
+  func testEveryLabOfTheShippedTableDecodesWithItsFourMainGuestsNamedByType() throws {
+    let table = try table()
+    XCTAssertEqual(table.labs.map(\.xen), ["4.17", "4.20"])
+    for lab in table.labs {
+      let main = lab.guests(.main)
+      XCTAssertEqual(Set(main.map(\.name)), ["pv", "pvh", "pvhvm", "hvm"], lab.xen)
+      XCTAssertTrue(main.allSatisfy { $0.name == $0.type.rawValue }, lab.xen)
+      XCTAssertEqual(lab.guests(.throwaway).count, 1, lab.xen)
+      for guest in lab.guests { XCTAssertNotNil(table.kernels[guest.kernel], "\(lab.xen) \(guest.name)") }
+    }
+    XCTAssertThrowsError(try table.lab(xen: "4.99"))
+  }
+
+  func testAKernelGuestRunsItsTypesGroupAndEndsWithTheSlowResumeOutcome() {
+    let pv510 = LabGuest(name: "pv510", type: .pv, kernel: "5.10", role: .kernel)
+    let group = LabPlan.group(for: pv510)
+    XCTAssertEqual(group.first, .status)
+    XCTAssertEqual(group.last, .slowOutcome)
+    XCTAssertTrue(group.contains(.uncooperative))
+    XCTAssertEqual(LabPlan.afterSuite(for: pv510), [])
+  }
+
+  func testTheMainPVHAndPVHVMGuestsGetTheirSlowResumeOutcomeOnlyAfterTheSuite() {
+    for kind in [GuestKind.pvh, .pvhvm] {
+      let guest = LabGuest(name: kind.rawValue, type: kind, kernel: "6.1", role: .main)
+      XCTAssertFalse(LabPlan.group(for: guest).contains(.slowOutcome), kind.rawValue)
+      XCTAssertEqual(LabPlan.afterSuite(for: guest), [.slowOutcome], kind.rawValue)
+    }
+    let pv = LabGuest(name: "pv", type: .pv, kernel: "6.1", role: .main)
+    XCTAssertEqual(LabPlan.afterSuite(for: pv), [])
+    // The forced suspend, which may leave a guest broken, is the last scenario of the PV group but for the summary.
+    XCTAssertEqual(LabPlan.group(for: pv).suffix(2), [.uncooperative, .xsResume])
+  }
+
+  func testAThrowawayGuestOnlyGivesTheSlowResumeOutcomeAndBringsTheGuestLessErrorPaths() throws {
+    let lab = try table().lab(xen: "4.17")
+    let throwaway = try XCTUnwrap(lab.guests(.throwaway).first)
+    XCTAssertEqual(LabPlan.group(for: throwaway), [.slowOutcome])
+    let rows = Set(LabPlan.expected(lab: lab, guests: [throwaway]))
+    XCTAssertTrue(rows.isSuperset(of: [
+      ResultKey("dom0-ready", "dom0"), ResultKey("boot", throwaway.name), ResultKey("slow-outcome", throwaway.name),
+      ResultKey("error-unknown-domain", "none"), ResultKey("error-dom0", "dom0"),
+    ]))
+    XCTAssertFalse(rows.contains(ResultKey("status", throwaway.name)))
+  }
+
+  func testTheFullPlanHasEveryGuestsRowsOnceAndTheCompareScenarioReportsTwoRows() throws {
+    let lab = try table().lab(xen: "4.20")
+    let rows = LabPlan.expected(lab: lab, guests: lab.guests)
+    XCTAssertEqual(rows.count, Set(rows).count, "a row planned twice")
+    for guest in lab.guests where guest.role != .throwaway {
+      XCTAssertTrue(rows.contains(ResultKey("checkpoint", guest.name)), guest.name)
+      XCTAssertTrue(rows.contains(ResultKey("compare", guest.name)), guest.name)
+    }
+    XCTAssertTrue(rows.contains(ResultKey("device-model", "hvm")))
+    XCTAssertTrue(rows.contains(ResultKey("slow-hvm", "hvm")))
+    XCTAssertTrue(rows.contains(ResultKey("slow-outcome", "pvh510")))
+  }
+}

@@ -7,8 +7,10 @@
 # Environment:
 #   REALXEN_XEN       run one lab only (4.17 or 4.20; labs.json lists them)
 #   SKIP_REAL_XEN=1   skip everything (local iteration only) and exit 0
-#   XEN_RESUME_BIN, XEN_HOST_CONFORMANCE_BIN, XEN_RESUME_LIFECYCLE_BIN
-#                     prebuilt programs to test (built against the lab's release: use them with REALXEN_XEN);
+#   XEN_RESUME_BIN, XEN_HOST_CONFORMANCE_BIN, XEN_RESUME_LIFECYCLE_BIN, XEN_RESUME_LAB_BIN
+#                     prebuilt programs to test (built against the lab's release: use them with REALXEN_XEN; the
+#                     lab's program also writes the report, inside the lab's root, which sees only the project's
+#                     directory: it and REALXEN_WORK must be under it);
 #                     without them each is built with `swift build -c release --product NAME --static-swift-stdlib`
 #                     inside the lab's root (root.sh; scratch path .build-realxen-XEN), when the package has it
 #   REALXEN_TIMEOUT   QEMU's hard timeout per lab in seconds (default 1500)
@@ -43,7 +45,7 @@ if [ -z "${REALXEN_LOCKED:-}" ]; then
 fi
 now() { date +%s; }
 
-# The judge and the table reader need python3; a fresh Debian machine may lack it.
+# lab.py (the lab table for the shell scripts) and matrix.py need python3; a fresh Debian machine may lack it.
 if ! command -v python3 >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq python3 >/dev/null
@@ -70,7 +72,7 @@ for xen in $releases; do
   declare -A bins=()
   swift_s=0
   for product in xen-resume:XEN_RESUME_BIN xen-host-conformance:XEN_HOST_CONFORMANCE_BIN \
-    xen-resume-lifecycle:XEN_RESUME_LIFECYCLE_BIN; do
+    xen-resume-lifecycle:XEN_RESUME_LIFECYCLE_BIN xen-resume-lab:XEN_RESUME_LAB_BIN; do
     name=${product%%:*} var=${product#*:}
     if [ -n "${!var:-}" ]; then
       bins[$var]=${!var}
@@ -87,7 +89,8 @@ for xen in $releases; do
 
   tb=$(now)
   env XEN_RESUME_BIN="${bins[XEN_RESUME_BIN]}" XEN_HOST_CONFORMANCE_BIN="${bins[XEN_HOST_CONFORMANCE_BIN]}" \
-    XEN_RESUME_LIFECYCLE_BIN="${bins[XEN_RESUME_LIFECYCLE_BIN]}" "$HERE/build.sh" "$xen" 2>&1 | tee "$logs/build.log"
+    XEN_RESUME_LIFECYCLE_BIN="${bins[XEN_RESUME_LIFECYCLE_BIN]}" XEN_RESUME_LAB_BIN="${bins[XEN_RESUME_LAB_BIN]}" \
+    "$HERE/build.sh" "$xen" 2>&1 | tee "$logs/build.log"
   build_s=$(($(now) - tb))
 
   tr=$(now)
@@ -96,8 +99,17 @@ for xen in $releases; do
   boot_s=$(($(now) - tr))
 
   check_rc=0
-  # (pipefail: the pipeline fails with check.py's status.)
-  python3 "$HERE/check.py" --xen "$xen" | tee "$logs/check.txt" || check_rc=$?
+  # The report (xen-resume-lab report: the verdicts dom0 judged, the table, the pause times, survival.json for
+  # matrix.py), run inside the lab's root: the program is built against that root's libraries. (pipefail: the
+  # pipeline fails with the report's status: 1 when anything failed or is missing, 2 when the log cannot be read.)
+  bin=${bins[XEN_RESUME_LAB_BIN]}
+  if [ -z "$bin" ]; then
+    echo "real-xen[$xen]: no xen-resume-lab program: no report" | tee "$logs/check.txt"
+    check_rc=1
+  else
+    "$HERE/root.sh" "$xen" "$bin" report --lab-table "$HERE/labs.json" --xen "$xen" --survival "$logs/survival.json" \
+      "$logs/serial.log" | tee "$logs/check.txt" || check_rc=$?
+  fi
 
   total_s=$(($(now) - t0))
   printf '{"xen":"%s","swiftBuildSeconds":%d,"buildSeconds":%d,"bootSeconds":%d,"totalSeconds":%d,"qemuExit":%d}\n' \

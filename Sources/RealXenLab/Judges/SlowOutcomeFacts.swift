@@ -1,0 +1,116 @@
+/// What a guest did after a confirmed same-domain slow resume, in the survival matrix's words.
+public enum SlowOutcome: String, Codable, Sendable {
+  /// Its console counter moved on and Xen still said running a few seconds later.
+  case alive
+  /// Alive, after printing the refused vcpu_info registration (`register_vcpu_info failed`).
+  case warned
+  /// A `Kernel panic - not syncing` line, then shut down.
+  case panic
+  /// Shut down without a panic line.
+  case shutdown
+  /// Xen said running and the console did not move within dom0's watch (the default: nothing else was seen).
+  case hung
+}
+
+/// The slow-resume outcome (the survival matrix's cell): `xen-resume suspend`, then `resume --slow --confirm-slow`
+/// in the same domain, then what the guest did within dom0's watch, from its console and Xen's view. The guest is
+/// not used afterwards.
+public struct SlowOutcomeFacts: ScenarioFacts {
+  /// `xen-resume suspend DOMAIN --json`.
+  public var suspend: CommandRecord
+  /// `xen-resume resume DOMAIN --slow --confirm-slow --json`; `nil` when the suspend failed.
+  public var resume: CommandRecord?
+  /// The guest's type (the matrix's row).
+  public var type: GuestKind
+  /// The guest's kernel (the matrix's row).
+  public var kernel: String
+  /// What the guest did.
+  public var outcome: SlowOutcome
+  /// The panic's message (after `Kernel panic - not syncing: `), when there was one.
+  public var panic: String?
+  /// The refused registration line the kernel printed after the resume, when it did.
+  public var warning: String?
+  /// The first sign of trouble after the resume (a WARNING, BUG, oops, invalid opcode or general protection line).
+  public var trouble: String?
+  /// Up to 12 lines of note after the resume (registration, WARNING, BUG, oops, panic, RIP), newline-separated.
+  public var notable: String?
+  /// The console counter at the resume and at the end of the watch (`"41->47"`).
+  public var counter: String
+  /// Xen's last view of the domain.
+  public var finalState: DomainView?
+  /// The console's last 700 bytes at the end of the watch.
+  public var console: String
+
+  /// Facts of one slow-resume outcome.
+  public init(
+    suspend: CommandRecord, resume: CommandRecord?, type: GuestKind, kernel: String, outcome: SlowOutcome,
+    panic: String?, warning: String?, trouble: String?, notable: String?, counter: String, finalState: DomainView?,
+    console: String
+  ) {
+    self.suspend = suspend
+    self.resume = resume
+    self.type = type
+    self.kernel = kernel
+    self.outcome = outcome
+    self.panic = panic
+    self.warning = warning
+    self.trouble = trouble
+    self.notable = notable
+    self.counter = counter
+    self.finalState = finalState
+    self.console = console
+  }
+
+  /// Both commands worked (whatever the guest did next is the finding, not a failure), and the outcome agrees with
+  /// what was seen: a panic or a shutdown is a shutdown Xen reports with a reason other than suspend, a panic has its
+  /// message, a guest alive is one Xen reports running, a warned one has its warning line.
+  public func problems(in context: JudgeContext) -> [String] {
+    var problems = Problems()
+    problems.cliContract([suspend, resume])
+    problems.exit(suspend, is: 0, "suspend")
+    problems.exit(resume, is: 0, "slow resume")
+    let state = finalState?.state
+    let reason = finalState?.shutdownReason
+    switch outcome {
+    case .panic, .shutdown:
+      problems.expect(
+        state == "shutdown" && reason != nil && reason != 2,
+        "outcome \(outcome.rawValue) but Xen reports \(state ?? "nothing") (reason \(reason.map(String.init) ?? "none"))"
+      )
+      if outcome == .panic {
+        problems.expect(panic?.isEmpty == false, "outcome panic without the panic's message")
+      }
+    case .alive, .warned:
+      problems.expect(
+        state == "running",
+        "outcome \(outcome.rawValue) but Xen reports \(state ?? "nothing") (counter \(counter))")
+      if outcome == .warned {
+        problems.expect(warning?.isEmpty == false, "outcome warned without the warning line")
+      }
+    case .hung:
+      break
+    }
+    return problems.list
+  }
+
+  /// The outcome in the survival matrix's words: `alive`, `alive; warned: LINE`, `panic: MESSAGE; shut down (crash)`,
+  /// `shut down (reboot)`, `hung` (a hung kernel's first WARNING/BUG line varies from run to run: it goes to the
+  /// note, not the cell).
+  public var matrixCell: String {
+    let reason = finalState?.shutdownReason
+    let reasonName = reason.map { DomainView.reasonNames[$0] ?? String($0) } ?? "none"
+    switch outcome {
+    case .alive: return "alive"
+    case .warned: return "alive; warned: \(warning ?? "")"
+    case .panic: return "panic: \(panic ?? ""); shut down (\(reasonName))"
+    case .shutdown: return "shut down (\(reasonName))"
+    case .hung: return "hung"
+    }
+  }
+
+  /// The matrix's note under the cell: the warning and the first trouble line, `; `-joined; `nil` when neither.
+  public var matrixNote: String? {
+    let lines = [warning, trouble].compactMap { $0 }.filter { !$0.isEmpty }
+    return lines.isEmpty ? nil : lines.joined(separator: "; ")
+  }
+}

@@ -23,8 +23,9 @@ extension Dom0Lab {
     lines.append("---- xl dmesg (last 60 lines)")
     lines.append(dmesg.stdout.split(whereSeparator: \.isNewline).suffix(60).joined(separator: "\n"))
     lines.append("---- dom0 dmesg (last 20 lines)")
-    lines.append((await tools.run(.system, ["dmesg"], limit: 30)).stdout.split(whereSeparator: \.isNewline).suffix(20)
-      .joined(separator: "\n"))
+    lines.append(
+      (await tools.run(.system, ["dmesg"], limit: 30)).stdout.split(whereSeparator: \.isNewline).suffix(20)
+        .joined(separator: "\n"))
     lines.append("@@DIAG end")
     for line in lines { console.line(line) }
   }

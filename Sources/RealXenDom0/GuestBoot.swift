@@ -73,7 +73,8 @@ public final class GuestBoot: Sendable {
         let domain = await lab.xen.domainID(of: guest)
         let view = await domain.asyncMap { await lab.xen.domain($0) }
         if domain == nil || view??.state == "shutdown" || view??.state == "dying" {
-          retry = "died before its first console line: \(view??.state ?? "no domain") (reason "
+          retry =
+            "died before its first console line: \(view??.state ?? "no domain") (reason "
             + "\(view??.shutdownReason.map(String.init) ?? "none"))"
         }
       }
@@ -109,9 +110,9 @@ private final class CreateAttempt: Sendable {
   private let outcome = Mutex<CommandRecord?>(nil)
 
   init(_ guest: LabGuest, tools: LabTools, limit: Double) {
-    Task { [outcome] in
+    Task {
       let record = await tools.xl(["create", "/guest/\(guest.name).cfg"], limit: limit)
-      outcome.withLock { $0 = record }
+      self.outcome.withLock { $0 = record }
     }
   }
 

@@ -1,5 +1,6 @@
 import DomZeroProcess
 import RealXenLab
+
 import enum XenResumeLifecycle.ConsoleCounter
 
 /// A lab guest in this run: the table's entry and where dom0 reads its console.

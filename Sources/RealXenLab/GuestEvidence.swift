@@ -38,7 +38,9 @@ public struct DomainView: Codable, Sendable, Equatable {
   public var isSuspended: Bool { state == "shutdown" && shutdownReason == 2 }
 
   /// Xen's shutdown codes by name (xen/include/public/sched.h).
-  public static let reasonNames = [0: "poweroff", 1: "reboot", 2: "suspend", 3: "crash", 4: "watchdog", 5: "soft_reset"]
+  public static let reasonNames = [
+    0: "poweroff", 1: "reboot", 2: "suspend", 3: "crash", 4: "watchdog", 5: "soft_reset",
+  ]
 }
 
 /// vcpu0's registers, from the C reference client's `regs` (values as it prints them, e.g. `"0x1"`).

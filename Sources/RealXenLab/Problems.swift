@@ -63,7 +63,8 @@ public struct Problems: Sendable {
   /// xen-resume's contract for every `--json` call: stdout is one JSON document; a success names the xen backend and
   /// has no error object; a failure has `error.kind` and `error.message` and one `xen-resume: error:` line on stderr.
   public mutating func cliContract(_ records: [CommandRecord?]) {
-    for case let record? in records where record.tool == .xenResume && record.cmd.contains("--json") && !record.timedOut {
+    for case let record? in records where record.tool == .xenResume && record.cmd.contains("--json") && !record.timedOut
+    {
       guard let document = record.document, case .object = document else {
         add("`\(record.cmd)`: stdout is not one JSON document: \(record.stdout.prefix(120))")
         continue

@@ -49,10 +49,11 @@ final class LabPlanTests: XCTestCase {
     let throwaway = try XCTUnwrap(lab.guests(.throwaway).first)
     XCTAssertEqual(LabPlan.group(for: throwaway), [.slowOutcome])
     let rows = Set(LabPlan.expected(lab: lab, guests: [throwaway]))
-    XCTAssertTrue(rows.isSuperset(of: [
-      ResultKey("dom0-ready", "dom0"), ResultKey("boot", throwaway.name), ResultKey("slow-outcome", throwaway.name),
-      ResultKey("error-unknown-domain", "none"), ResultKey("error-dom0", "dom0"),
-    ]))
+    XCTAssertTrue(
+      rows.isSuperset(of: [
+        ResultKey("dom0-ready", "dom0"), ResultKey("boot", throwaway.name), ResultKey("slow-outcome", throwaway.name),
+        ResultKey("error-unknown-domain", "none"), ResultKey("error-dom0", "dom0"),
+      ]))
     XCTAssertFalse(rows.contains(ResultKey("status", throwaway.name)))
   }
 

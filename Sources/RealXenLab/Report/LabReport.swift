@@ -323,7 +323,7 @@ extension LabReport {
   /// steps', says "skipped".
   static func isSkipped(_ result: RecordedResult) -> Bool {
     guard result.scenario.hasPrefix("conformance/") || result.scenario.hasPrefix("lifecycle/") else { return false }
-    if result.facts["outcome"]?.string == "skipped" { return true }
+    if result.facts["line"]?["outcome"]?.string == "skipped" { return true }
     return result.facts["steps"]?.array?.contains { $0["outcome"]?.string == "skipped" } ?? false
   }
 

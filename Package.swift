@@ -178,6 +178,14 @@ let package = Package(
       dependencies: ["xen-resume-lifecycle"]
     ),
     .testTarget(
+      name: "DomZeroProcessTests",
+      dependencies: ["DomZeroProcess"]
+    ),
+    .testTarget(
+      name: "RealXenDom0Tests",
+      dependencies: ["RealXenDom0"]
+    ),
+    .testTarget(
       name: "RealXenLabTests",
       dependencies: ["RealXenLab"]
     ),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The lab table (labs.json) for the shell scripts and check.py.
+"""The lab table (labs.json) for the shell scripts (dom0's driver and the report read it as Swift's LabTable).
 
   lab.py releases            the Xen releases, one per line, in the table's order
   lab.py shell XEN           shell assignments for one lab: XENVER, SUITE, LAB_KERNEL, SUITE_PACKAGES,

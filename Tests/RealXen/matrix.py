@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The survival matrix: what each guest type and kernel did after a fast resume and after a same-domain slow resume,
-on every Xen of labs.json, from each lab's last judged run (work/xen-XEN/logs/survival.json, written by check.py).
+on every Xen of labs.json, from each lab's last judged run (work/xen-XEN/logs/survival.json, written by `xen-resume-lab report`).
 Prints the Markdown table; with --write-readme also puts it into README.md between
 <!-- survival-matrix:begin --> and <!-- survival-matrix:end --> (VerifiedOnRealXenTests replays every cell on the
 simulator). A lab without results reads "not observed" in every cell of its columns.

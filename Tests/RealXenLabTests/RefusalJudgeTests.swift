@@ -102,7 +102,7 @@ private func expectOnly(_ problems: [String], _ fragment: String, sourceLocation
     expectOnly(facts.problems(in: on(.pv)), "xl pause: `xl pause 3` exit 1")
   }
 
-  /// As check.py did, the registers are judged too: a failed resume leaves rax unset.
+  /// As the old Python judge did, the registers are judged too: a failed resume leaves rax unset.
   @Test func aFailedResumeIsAProblem() {
     var facts = Self.passing()
     facts.resume = xenResumeError(

@@ -214,7 +214,7 @@ public struct CheckpointFacts: ScenarioFacts {
   /// One distribution from the blocks' (all of the same size): exact min, max and mean; p50 the median of the blocks'
   /// medians, p90 and p99 the largest of the blocks' (an upper bound). `nil` when no block has a distribution.
   public var mergedPause: PauseSummary? {
-    // (A distribution whose longest pause is 0 measured nothing: left out, as check.py's merge did.)
+    // (A distribution whose longest pause is 0 measured nothing: left out, as the old Python judge's merge did.)
     let pauses = documents.compactMap { $0?.pauseMicroseconds }.filter { $0.max != 0 }
     guard !pauses.isEmpty else { return nil }
     let medians = pauses.map(\.p50).sorted()

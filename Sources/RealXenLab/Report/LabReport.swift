@@ -132,8 +132,8 @@ private struct Survival: Encodable {
 extension LabReport {
   static let notObserved = "not observed"
 
-  /// check.py's survival_cells: one cell per (type, kernel) of the lab's main and kernel guests, from passed results
-  /// only (anything else reads "not observed"). Every guest of that type and kernel fills it, in check.py's order (the
+  /// One cell per (type, kernel) of the lab's main and kernel guests, from passed results
+  /// only (anything else reads "not observed"). Every guest of that type and kernel fills it, in report order (the
   /// main guests by type, then the table's): the throwaway guest gives the main PV guest's slow cell.
   static func survivalCells(lab: Lab, rows: [ResultKey: Row]) -> [SurvivalCell] {
     struct Slot: Hashable {
@@ -172,7 +172,7 @@ extension LabReport {
   /// "6.12" as [6, 12], for ordering kernels.
   static func version(_ kernel: String) -> [Int] { kernel.split(separator: ".").map { Int($0) ?? 0 } }
 
-  /// The main guests by type (pv, pvh, pvhvm, hvm: check.py's columns), then the others in table order.
+  /// The main guests by type (pv, pvh, pvhvm, hvm), then the others in table order.
   static func mainFirst(_ guests: [LabGuest]) -> [LabGuest] {
     let main = guests.filter { $0.role == .main }.sorted {
       GuestKind.allCases.firstIndex(of: $0.type)! < GuestKind.allCases.firstIndex(of: $1.type)!

@@ -1,7 +1,7 @@
 /// The results dom0 printed on its serial console: every `@@RESULT {…}` line decoded as a `RecordedResult`, in order.
 ///
 /// dom0 writes each result line whole, but the serial console is shared: Xen (`(XEN) `), a guest through Xen
-/// (`(d3) `) and dom0's kernel (`[   12.345678] `) may cut into a line. Such a line is repaired the way check.py did:
+/// (`(d3) `) and dom0's kernel (`[   12.345678] `) may cut into a line. Such a line is repaired:
 /// the foreign fragment is dropped and the result goes on on the next line (up to 8 times). A line that still does
 /// not decode is kept as an excerpt, and the report fails on it.
 public struct SerialLog: Sendable {
@@ -57,7 +57,7 @@ public struct SerialLog: Sendable {
   }
 
   /// Where the first line of another writer starts in `text`: `(XEN) `, `(dNN) ` or a kernel timestamp `[  12.34] `
-  /// (check.py's FOREIGN); `nil` when there is none.
+  /// `nil` when there is none.
   static func foreignFragment(in text: String) -> String.Index? {
     var index = text.startIndex
     while index < text.endIndex {

@@ -19,13 +19,20 @@ extension LibxenHost {
   /// `xc_domain_getinfo_single` where the installed libxenctrl has it (Xen 4.18 and later), else
   /// `xc_domain_getinfolist` for one domain, which answers with the next domain up when the asked one is gone, so the
   /// returned id is checked. Either way a missing domain is ESRCH with the hint "no such domain", and the error names
-  /// the operation (`xc_domain_getinfolist`); `LibxenHost.libraryFacts.domainInfoCall` tells which call is made.
+  /// the C call really made (`LibxenHost.libraryFacts.domainInfoCall`), while observers see the operation `.domainInfo`.
   public func domainInfo(_ domain: DomainID) throws -> DomainInfo {
     try callObservers.observe(.domainInfo, domain: domain) {
       let domid = try LibxenTypes.domainID(domain, for: .domainInfo)
       let call = DomainInfoCall.installed
-      let info = try call.info(of: domain, domid: domid) { (info: inout xc_domaininfo_t) throws(XenCallError) in
-        try controlCall(.domainInfo, domain: domain) { xch in call.invoke(xch, domid, &info) }
+      let info: xc_domaininfo_t
+      do throws(XenCallError) {
+        info = try call.info(of: domain, domid: domid) { (info: inout xc_domaininfo_t) throws(XenCallError) in
+          try controlCall(.domainInfo, domain: domain) { xch in call.invoke(xch, domid, &info) }
+        }
+      } catch {
+        var named = error
+        named.call = call.rawValue
+        throw named
       }
       return DomainInfo(
         domain: domain,

@@ -273,7 +273,7 @@ done
 # ROM), the initramfs, one config per guest from its type's template.
 cp "$OUT/guest.cpio.gz" "$D/guest/"
 for line in $GUEST_LINES; do
-  IFS=: read -r name type kernel role <<<"$line"
+  IFS=: read -r name type kernel role cpu <<<"$line"
   mkdir -p "$D/guest/$kernel"
   case $type in
     hvm | pvhvm) [ -e "$D/guest/$kernel/vmlinuz" ] || cp "$WORK/kernels/$kernel/vmlinuz" "$D/guest/$kernel/" ;;
@@ -281,9 +281,9 @@ for line in $GUEST_LINES; do
   esac
   template=$HERE/guest/$type.cfg
   [ "$role" = throwaway ] && template=$HERE/guest/throw.cfg
-  # @CPUS@: the lab's pinning of HVM-family guests (labs.json's hvmGuestsOnCPU), or nothing.
+  # @CPUS@: the guest's pinning (labs.json: its own "cpu", else the lab's hvmGuestsOnCPU for HVM-family guests).
   cpus=""
-  [ -n "$HVM_CPUS" ] && cpus="cpus = \"$HVM_CPUS\""
+  [ "$cpu" != - ] && cpus="cpus = \"$cpu\""
   sed -e "s/@NAME@/$name/g" -e "s/@KERNEL@/$kernel/g" -e "s/^@CPUS@\$/$cpus/" "$template" >"$D/guest/$name.cfg"
 done
 

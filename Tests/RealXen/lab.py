@@ -3,9 +3,8 @@
 
   lab.py releases            the Xen releases, one per line, in the table's order
   lab.py shell XEN           shell assignments for one lab: XENVER, SUITE, LAB_KERNEL, SUITE_PACKAGES,
-                             GUEST_KERNELS (kernel=suite pairs), GUEST_LINES (name:type:kernel:role, space separated),
-                             LIFECYCLE (1 when the lab runs the lifecycle scenarios), HVM_CPUS (the Xen CPU
-                             the HVM-family guests are pinned to, or empty)
+                             GUEST_KERNELS (kernel=suite pairs), GUEST_LINES (name:type:kernel:role:cpu, space separated;
+                             cpu: the Xen CPU the guest is pinned to, or - for none)
 Standard library only.
 """
 import json
@@ -29,6 +28,14 @@ def lab(xen, t=None):
     raise SystemExit(f"lab.py: no lab for Xen {xen!r} in labs.json (have {[e['xen'] for e in t['labs']]})")
 
 
+def pin(entry, guest):
+    """The Xen CPU a guest is pinned to: its own "cpu", else the lab's hvmGuestsOnCPU for HVM-family guests; "-": none."""
+    cpu = guest.get("cpu")
+    if cpu is None and guest["type"] in ("pvh", "pvhvm", "hvm"):
+        cpu = entry.get("hvmGuestsOnCPU")
+    return "-" if cpu is None else str(cpu)
+
+
 def main(argv):
     t = table()
     if argv[1:] == ["releases"]:
@@ -43,9 +50,7 @@ def main(argv):
             "LAB_KERNEL": e["kernel"],
             "SUITE_PACKAGES": " ".join(t["suites"][e["suite"]]["packages"]),
             "GUEST_KERNELS": " ".join(f"{k}={t['kernels'][k]['suite']}" for k in kernels),
-            "GUEST_LINES": " ".join(f"{g['name']}:{g['type']}:{g['kernel']}:{g['role']}" for g in e["guests"]),
-            "LIFECYCLE": "1" if e.get("lifecycle", True) else "0",
-            "HVM_CPUS": "" if e.get("hvmGuestsOnCPU") is None else str(e["hvmGuestsOnCPU"]),
+            "GUEST_LINES": " ".join(f"{g['name']}:{g['type']}:{g['kernel']}:{g['role']}:{pin(e, g)}" for g in e["guests"]),
         }
         for k, v in values.items():
             print(f"{k}={shlex.quote(v)}")

@@ -264,8 +264,8 @@ import Testing
         "note: throw booted on attempt 2: the first one ended shutdown (reason 3) before its first console line"))
     #expect(
       lines.contains(
-        "Boot (dom0 clock): pv first line 21.25 s after xl create (create 4.5 s), hvm first line n/a s after xl "
-          + "create (create n/a s), throw first line 21.25 s after xl create (create 4.5 s), pv510 first line n/a s "
+        "Boot (dom0 clock): pv first line 21.3 s after xl create (create 4.5 s), hvm first line n/a s after xl "
+          + "create (create n/a s), throw first line 21.3 s after xl create (create 4.5 s), pv510 first line n/a s "
           + "after xl create (create n/a s)"))
     #expect(lines.contains(#"dom0 ready at dom0 uptime 41.5 s; xen 4.17.5; build {"xen":"4.17.5+72-g01140da4e8"}"#))
     #expect(lines.contains(#"timings boot-timings.json: {"xenToDom0":12.5}"#))

@@ -379,7 +379,12 @@ extension LabReport {
   }
 
   /// A number as Python prints a float (`12.5`, `3.0`), or `n/a`.
-  static func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "n/a" }
+  /// Seconds to a tenth (`%.1f`: uptimes are sums of floats, 57.24999999999999 otherwise), or "n/a".
+  static func number(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "n/a" }
+    let tenths = Int64((value * 10).rounded())
+    return "\(tenths / 10).\(abs(tenths % 10))"
+  }
 
   /// Rounded to a whole number (`%.0f`).
   static func whole(_ value: Double) -> String {

@@ -13,26 +13,16 @@ public enum FileTail {
     if size <= 0 {
       // /proc/uptime refuses SEEK_END (EINVAL); /proc/cmdline reports size 0.
       guard lseek(fd, 0, SEEK_SET) >= 0 else { return nil }
-      return readToEnd(fd, maxBytes: maxBytes)
+      return readToEnd(fd, maxBytes: min(maxBytes, 65_536))
     }
     let start = max(0, Int(size) - maxBytes)
     guard lseek(fd, off_t(start), SEEK_SET) >= 0 else { return nil }
-    var bytes = [UInt8](repeating: 0, count: Int(size) - start)
-    var filled = 0
-    while filled < bytes.count {
-      let got = bytes.withUnsafeMutableBytes { buffer in
-        Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
-      }
-      if got < 0 && errno == EINTR { continue }
-      guard got > 0 else { break }
-      filled += got
-    }
-    return String(decoding: bytes.prefix(filled), as: UTF8.self)
+    return readToEnd(fd, maxBytes: Int(size) - start)
   }
 
   /// Up to `maxBytes` from the descriptor's position to its end.
   private static func readToEnd(_ fd: Int32, maxBytes: Int) -> String {
-    var bytes = [UInt8](repeating: 0, count: min(maxBytes, 65_536))
+    var bytes = [UInt8](repeating: 0, count: maxBytes)
     var filled = 0
     while filled < bytes.count {
       let got = bytes.withUnsafeMutableBytes { buffer in

@@ -44,8 +44,9 @@ private func expectOnly(_ problems: [String], _ fragment: String, sourceLocation
 }
 
 @Suite struct UnknownDomainJudgeTests {
-  static func passing() -> UnknownDomainFacts {
-    UnknownDomainFacts(
+  static func passing() -> GuestlessErrorFacts {
+    GuestlessErrorFacts(
+      domain: 4242,
       suspend: xenResumeError(
         "suspend 4242 --json", rc: 66, kind: "domainNotFound", message: "domain 4242 does not exist"),
       resume: xenResumeError(
@@ -85,8 +86,9 @@ private func expectOnly(_ problems: [String], _ fragment: String, sourceLocation
   static let refusal =
     "refused for domain 0: domain 0 is the control domain and cannot be suspended; nothing was changed"
 
-  static func passing() -> DomZeroFacts {
-    DomZeroFacts(
+  static func passing() -> GuestlessErrorFacts {
+    GuestlessErrorFacts(
+      domain: 0,
       suspend: xenResumeError("suspend 0 --json", rc: 1, kind: "refused", message: refusal),
       resume: xenResumeError("resume 0 --fast --json", rc: 1, kind: "refused", message: refusal))
   }

@@ -3,17 +3,18 @@ import RealXenLab
 extension Dom0Lab {
   /// error-unknown-domain: suspend and resume of a domain id Xen does not know (row "none").
   public func errorUnknownDomain() async {
-    let domain = String(UnknownDomainFacts.domain)
-    let suspend = await tools.xenResume(["suspend", domain, "--json"])
-    let resume = await tools.xenResume(["resume", domain, "--fast", "--json"])
-    record("error-unknown-domain", guest: nil, row: "none", UnknownDomainFacts(suspend: suspend, resume: resume))
+    await guestlessError(GuestlessErrorFacts.unknownDomain, scenario: "error-unknown-domain", row: "none")
   }
 
   /// error-dom0: suspend and resume of dom0 are refused (row "dom0").
   public func errorDomZero() async {
-    let suspend = await tools.xenResume(["suspend", "0", "--json"])
-    let resume = await tools.xenResume(["resume", "0", "--fast", "--json"])
-    record("error-dom0", guest: nil, row: "dom0", DomZeroFacts(suspend: suspend, resume: resume))
+    await guestlessError(0, scenario: "error-dom0", row: "dom0")
+  }
+
+  private func guestlessError(_ domain: Int, scenario: String, row: String) async {
+    let suspend = await tools.xenResume(["suspend", String(domain), "--json"])
+    let resume = await tools.xenResume(["resume", String(domain), "--fast", "--json"])
+    record(scenario, guest: nil, row: row, GuestlessErrorFacts(domain: domain, suspend: suspend, resume: resume))
   }
 
   /// error-resume-running: a resume of a running guest fails and changes nothing.

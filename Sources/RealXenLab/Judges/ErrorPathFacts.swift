@@ -1,52 +1,33 @@
-/// xen-resume on a domain id Xen does not know (4242): row "none", no guest.
-public struct UnknownDomainFacts: ScenarioFacts {
-  /// The domain id asked for.
-  public static let domain = 4242
+/// `xen-resume suspend` and `resume --fast` of a domain no guest stands for: an id Xen does not know (4242, row
+/// "none": exit 66, kind `domainNotFound`) or dom0 (row "dom0": exit 1, kind `refused`, the control domain is never
+/// suspended).
+public struct GuestlessErrorFacts: ScenarioFacts {
+  /// The domain id no domain has.
+  public static let unknownDomain = 4242
 
-  /// `xen-resume suspend 4242 --json`.
+  /// The domain asked for: `unknownDomain` or 0.
+  public var domain: Int
+  /// `xen-resume suspend DOMAIN --json`.
   public var suspend: CommandRecord
-  /// `xen-resume resume 4242 --fast --json`.
+  /// `xen-resume resume DOMAIN --fast --json`.
   public var resume: CommandRecord
 
-  /// Facts of the unknown-domain calls.
-  public init(suspend: CommandRecord, resume: CommandRecord) {
+  /// Facts of the two calls.
+  public init(domain: Int, suspend: CommandRecord, resume: CommandRecord) {
+    self.domain = domain
     self.suspend = suspend
     self.resume = resume
   }
 
-  /// Both exited 66 with kind `domainNotFound`.
+  /// Both exited as the domain requires, with its error kind.
   public func problems(in context: JudgeContext) -> [String] {
+    let (code, kind, name): (Int32, String, String) =
+      domain == 0 ? (1, "refused", "dom0") : (66, "domainNotFound", "domain \(domain)")
     var problems = Problems()
     problems.cliContract([suspend, resume])
     for (what, record) in [("suspend", suspend), ("resume", resume)] {
-      if problems.exit(record, is: 66, "\(what) of domain \(Self.domain)") {
-        problems.errorKind(record, is: "domainNotFound", what)
-      }
-    }
-    return problems.list
-  }
-}
-
-/// xen-resume on dom0: refused (the control domain is never suspended). Row "dom0".
-public struct DomZeroFacts: ScenarioFacts {
-  /// `xen-resume suspend 0 --json`.
-  public var suspend: CommandRecord
-  /// `xen-resume resume 0 --fast --json`.
-  public var resume: CommandRecord
-
-  /// Facts of the dom0 calls.
-  public init(suspend: CommandRecord, resume: CommandRecord) {
-    self.suspend = suspend
-    self.resume = resume
-  }
-
-  /// Both exited 1 with kind `refused`.
-  public func problems(in context: JudgeContext) -> [String] {
-    var problems = Problems()
-    problems.cliContract([suspend, resume])
-    for (what, record) in [("suspend", suspend), ("resume", resume)] {
-      if problems.exit(record, is: 1, "\(what) of dom0") {
-        problems.errorKind(record, is: "refused", what)
+      if problems.exit(record, is: code, "\(what) of \(name)") {
+        problems.errorKind(record, is: kind, what)
       }
     }
     return problems.list

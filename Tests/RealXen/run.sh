@@ -7,7 +7,8 @@
 # Writes work/xen-XEN/logs/serial.log (the whole serial console) and boot-timings.json next to it; prints the
 # @@MARK/@@RESULT lines as they arrive; exits with QEMU's status (124 when the timeout hit).
 # Environment: REALXEN_WORK, REALXEN_MEM (MiB, default 4096), REALXEN_DOM0_MEM (default 1024M),
-# REALXEN_DOM0_VCPUS (default 2), REALXEN_CPU (QEMU -cpu, default max,-xsave),
+# REALXEN_DOM0_VCPUS (default 2), REALXEN_CPU (QEMU -cpu, default max,-xsave), REALXEN_QEMU (host) and
+# REALXEN_QEMU_LAB (another lab's QEMU, e.g. 4.20), REALXEN_XEN_EXTRA (more Xen arguments),
 # DOM0_EXTRA (more dom0 kernel arguments, e.g. "rx.guests=pv,pvh rx.blocks=1" while iterating).
 set -euo pipefail
 
@@ -69,8 +70,9 @@ elapsed() {
 # The emulated machine is the lab's own suite's QEMU (root.sh): measured here, Debian 13's QEMU 10.0 boots Xen 4.20's
 # HVM guests in half the time of Debian 12's 7.2 and killed fewer of them, while under it Xen 4.17's PVH guests powered
 # off before their first console line; Debian 12's 7.2 runs the 4.17 lab as it always did.
-# REALXEN_QEMU=host: the host's qemu-system-x86_64 instead.
-qemu=("$HERE/root.sh" "$1" qemu-system-x86_64)
+# REALXEN_QEMU=host: the host's qemu-system-x86_64 instead; REALXEN_QEMU_LAB=XEN: that other lab's QEMU (to compare
+# emulators on one lab's images).
+qemu=("$HERE/root.sh" "${REALXEN_QEMU_LAB:-$1}" qemu-system-x86_64)
 [ "${REALXEN_QEMU:-}" = host ] && qemu=(qemu-system-x86_64)
 timeout --kill-after=15 "$LIMIT" nice -n 10 "${qemu[@]}" \
   -accel "tcg,thread=${REALXEN_TCG_THREAD:-multi}" -cpu "$CPU" -m "$MEM" -smp 2 \

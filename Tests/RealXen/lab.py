@@ -29,10 +29,14 @@ def lab(xen, t=None):
 
 
 def pin(entry, guest):
-    """The Xen CPU a guest is pinned to: its own "cpu", else the lab's hvmGuestsOnCPU for HVM-family guests; "-": none."""
+    """The Xen CPU a guest is pinned to: its own "cpu", else the lab's hvmGuestsOnCPU for HVM-family guests; "-": none.
+    An HVM-family guest must have one: floating between the emulated CPUs they die of triple faults (README)."""
     cpu = guest.get("cpu")
-    if cpu is None and guest["type"] in ("pvh", "pvhvm", "hvm"):
-        cpu = entry.get("hvmGuestsOnCPU")
+    if guest["type"] in ("pvh", "pvhvm", "hvm"):
+        cpu = entry.get("hvmGuestsOnCPU") if cpu is None else cpu
+        if cpu is None:
+            raise SystemExit(f"lab.py: Xen {entry['xen']}'s {guest['type']} guest {guest['name']!r} floats: give it a cpu "
+                             "in labs.json (or the lab an hvmGuestsOnCPU)")
     return "-" if cpu is None else str(cpu)
 
 

@@ -5,7 +5,8 @@
 #
 # Usage: run.sh XEN [TIMEOUT_SECONDS]       (default $REALXEN_TIMEOUT or 1500)
 # Writes work/xen-XEN/logs/serial.log (the whole serial console) and boot-timings.json next to it; prints the
-# @@MARK/@@RESULT lines as they arrive; exits with QEMU's status (124 when the timeout hit).
+# @@MARK/@@RESULT lines as they arrive; exits with QEMU's status (124 when the timeout hit, 75 when dom0 never reached
+# its /init: the boot watchdog, REALXEN_DOM0_WAIT).
 # Environment: REALXEN_WORK, REALXEN_MEM (MiB, default 4096), REALXEN_DOM0_MEM (default 1024M),
 # REALXEN_DOM0_VCPUS (default 2), REALXEN_CPU (QEMU -cpu, default max,-xsave), REALXEN_QEMU (host) and
 # REALXEN_QEMU_LAB (another lab's QEMU, e.g. 4.20), REALXEN_XEN_EXTRA (more Xen arguments),
@@ -86,18 +87,33 @@ qpid=$!
 # (Line-buffered all the way, or CI would see it only at the end.)
 tail -n +1 -f --pid="$qpid" "$LOG" 2>/dev/null | grep --line-buffered -a '^@@\(MARK\|RESULT\)' |
   sed -u -e 's/\r$//' -e 's/^\(.\{200\}\).*/\1 .../' &
-ready=null
+# The boot watchdog: dom0's /init prints its first mark about 30 s after QEMU starts (12 s of dom0 uptime). Now and then
+# dom0's kernel stops before /init under emulation (after "Loading compiled-in X.509 certificates", both cores busy,
+# no further line for ten minutes); waiting for the hard timeout would burn the whole budget, so such a boot is
+# ended after REALXEN_DOM0_WAIT seconds (default 300) with status 75, which run-all.sh treats as lost to the emulator.
+dom0_wait=${REALXEN_DOM0_WAIT:-300}
+ready=null started=no stalled=no
 while kill -0 "$qpid" 2>/dev/null; do
-  if [ "$ready" = null ] && grep -aq '^@@MARK dom0-ready' "$LOG"; then
+  if [ "$started" = no ] && grep -aq '^@@MARK dom0-init' "$LOG"; then
+    started=yes
+  fi
+  if [ "$ready" = null ] && grep -aq '"scenario":"dom0-ready"' "$LOG"; then
     ready=$(elapsed)
+  fi
+  if [ "$started" = no ] && [ "$(($(date +%s) - start_ns / 1000000000))" -ge "$dom0_wait" ]; then
+    echo "realxen-run: dom0 did not reach /init within ${dom0_wait}s; ending this boot" >&2
+    stalled=yes
+    kill "$qpid" 2>/dev/null || true
+    break
   fi
   sleep 0.5
 done
 rc=0
 wait "$qpid" || rc=$?
+[ "$stalled" = yes ] && rc=75
 wall=$(elapsed)
 wait || true
 printf '{"qemuExit":%d,"timeoutSeconds":%d,"wallSeconds":%s,"dom0ReadySeconds":%s}\n' "$rc" "$LIMIT" "$wall" \
   "$ready" >"$TIMINGS"
-echo "realxen-run: qemu exit $rc after ${wall}s (dom0 ready after ${ready}s); serial log $LOG"
+echo "realxen-run: qemu exit $rc after ${wall}s (dom0 ready at ${ready} s); serial log $LOG"
 exit "$rc"

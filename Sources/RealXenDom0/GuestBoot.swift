@@ -8,35 +8,46 @@ import Synchronization
 /// All guests boot at once (HVM guests take a minute or more under emulation, so they start first and the PV and PVH
 /// groups run meanwhile), except the guests there for another kernel: they start in a second wave, once every
 /// first-wave PV and PVH guest has printed its first line (nine guests booting at once starved each other past libxl's
-/// device-model timeout, seen here).
+/// device-model timeout, seen here). A second-wave guest with a device model (PVHVM, HVM) also waits for the
+/// first wave's device-model guests: each emulated CPU boots one device-model guest at a time (Tests/RealXen/README.md).
 public final class GuestBoot: Sendable {
   private let lab: Dom0Lab
   private let firstWave: Set<String>
+  private let firstWaveWithDeviceModels: Set<String>
   private let settled = Mutex<Set<String>>([])
 
-  /// How long the second wave waits for the first at most.
+  /// How long a second-wave guest waits for the first wave at most: PV and PVH guests print their first line within
+  /// a minute; device-model guests take up to `deviceModelBootWait`.
   static let secondWaveWait = 300.0
+  static let deviceModelBootWait = 480.0
 
   /// A boot of `guests` in `lab`.
   public init(lab: Dom0Lab, guests: [LabGuest]) {
     self.lab = lab
-    self.firstWave = Set(guests.filter { $0.role != .kernel && ($0.type == .pv || $0.type == .pvh) }.map(\.name))
+    let main = guests.filter { $0.role != .kernel }
+    self.firstWave = Set(main.filter { !$0.type.hasDeviceModel }.map(\.name))
+    self.firstWaveWithDeviceModels = Set(main.map(\.name))
   }
 
   /// Boots `guest` (waiting for the first wave if it is in the second), records its "boot" result, and returns it
   /// running; `nil` when it never printed its first line.
   public func boot(_ guest: LabGuest) async -> GuestRun? {
-    if guest.role == .kernel { await awaitFirstWave() }
-    let booted = await createAndWait(guest, seconds: guest.type.hasDeviceModel ? 480 : 300)
+    if guest.role == .kernel {
+      if guest.type.hasDeviceModel {
+        await awaitSettled(firstWaveWithDeviceModels, atMost: Self.deviceModelBootWait)
+      } else {
+        await awaitSettled(firstWave, atMost: Self.secondWaveWait)
+      }
+    }
+    let booted = await createAndWait(guest, seconds: guest.type.hasDeviceModel ? Self.deviceModelBootWait : 300)
     settled.withLock { _ = $0.insert(guest.name) }
     return booted
   }
 
-  /// Polls every 2 s until every first-wave PV and PVH guest has settled (booted or given up), at most
-  /// `secondWaveWait`.
-  private func awaitFirstWave() async {
-    let end = Uptime.seconds() + Self.secondWaveWait
-    while Uptime.seconds() < end && !settled.withLock({ firstWave.isSubset(of: $0) }) {
+  /// Polls every 2 s until every guest of `wave` has settled (booted or given up), at most `seconds`.
+  private func awaitSettled(_ wave: Set<String>, atMost seconds: Double) async {
+    let end = Uptime.seconds() + seconds
+    while Uptime.seconds() < end && !settled.withLock({ wave.isSubset(of: $0) }) {
       try? await Task.sleep(for: .seconds(2))
     }
   }

@@ -23,11 +23,9 @@ public enum GuestKernel: String, Sendable, Hashable, CaseIterable, Codable {
   /// Linux before 5.16 (5.10): like `.linux` until a same-domain slow resume, except that PVHVM and PVH report the
   /// vector-type `HVM_PARAM_CALLBACK_IRQ` (`2 << 56 | 0xF3`): Linux before 6.0 has no per-vcpu upcall vector, so
   /// no "GSI 1" (read from upstream code). After a same-domain slow resume Xen refuses its vcpu_info
-  /// registration as it refuses `.linux`'s, but the kernel only warns, once ("register_vcpu_info failed: cpu=0
-  /// err=-22", `pr_warn_once`, recorded in `GuestObservations.kernelWarnings`), stops placing vcpu_info and falls
-  /// back to the vcpu_info in shared_info. What each guest type does after that is one table in
-  /// GuestKernel.swift (`warningLinuxAfterRefusedVCPUInfo(of:)`), the one place to change when the README's survival
-  /// matrix says otherwise; only the survival matrix says what was measured.
+  /// registration as it refuses `.linux`'s; this kernel does not panic on that, but it gets no further: measured as
+  /// PV, PVH and PVHVM, it hangs (`olderLinuxAfterRefusedVCPUInfo(of:)`, the one place to change when the README's
+  /// survival matrix says otherwise; only the survival matrix says what was measured).
   // swift-format-ignore: AlwaysUseLowerCamelCase
   case linuxBefore5_16 = "linux-before-5.16"
   /// Classic XenLinux (2.6.18 era): always allocates a suspend event channel and writes its port to
@@ -40,10 +38,6 @@ public enum GuestKernel: String, Sendable, Hashable, CaseIterable, Codable {
 enum RefusedVCPUInfoOutcome: Hashable, Sendable {
   /// `panic()` with the kernel's line; the domain then ends shut down with the reason.
   case panics(thenShutsDown: ShutdownReason)
-  /// `pr_warn_once` of the kernel's line, then the vcpu_info in shared_info is used and the guest carries on.
-  case warnsAndCarriesOn
-  /// Warns as `.warnsAndCarriesOn` does, then the domain ends shut down with the reason without a panic line.
-  case warnsThenShutsDown(ShutdownReason)
   /// Stops making progress while Xen goes on reporting the domain running (its kernel oopses or warns on state it
   /// cannot trust, e.g. `invalid opcode`, or a `WARNING` in ktime_get): it never answers again.
   case hangs
@@ -67,15 +61,15 @@ extension GuestKernel {
   /// (README.md, `<!-- survival-matrix:begin -->`) measures otherwise; `VerifiedOnRealXenTests` replays that matrix
   /// on the simulator and fails until this table agrees with it.
   ///
-  /// Upstream's reading (`xen_vcpu_setup` warns once, clears `xen_have_vcpu_info_placement` and points the vcpu at
-  /// shared_info's vcpu_info) promised survival; real Xen disagreed where it was measured (`Tests/RealXen`).
-  static func warningLinuxAfterRefusedVCPUInfo(of type: GuestType) -> RefusedVCPUInfoOutcome? {
+  /// Upstream's reading (`xen_vcpu_setup` only warns, and the vcpu falls back to shared_info's vcpu_info) promised
+  /// that a PVHVM guest survives, which the 2016 libxl patch for COLO relied on. Real Xen disagreed for every type
+  /// (`Tests/RealXen`): the kernel gets past the vcpu_info refusal, then its FIFO event channels' control block cannot
+  /// be set up again in the domain that still has it, and `evtchn_fifo_resume` stops on BUG() ("invalid opcode").
+  static func olderLinuxAfterRefusedVCPUInfo(of type: GuestType) -> RefusedVCPUInfoOutcome? {
     switch type {
-    // Measured with Linux 5.10 as PV (Xen 4.17 and 4.20) and PVH (Xen 4.20): Xen goes on running it, its console
-    // stops after an "invalid opcode" oops (once, on 4.17, a WARNING in ktime_get instead).
-    case .pv, .pvh: .hangs
-    // Not measured (the labs have no Linux 5.10 PVHVM guest): upstream's reading.
-    case .pvhvm: .warnsAndCarriesOn
+    // Measured with Linux 5.10 as PV and PVHVM (Xen 4.17 and 4.20) and PVH (Xen 4.20): Xen goes on running
+    // it, its console stops after the "invalid opcode" oops in evtchn_fifo_resume and a WARNING in ktime_get.
+    case .pv, .pvh, .pvhvm: .hangs
     case .hvm: nil  // booted `nopv xen_nopv`: no vcpu_info registered, nothing refused
     }
   }
@@ -85,7 +79,7 @@ extension GuestKernel {
   func afterRefusedVCPUInfo(of type: GuestType) -> RefusedVCPUInfoOutcome? {
     switch self {
     case .linux: Self.panickingLinuxAfterRefusedVCPUInfo(of: type)
-    case .linuxBefore5_16: Self.warningLinuxAfterRefusedVCPUInfo(of: type)
+    case .linuxBefore5_16: Self.olderLinuxAfterRefusedVCPUInfo(of: type)
     case .generic, .xenLinuxClassic: nil
     }
   }
@@ -96,7 +90,7 @@ extension GuestKernel {
     afterRefusedVCPUInfo(of: type) != nil
   }
 
-  /// The line Linux prints (with `panic` or `pr_warn_once`) when Xen refuses vcpu `cpu`'s registration with `errno`.
+  /// The line Linux 5.16 and later panics with when Xen refuses vcpu `cpu`'s registration with `errno`.
   static func refusedVCPUInfoMessage(cpu: Int, errno: Int32) -> String {
     "register_vcpu_info failed: cpu=\(cpu) err=-\(errno)"
   }

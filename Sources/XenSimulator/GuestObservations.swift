@@ -36,10 +36,6 @@ public struct GuestObservations: Sendable, Hashable {
   /// What broke the guest, when `isHealthy` is false: the first fatal thing that happened to it (for a kernel
   /// panic, the panic's line, e.g. "register_vcpu_info failed: cpu=0 err=-22").
   public var failure: String?
-  /// The warnings the guest's kernel logged, oldest first, each line as the kernel prints it without the timestamp:
-  /// e.g. "register_vcpu_info failed: cpu=0 err=-22" from Linux before 5.16 after a same-domain slow resume, where
-  /// Linux 5.16 and later panics instead (`GuestKernel.linuxBefore5_16`, `.linux`).
-  public var kernelWarnings: [String] = []
   /// The line the guest's kernel panicked with, without the timestamp, if it panicked (also its `failure`).
   public var kernelPanic: String?
   /// Whether the guest's kernel stopped making progress while Xen still reports the domain running (a hang, not a

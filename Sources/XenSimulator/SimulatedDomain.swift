@@ -82,8 +82,8 @@ struct SimulatedDomain {
   /// This guest's own reaction delays, overriding the host's.
   var reactionDelays: GuestReactionDelays?
   var suspendPort: GuestSuspendPort?
-  /// Linux's `xen_have_vcpu_info_placement`: the kernel registers vcpu_info (at boot and when woken as a new
-  /// domain) until a refusal makes a kernel before 5.16 fall back to shared_info's.
+  /// Whether the kernel registered its vcpus' vcpu_info at boot, and so registers it again when woken as a new
+  /// domain (Linux's `xen_vcpu_setup`).
   var kernelPlacesVCPUInfo = false
 
   init(id: DomainID, incarnation: UInt64, guest: SimulatedGuest?) {

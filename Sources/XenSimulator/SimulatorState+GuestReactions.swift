@@ -177,45 +177,32 @@ extension SimulatorState {
   }
 
   /// Woken with 0: the guest believes it runs in a new domain. Linux registers vcpu 0's vcpu_info again, which Xen
-  /// refuses in the same domain: 5.16 and later panic, older kernels warn (`GuestKernel`'s tables). Surviving
+  /// refuses in the same domain: 5.16 and later panic, older kernels hang (`GuestKernel`'s tables). Surviving
   /// kernels re-read start_info (PV), bring their secondary vcpus up (PV), re-register shared_info (HVM
   /// containers), and reconnect every PV driver through xenstore.
   private mutating func guestWakesAsNewDomain(_ id: DomainID) {
     guard let guest = domains[id]?.guest else { return }
-    // xen_vcpu_restore → xen_vcpu_setup(0): the first registration decides; a kernel that carries on stops trying.
+    // xen_vcpu_restore → xen_vcpu_setup(0): the first registration decides.
     let refusal = domains[id]?.kernelPlacesVCPUInfo == true ? registerVCPUInfo(of: id, vcpu: 0) : nil
     guard var domain = domains[id] else { return }
     domain.observations.resumesAsNewDomain += 1
     domain.suspendInProgress = false
     if let refusal, let outcome = guest.kernel.afterRefusedVCPUInfo(of: guest.type) {
-      let line = GuestKernel.refusedVCPUInfoMessage(cpu: 0, errno: refusal.rawValue)
-      var shutdownReason: ShutdownReason?
+      domain.observations.phase = .dead
       switch outcome {
       case .panics(let reason):
+        let line = GuestKernel.refusedVCPUInfoMessage(cpu: 0, errno: refusal.rawValue)
         domain.observations.kernelPanic = line
         domain.corrupt(line)
-        shutdownReason = reason
-      case .warnsAndCarriesOn:
-        domain.observations.kernelWarnings.append(line)
-        domain.kernelPlacesVCPUInfo = false
-      case .warnsThenShutsDown(let reason):
-        domain.observations.kernelWarnings.append(line)
-        domain.corrupt("the guest shut down (\(reason)) after its kernel warned \"\(line)\"")
-        shutdownReason = reason
+        domains[id] = domain
+        shutDown(id, reason: reason, byGuest: true)
       case .hangs:
         // Xen still runs its vcpus; the kernel answers nothing again (no acknowledgement, no driver reconnect).
         domain.observations.isHung = true
         domain.corrupt("the guest hung after a same-domain slow resume")
-        domain.observations.phase = .dead
         domains[id] = domain
-        return
       }
-      if let shutdownReason {
-        domain.observations.phase = .dead
-        domains[id] = domain
-        shutDown(id, reason: shutdownReason, byGuest: true)
-        return
-      }
+      return
     }
     domain.observations.phase = .running
     if guest.type == .pv {

@@ -161,6 +161,21 @@ import Testing
     }
   }
 
+  @Test func aCutIsFoundAfterTheKernelTimestampsOfTheResultsOwnConsoleExcerpt() {
+    // Seen in the 4.20 lab: a slow-outcome result, its console excerpt full of escaped kernel lines, cut near its end
+    // by Xen's "uart interrupt" line; the first timestamp-like text in the line is the result's own.
+    let console = "36.324605]  xen_pv_post_suspend+0xb6/0x1e0\n[   36.324782]  xen_arch_post_suspend+0x21/0x30\n"
+    let result = line(
+      "slow-outcome", "throw", facts: .object(["console": .string(console), "outcome": .string("panic")]))
+    let cut = result.index(result.endIndex, offsetBy: -12)
+    let xen = "(XEN) uart interrupt taking more than 4ms, switched to polling\n"
+    let serial = SerialLog(
+      "@@RESULT " + result[..<cut] + xen + result[cut...] + "\n@@RESULT " + line("boot", "pv") + "\n")
+    #expect(serial.unparsed == [])
+    #expect(serial.results.map(\.key) == [ResultKey("slow-outcome", "throw"), ResultKey("boot", "pv")])
+    #expect(serial.results.first?.facts["console"]?.string == console)
+  }
+
   @Test func aLineThatCannotBeRepairedIsKeptAsAnExcerpt() {
     let result = line("status", "pv")
     let cut = String(result.prefix(40))

@@ -222,8 +222,8 @@ enum SurvivalMatrixReplay {
     guard DomainState(info) == .running else { return "\(DomainState(info))" }
     if observed.isHung { return SurvivalCell.hung(nil).text }
     guard observed.isHealthy else { return "corrupted: \(observed.failure ?? "no reason given")" }
-    guard let warning = observed.kernelWarnings.first else { return SurvivalCell.alive.text }
-    guard observed.kernelWarnings.count == 1 else { return "alive; warned: \(observed.kernelWarnings)" }
-    return SurvivalCell.aliveWarned(warning).text
+    // No simulated kernel warns and carries on (`SurvivalCell.aliveWarned` is a form only real Xen may show; a
+    // matrix cell in it then disagrees with the simulator's "alive", as it should).
+    return SurvivalCell.alive.text
   }
 }

@@ -2,8 +2,12 @@
 ///
 /// dom0 writes each result line whole, but the serial console is shared: Xen (`(XEN) `), a guest through Xen
 /// (`(d3) `) and dom0's kernel (`[   12.345678] `) may cut into a line. Such a line is repaired:
-/// the foreign fragment is dropped and the result goes on on the next line (up to 8 times). A line that still does
-/// not decode is kept as an excerpt, and the report fails on it.
+/// the foreign fragment is dropped and the result goes on on the next line (a result spread over up to 8 lines). A
+/// result's own text can hold what looks like the start of a foreign line (a guest's console excerpt is full of
+/// kernel timestamps, each after an escaped newline), so every such start in the line is a candidate cut, and the
+/// repair is the first that decodes: candidates after an escaped newline last, otherwise the earliest first (a
+/// foreign line can hold such text too: a guest's `(d12) [   95.1] Kernel panic`). A line that still does not decode
+/// is kept as an excerpt, and the report fails on it.
 public struct SerialLog: Sendable {
   /// The results, in the order they were printed.
   public var results: [RecordedResult]
@@ -15,6 +19,8 @@ public struct SerialLog: Sendable {
 
   /// How many lines a cut-into result may be spread over, at most, before it is given up.
   static let repairs = 8
+  /// How many candidate repairs of one result line are decoded, at most.
+  static let attempts = 256
 
   /// The results in `text` (a serial log's contents).
   public init(_ text: String) {
@@ -29,23 +35,11 @@ public struct SerialLog: Sendable {
         index += 1
         continue
       }
-      var payload = String(lines[index][start.upperBound...])
-      var last = index
-      var decoded: RecordedResult?
-      for _ in 0..<Self.repairs {
-        if let result = LabJSON.decode(RecordedResult.self, from: payload) {
-          decoded = result
-          break
-        }
-        // Valid JSON that is no result is not a cut line: nothing to repair.
-        if JSONDocument.parse(payload) != nil { break }
-        // Another writer's line cut into ours: drop its fragment, ours goes on on the next line.
-        guard let foreign = Self.foreignFragment(in: payload), last + 1 < lines.count else { break }
-        payload = String(payload[..<foreign]) + lines[last + 1]
-        last += 1
-      }
-      if let decoded {
-        results.append(decoded)
+      let payload = String(lines[index][start.upperBound...])
+      var budget = Self.attempts
+      let decoded = Self.repair(payload, tail: payload.startIndex, line: index, joins: 0, of: lines, budget: &budget)
+      if let (result, last) = decoded {
+        results.append(result)
         index = last + 1
       } else {
         unparsed.append(String(lines[index][start.lowerBound...].prefix(160)))
@@ -56,16 +50,49 @@ public struct SerialLog: Sendable {
     self.unparsed = unparsed
   }
 
-  /// Where the first line of another writer starts in `text`: `(XEN) `, `(dNN) ` or a kernel timestamp `[  12.34] `
-  /// `nil` when there is none.
-  static func foreignFragment(in text: String) -> String.Index? {
+  /// The result `payload` decodes to once the other writers' fragments are dropped, and the line it ended on.
+  /// `payload` is a result line with `joins` lines joined on, `line` of `lines` the last of them, its text
+  /// `payload[tail...]`. A fragment runs from a foreign line's start in that text to the line's end; each candidate
+  /// start is tried (`foreignFragments(in:)`'s order) with the next line joined on, until one decodes, the result
+  /// spans `repairs` lines, or `budget` decodes were tried. A line with a result of its own never continues one.
+  static func repair(
+    _ payload: String, tail: String.Index, line: Int, joins: Int, of lines: [String], budget: inout Int
+  ) -> (RecordedResult, Int)? {
+    budget -= 1
+    if let result = LabJSON.decode(RecordedResult.self, from: payload) { return (result, line) }
+    // Valid JSON that is no result is not a cut line: nothing to repair.
+    if JSONDocument.parse(payload) != nil { return nil }
+    guard line + 1 < lines.count, joins + 1 < repairs, !lines[line + 1].contains(marker) else { return nil }
+    for cut in foreignFragments(in: payload[tail...]) where budget > 0 {
+      let kept = payload[..<cut]
+      let joined = String(kept) + lines[line + 1]
+      let joint = joined.utf8.index(joined.startIndex, offsetBy: kept.utf8.count)
+      if let found = repair(joined, tail: joint, line: line + 1, joins: joins + 1, of: lines, budget: &budget) {
+        return found
+      }
+    }
+    return nil
+  }
+
+  /// Where lines of other writers may start in `text` (`(XEN) `, `(dNN) ` or a kernel timestamp `[  12.34] `), in
+  /// the order to try them: the earliest first, except that those right after an escaped newline (`\n`, most likely
+  /// a line of a console excerpt within the result's own JSON) come last.
+  static func foreignFragments(in text: Substring) -> [String.Index] {
+    var starts: [String.Index] = []
+    var afterEscapedNewline: [String.Index] = []
     var index = text.startIndex
     while index < text.endIndex {
       let rest = text[index...]
-      if rest.hasPrefix("(XEN) ") || isGuestPrefix(rest) || isTimestamp(rest) { return index }
+      if rest.hasPrefix("(XEN) ") || isGuestPrefix(rest) || isTimestamp(rest) {
+        if text[..<index].hasSuffix("\\n") {
+          afterEscapedNewline.append(index)
+        } else {
+          starts.append(index)
+        }
+      }
       index = text.index(after: index)
     }
-    return nil
+    return starts + afterEscapedNewline
   }
 
   /// `(d` digits `) `.

@@ -8,8 +8,8 @@ import Synchronization
 /// All guests boot at once (HVM guests take a minute or more under emulation, so they start first and the PV and PVH
 /// groups run meanwhile), except the guests there for another kernel: they start in a second wave, once every
 /// first-wave PV and PVH guest has printed its first line (nine guests booting at once starved each other past libxl's
-/// device-model timeout, seen here). A second-wave guest with a device model (PVHVM, HVM) also waits for the
-/// first wave's device-model guests: each emulated CPU boots one device-model guest at a time (Tests/RealXen/README.md).
+/// device-model timeout, seen here). A second-wave guest with a device model (PVHVM, HVM) also waits for the first
+/// wave's device-model guests: each emulated CPU boots one device-model guest at a time (Tests/RealXen/README.md).
 public final class GuestBoot: Sendable {
   private let lab: Dom0Lab
   private let firstWave: Set<String>

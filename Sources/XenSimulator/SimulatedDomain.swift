@@ -82,9 +82,6 @@ struct SimulatedDomain {
   /// This guest's own reaction delays, overriding the host's.
   var reactionDelays: GuestReactionDelays?
   var suspendPort: GuestSuspendPort?
-  /// Whether the kernel registered its vcpus' vcpu_info at boot, and so registers it again when woken as a new
-  /// domain (Linux's `xen_vcpu_setup`).
-  var kernelPlacesVCPUInfo = false
 
   init(id: DomainID, incarnation: UInt64, guest: SimulatedGuest?) {
     self.id = id

@@ -45,7 +45,6 @@ extension SimulatorState {
     guard let guest = domains[id]?.guest else { return }
     if guest.kernel.registersVCPUInfo(as: guest.type), let vcpus = domains[id]?.vcpus.indices {
       // Linux's xen_vcpu_setup for every possible cpu: the first registration of each vcpu, which Xen accepts.
-      domains[id]?.kernelPlacesVCPUInfo = true
       for vcpu in vcpus { _ = registerVCPUInfo(of: id, vcpu: vcpu) }
     }
     try? guestWrite(XenStorePath.featureSuspend(of: id), value: "1", as: id)
@@ -182,8 +181,8 @@ extension SimulatorState {
   /// containers), and reconnect every PV driver through xenstore.
   private mutating func guestWakesAsNewDomain(_ id: DomainID) {
     guard let guest = domains[id]?.guest else { return }
-    // xen_vcpu_restore → xen_vcpu_setup(0): the first registration decides.
-    let refusal = domains[id]?.kernelPlacesVCPUInfo == true ? registerVCPUInfo(of: id, vcpu: 0) : nil
+    // xen_vcpu_restore → xen_vcpu_setup(0): Xen's record of vcpu 0's registration decides (none yet: accepted).
+    let refusal = guest.kernel.registersVCPUInfo(as: guest.type) ? registerVCPUInfo(of: id, vcpu: 0) : nil
     guard var domain = domains[id] else { return }
     domain.observations.resumesAsNewDomain += 1
     domain.suspendInProgress = false

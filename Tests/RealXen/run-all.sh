@@ -66,7 +66,7 @@ build_product() {
 # known faults rather than anything the programs under test did: dom0 stalled before its /init (run.sh's watchdog,
 # status 75), or Xen reported a guest's triple fault. Under QEMU's emulated SVM, HVM-family guests that were only
 # paused and unpaused die that way now and then (Tests/RealXen/README.md, emulation notes), in about one boot of six
-# in the 4.17 lab. Such a lab gets one more boot, judged afresh; a defect in the programs fails both boots.
+# in the 4.17 lab. Such a lab gets one more boot, judged afresh: a defect that shows every time fails both boots.
 lost_to_emulator() {
   local fault
   if [ "$1" = 75 ]; then

@@ -51,6 +51,9 @@ let package = Package(
     .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    // `swift package generate-documentation`: the DocC catalogs of XenResumeCore and XenSimulator (CI builds them).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     .systemLibrary(
@@ -63,6 +66,7 @@ let package = Package(
       name: "XenResumeCore",
       dependencies: [
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
@@ -140,6 +144,7 @@ let package = Package(
         "XenResumeCore",
         "XenSimulator",
         .product(name: "Clocks", package: "swift-clocks"),
+        .product(name: "MetricsTestKit", package: "swift-metrics"),
       ]
     ),
     .testTarget(

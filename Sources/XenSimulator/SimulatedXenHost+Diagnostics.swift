@@ -96,6 +96,13 @@ extension SimulatedXenHost {
     state.withLock { $0.watchWaiters.count + $0.portWaiters.count }
   }
 
+  /// Delayed guest reactions (`GuestReactionDelays`) scheduled on the host's clock and not yet performed, including
+  /// the reactions they scheduled in turn. With a `TestClock`, a test advances the clock and then waits for this to
+  /// reach 0 to know the guests have done what the new time allows, instead of waiting for a while.
+  public var pendingReactionCount: Int {
+    reactionsPending.load(ordering: .acquiring)
+  }
+
   // MARK: xenstore as a guest sees it
 
   /// A node's permission list (there is no `XenHost` call for it); `nil` when the node does not exist.

@@ -23,6 +23,8 @@ import SystemPackage
 public final class SimulatedXenHost: XenHost, Sendable {
   let state: Mutex<SimulatorState>
   private let scheduler: ReactionScheduler
+  /// Delayed guest reactions scheduled and not yet performed (`pendingReactionCount`).
+  let reactionsPending = Atomic<Int>(0)
   /// Where `injectFault(_:onCall:errno:domain:)` keeps its faults. Registered with `callObservers` at the first
   /// injection only: while a host has no observer its calls skip the notifications altogether.
   let faultInjector = HostCallFaultInjector()
@@ -218,7 +220,13 @@ public final class SimulatedXenHost: XenHost, Sendable {
     effects.watchResumptions.resumeAll()
     effects.portResumptions.resumeAll()
     for (delay, work) in effects.scheduledWork {
-      scheduler.schedule(after: delay) { [weak self] in self?.runScheduled(work) }
+      reactionsPending.add(1, ordering: .relaxed)
+      scheduler.schedule(after: delay) { [weak self] in
+        guard let self else { return }
+        runScheduled(work)
+        // After the reaction's own effects, so a caller who sees 0 sees every reaction it waited for done.
+        reactionsPending.subtract(1, ordering: .releasing)
+      }
     }
   }
 

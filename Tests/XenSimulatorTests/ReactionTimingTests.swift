@@ -1,4 +1,6 @@
 import Clocks
+import Foundation
+import Synchronization
 import SystemPackage
 import XCTest
 @_spi(XenHostBackends) import XenResumeCore
@@ -28,6 +30,29 @@ final class ReactionTimingTests: XCTestCase {
     await clock.advance(by: .seconds(1))
     let suspended = await eventually { (try? host.domainInfo(domain))?.isSuspended == true }
     XCTAssertTrue(suspended)
+  }
+
+  /// The flake this guards against: the reaction's sleep used to start on a task of its own, so on a loaded machine
+  /// a test could advance the clock to exactly the deadline before the sleep existed, and a `TestClock` sleep until
+  /// "now" waits for the next advance: the guest never answered. The sleep must exist when the write returns.
+  func testADelayedReactionSleepsOnTheClockBeforeTheTriggeringCallReturns() async throws {
+    let clock = SleepRecordingClock()
+    let host = SimulatedXenHost(clock: clock, reactionDelays: GuestReactionDelays(acknowledgement: .seconds(1)))
+    let domain = host.createDomain(.pv())
+    let sleepsBefore = clock.sleepThreads.count
+    let pendingBefore = host.pendingReactionCount
+    try host.write(XenStorePath.controlShutdown(of: domain), value: "suspend")
+    // Read at once, with no await in between: this thread cannot have run anything else since the write, so a sleep
+    // started on it started inside the write. A task started the ordinary way runs on another thread, or later.
+    let sleeps = clock.sleepThreads
+    XCTAssertEqual(sleeps.count, sleepsBefore + 1, "the reaction's sleep started before the write returned")
+    XCTAssertEqual(sleeps.last, pthread_self(), "and on the writing thread, inside the write")
+    XCTAssertEqual(host.pendingReactionCount, pendingBefore + 1)
+
+    await clock.test.advance(by: .seconds(1))
+    let reacted = await eventually { host.pendingReactionCount == 0 }
+    XCTAssertTrue(reacted)
+    XCTAssertEqual(host.observations(of: domain).acknowledgements, 1)
   }
 
   func testAGuestsOwnDelaysOverrideTheHostsAndNilRestoresThem() async throws {
@@ -60,7 +85,8 @@ final class ReactionTimingTests: XCTestCase {
     try host.write(path, value: "suspend")
     try host.write(path, value: "")
     await clock.advance(by: .seconds(1))
-    await settle()
+    let reacted = await eventually { host.pendingReactionCount == 0 }
+    XCTAssertTrue(reacted, "the guest's reaction ran, and found the request gone")
     XCTAssertEqual(host.observations(of: domain).suspendRequestsSeen, 0)
     XCTAssertFalse(try host.domainInfo(domain).isShutdown)
 
@@ -144,9 +170,19 @@ final class ReactionTimingTests: XCTestCase {
     XCTAssertNotNil(host.queuedEventCount(of: watch), "and the watch is still there")
   }
 
-  /// Lets tasks that were resumed run to completion.
-  private func settle() async {
-    for _ in 0..<100 { await Task.yield() }
-    try? await Task.sleep(for: .milliseconds(20))
+}
+
+/// A `TestClock` that records, for each sleep started on it, the thread that started it.
+private final class SleepRecordingClock: Clock, Sendable {
+  let test = TestClock<Duration>()
+  private let started = Mutex<[pthread_t]>([])
+
+  var sleepThreads: [pthread_t] { started.withLock { $0 } }
+  var now: TestClock<Duration>.Instant { test.now }
+  var minimumResolution: Duration { test.minimumResolution }
+
+  func sleep(until deadline: TestClock<Duration>.Instant, tolerance: Duration?) async throws {
+    started.withLock { $0.append(pthread_self()) }
+    try await test.sleep(until: deadline, tolerance: tolerance)
   }
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The survival matrix: what each guest type and kernel did after a fast resume and after a same-domain slow resume,
 on every Xen of labs.json, from each lab's last judged run (work/xen-XEN/logs/survival.json, written by `xen-resume-lab report`).
-Prints the Markdown table; with --write-readme also puts it into README.md between
-<!-- survival-matrix:begin --> and <!-- survival-matrix:end --> (VerifiedOnRealXenTests replays every cell on the
-simulator). A lab without results reads "not observed" in every cell of its columns.
+Prints the Markdown table; with --write-article also puts it into the DocC article "Choosing a resume"
+(Sources/XenResumeCore/XenResumeCore.docc/ChoosingAResume.md) between <!-- survival-matrix:begin --> and
+<!-- survival-matrix:end --> (VerifiedOnRealXenTests replays every cell on the simulator). A lab without results
+reads "not observed" in every cell of its columns.
 
-Usage: matrix.py [--write-readme]
+Usage: matrix.py [--write-article]
 Standard library only.
 """
 import json
@@ -15,7 +16,7 @@ import sys
 import lab as labtable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-README = os.path.join(HERE, "..", "..", "README.md")
+ARTICLE = os.path.join(HERE, "..", "..", "Sources", "XenResumeCore", "XenResumeCore.docc", "ChoosingAResume.md")
 BEGIN, END = "<!-- survival-matrix:begin -->", "<!-- survival-matrix:end -->"
 TYPES = ["pv", "pvh", "pvhvm", "hvm"]
 
@@ -75,19 +76,19 @@ def main(argv):
     print(text)
     for s in notes + sources:
         print(s)
-    if "--write-readme" in argv:
-        with open(README) as f:
-            readme = f.read()
-        if BEGIN not in readme or END not in readme:
-            print(f"matrix: {README} has no {BEGIN} ... {END} section", file=sys.stderr)
+    if "--write-article" in argv:
+        with open(ARTICLE) as f:
+            article = f.read()
+        if BEGIN not in article or END not in article:
+            print(f"matrix: {ARTICLE} has no {BEGIN} ... {END} section", file=sys.stderr)
             return 1
         body = (text + "\n\n" + "".join(f"- {n}\n" for n in notes) + ("\n" if notes else "")
                 + "".join(f"Measured with {s}.\n" for s in sources))
-        head, rest = readme.split(BEGIN, 1)
+        head, rest = article.split(BEGIN, 1)
         _, tail = rest.split(END, 1)
-        with open(README, "w") as f:
+        with open(ARTICLE, "w") as f:
             f.write(head + BEGIN + "\n" + body + END + tail)
-        print("matrix: README.md updated")
+        print("matrix: ChoosingAResume.md updated")
     return 0
 
 

@@ -17,7 +17,7 @@
 #   REALXEN_LOCK, REALXEN_LOCK_WAIT   the machine-wide lock file (/tmp/realxen.lock) and how long to wait for it
 #   plus build.sh's and run.sh's variables.
 # Writes work/xen-XEN/logs/{serial.log,boot-timings.json,build.log,check.txt,survival.json,wall-times.json} and,
-# when every lab ran, the survival matrix into the README (matrix.py).
+# when every lab ran, the survival matrix into the DocC article "Choosing a resume" (matrix.py).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -150,8 +150,8 @@ for xen in $releases; do
   unset bins
 done
 
-# The survival matrix from every lab's survival.json; into the README only when this run ran every lab.
-python3 "$HERE/matrix.py" $([ -z "${REALXEN_XEN:-}" ] && echo --write-readme)
+# The survival matrix from every lab's survival.json; into the article only when this run ran every lab.
+python3 "$HERE/matrix.py" $([ -z "${REALXEN_XEN:-}" ] && echo --write-article)
 
 if [ -n "$failed" ]; then
   echo "real-xen: failed:$failed"

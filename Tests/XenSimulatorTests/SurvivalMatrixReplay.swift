@@ -2,7 +2,7 @@ import Foundation
 import XenResumeCore
 import XenSimulator
 
-/// One cell of the README's survival matrix, in the matrix's grammar:
+/// One cell of the survival matrix (in the DocC article "Choosing a resume"), in the matrix's grammar:
 /// `alive` | `alive; warned: <message>` | `panic: <message>; shut down (<reason>)` | `shut down (<reason>)` |
 /// `hung` | `hung: <message>` | `—` | `not observed`.
 enum SurvivalCell: Equatable {
@@ -72,7 +72,7 @@ extension String {
   }
 }
 
-/// Replays the README's survival matrix on the simulator: for every cell, a simulated host of the column's Xen
+/// Replays the survival matrix (in the DocC article "Choosing a resume") on the simulator: for every cell, a simulated host of the column's Xen
 /// release, a guest of the row's type and kernel, suspend, then a fast or a (confirmed) slow resume, and the
 /// outcome described in the matrix's grammar.
 enum SurvivalMatrixReplay {
@@ -110,11 +110,11 @@ enum SurvivalMatrixReplay {
   }
 
   /// The text between `<!-- survival-matrix:begin -->` and `<!-- survival-matrix:end -->`; `nil` without them.
-  static func matrix(inREADME readme: String) -> String? {
-    guard let begin = readme.range(of: "<!-- survival-matrix:begin -->"),
-      let end = readme.range(of: "<!-- survival-matrix:end -->"), begin.upperBound <= end.lowerBound
+  static func matrix(in document: String) -> String? {
+    guard let begin = document.range(of: "<!-- survival-matrix:begin -->"),
+      let end = document.range(of: "<!-- survival-matrix:end -->"), begin.upperBound <= end.lowerBound
     else { return nil }
-    return String(readme[begin.upperBound..<end.lowerBound])
+    return String(document[begin.upperBound..<end.lowerBound])
   }
 
   /// Parses the matrix (its table lines; other lines are ignored) and replays every outcome cell.

@@ -4,8 +4,8 @@ import XCTest
 @_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
 
-/// Runs every row of the README's "Verified on real Xen" table on the simulator and checks that the simulator
-/// column says what the simulator really does, so the table cannot drift from the code.
+/// Runs every row of the "Verified on real Xen" table (in the DocC article "Choosing a resume") on the simulator and
+/// checks that the simulator column says what the simulator really does, so the table cannot drift from the code.
 final class VerifiedOnRealXenTests: XCTestCase {
   private struct Row {
     let id: String
@@ -13,19 +13,22 @@ final class VerifiedOnRealXenTests: XCTestCase {
     let simulator: String
   }
 
-  private static func readme() throws -> String {
-    let readme = URL(fileURLWithPath: #filePath)
+  /// The article that carries both tables: `Tests/RealXen/matrix.py` writes the survival matrix into it.
+  static let articlePath = "Sources/XenResumeCore/XenResumeCore.docc/ChoosingAResume.md"
+
+  private static func article() throws -> String {
+    let article = URL(fileURLWithPath: #filePath)
       .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("README.md")
-    return try String(contentsOf: readme, encoding: .utf8)
+      .appendingPathComponent(articlePath)
+    return try String(contentsOf: article, encoding: .utf8)
   }
 
   private static func tableRows() throws -> [Row] {
-    let text = try readme()
+    let text = try article()
     guard let begin = text.range(of: "<!-- verified-on-real-xen:begin -->"),
       let end = text.range(of: "<!-- verified-on-real-xen:end -->")
     else {
-      XCTFail("README.md has no verified-on-real-xen table")
+      XCTFail("\(Self.articlePath) has no verified-on-real-xen table")
       return []
     }
     return text[begin.upperBound..<end.lowerBound]
@@ -56,11 +59,12 @@ final class VerifiedOnRealXenTests: XCTestCase {
 
   // MARK: The survival matrix
 
-  /// Replays every cell of the README's survival matrix (Linux 5.10, 6.1 and 6.12 as PV, PVH, PVHVM and pure HVM
+  /// Replays every cell of the survival matrix (Linux 5.10, 6.1 and 6.12 as PV, PVH, PVHVM and pure HVM
   /// guests, fast and same-domain slow resumes on Xen 4.17 and 4.20, written by the real-Xen run) on the simulator.
   func testTheSurvivalMatrixIsWhatTheSimulatorDoes() async throws {
-    guard let matrix = SurvivalMatrixReplay.matrix(inREADME: try Self.readme()) else {
-      XCTFail("README.md has no survival matrix (<!-- survival-matrix:begin --> … <!-- survival-matrix:end -->)")
+    guard let matrix = SurvivalMatrixReplay.matrix(in: try Self.article()) else {
+      XCTFail(
+        "\(Self.articlePath) has no survival matrix (<!-- survival-matrix:begin --> … <!-- survival-matrix:end -->)")
       return
     }
     let result = await SurvivalMatrixReplay.replay(matrix)
@@ -162,9 +166,9 @@ final class VerifiedOnRealXenTests: XCTestCase {
     let headless = await SurvivalMatrixReplay.replay("| pv | 6.1 | alive | alive | alive | alive |\n")
     XCTAssertEqual(headless.problems.count, 1)
     XCTAssertTrue(headless.problems[0].hasPrefix("the survival matrix does not start with the header"))
-    XCTAssertNil(SurvivalMatrixReplay.matrix(inREADME: "no markers here"))
+    XCTAssertNil(SurvivalMatrixReplay.matrix(in: "no markers here"))
     XCTAssertEqual(
-      SurvivalMatrixReplay.matrix(inREADME: "a<!-- survival-matrix:begin -->b<!-- survival-matrix:end -->c"), "b")
+      SurvivalMatrixReplay.matrix(in: "a<!-- survival-matrix:begin -->b<!-- survival-matrix:end -->c"), "b")
   }
 
   private static func linux(_ kind: String) -> SimulatedGuest {

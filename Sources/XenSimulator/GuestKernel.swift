@@ -18,13 +18,13 @@ public enum GuestKernel: String, Sendable, Hashable, CaseIterable, Codable {
   /// (err=-16 on Xen 4.20). A PV or PVH guest then ends shut down with reason crash (Linux's Xen panic handler),
   /// PVHVM with reason reboot (its restart goes through the emulated platform). Pure HVM (booted `nopv xen_nopv`)
   /// registers nothing and survives. Measured with Linux 6.1 and 6.12 on Xen 4.17 and 4.20 (`Tests/RealXen`); the
-  /// README's survival matrix has every cell.
+  /// survival matrix (the DocC article "Choosing a resume") has every cell.
   case linux
   /// Linux before 5.16 (5.10): like `.linux` until a same-domain slow resume, except that PVHVM and PVH report the
   /// vector-type `HVM_PARAM_CALLBACK_IRQ` (`2 << 56 | 0xF3`): Linux before 6.0 has no per-vcpu upcall vector, so
   /// no "GSI 1" (read from upstream code). After a same-domain slow resume Xen refuses its vcpu_info
   /// registration as it refuses `.linux`'s; this kernel does not panic on that, but it gets no further: measured as
-  /// PV, PVH and PVHVM, it hangs (`olderLinuxAfterRefusedVCPUInfo(of:)`, the one place to change when the README's
+  /// PV, PVH and PVHVM, it hangs (`olderLinuxAfterRefusedVCPUInfo(of:)`, the one place to change when the
   /// survival matrix says otherwise; only the survival matrix says what was measured).
   // swift-format-ignore: AlwaysUseLowerCamelCase
   case linuxBefore5_16 = "linux-before-5.16"
@@ -58,7 +58,7 @@ extension GuestKernel {
   }
 
   /// Linux before 5.16 after the refusal, per guest type: THE table to change when the real-Xen survival matrix
-  /// (README.md, `<!-- survival-matrix:begin -->`) measures otherwise; `VerifiedOnRealXenTests` replays that matrix
+  /// (ChoosingAResume.md, `<!-- survival-matrix:begin -->`) measures otherwise; `VerifiedOnRealXenTests` replays that matrix
   /// on the simulator and fails until this table agrees with it.
   ///
   /// Upstream's reading (`xen_vcpu_setup` only warns, and the vcpu falls back to shared_info's vcpu_info) promised

@@ -27,7 +27,7 @@ struct ResumeCommand: XenResumeCommand {
     help: """
       Allow --slow on a PV, PVH or PVHVM guest. Measured on Xen 4.17: Linux 6.1 guests of these types panic \
       ("register_vcpu_info failed") after a same-domain slow resume; pure HVM guests survive it. Other kernels \
-      and Xen releases: the survival matrix in README.md.
+      and Xen releases: the survival matrix in the documentation's "Choosing a resume".
       """)
   var confirmSlow = false
 

@@ -39,6 +39,9 @@ public enum Dom0Driver {
     }
     let main = guests.filter { $0.role == .main }.compactMap { guest in booted.first { $0.guest == guest } }
 
+    // Every domain, against xl list: now, when every guest that booted is there and nothing destroys one.
+    if context.budgetAllows() { await context.statusAll(booted.sorted { $0.domain < $1.domain }) }
+
     // The lifecycle scenarios, then the conformance suite: only now, when no group touches the guests any more. Both
     // leave every guest running (the lifecycle's PV guest restored under its id), so the suite still gets them all.
     if lab.runsLifecycle && context.budgetAllows() { await context.lifecycle(main) }

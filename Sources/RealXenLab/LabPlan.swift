@@ -79,6 +79,7 @@ public enum LabPlan {
     if guests.contains(where: { $0.role == .throwaway }) {
       rows += [ResultKey("error-unknown-domain", "none"), ResultKey("error-dom0", "dom0")]
     }
+    rows.append(ResultKey("status-all", "dom0"))
     let main = mainGuests(guests)
     rows += LifecycleJudge.expectedRows(mainGuests: main, runsLifecycle: lab.runsLifecycle)
     rows += ConformanceJudge.expectedRows(mainGuests: main)

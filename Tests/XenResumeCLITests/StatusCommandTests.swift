@@ -34,9 +34,10 @@ final class StatusCommandTests: XCTestCase {
     XCTAssertEqual(result.status, 0, result.stderr)
     let lines = result.stdout.split(separator: "\n")
     XCTAssertEqual(lines.count, 3, result.stdout)
-    XCTAssertTrue(lines[0].hasPrefix("DOMAIN"), result.stdout)
-    XCTAssertTrue(lines[1].hasPrefix("5 ") && lines[1].contains("HVM") && lines[1].contains("shutdown"), result.stdout)
-    XCTAssertTrue(lines[2].hasPrefix("4 ") && lines[2].contains("event-channel"), result.stdout)
+    XCTAssertTrue(lines[0].hasPrefix("simulated: DOMAIN"), result.stdout)
+    XCTAssertTrue(
+      lines[1].hasPrefix("simulated: 5 ") && lines[1].contains("HVM") && lines[1].contains("shutdown"), result.stdout)
+    XCTAssertTrue(lines[2].hasPrefix("simulated: 4 ") && lines[2].contains("event-channel"), result.stdout)
   }
 
   func testChosenGuestsAreNumberedFromOneInOrder() async throws {

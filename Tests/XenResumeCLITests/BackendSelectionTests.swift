@@ -70,7 +70,7 @@ final class BackendSelectionTests: XCTestCase {
 
   func testEveryTextLineOfASimulatedRunSaysSimulated() async throws {
     let runs = [
-      ["status", "1", "2"], ["suspend", "1"], ["resume", "1", "--suspend-first"],
+      ["status"], ["status", "1", "2"], ["suspend", "1"], ["resume", "1", "--suspend-first"],
       ["checkpoint", "1", "--count", "3"], ["demo"],
     ]
     for arguments in runs {

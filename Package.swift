@@ -196,7 +196,7 @@ let package = Package(
     ),
     .testTarget(
       name: "XenResumeCLITests",
-      dependencies: ["XenResumeCLI", "xen-resume"]
+      dependencies: ["XenResumeCLI", "xen-resume", "XenSimulator"]
     ),
   ],
   swiftLanguageModes: [.v6]

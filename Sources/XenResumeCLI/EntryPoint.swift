@@ -42,7 +42,7 @@ public enum EntryPoint {
 
   /// Parses and runs `arguments` with `console` as the run's console, and returns the exit status.
   static func execute(_ arguments: [String], console: Console, in host: Host) async -> Int32 {
-    await Console.$current.withValue(console) {
+    await Console.$current.withValue(console.forNewRun()) {
       await parseAndRun(arguments, in: host)
     }
   }
@@ -122,9 +122,10 @@ public enum EntryPoint {
     return code.rawValue
   }
 
-  /// Reports a failure and returns its status.
+  /// Reports a failure and returns its status. In a simulated run the stderr line says so (it happened to a
+  /// simulated guest, not a real one); the JSON document's message stays as it is, as every simulated document does.
   static func report(_ failure: CommandFailure, json: Bool) -> Int32 {
-    Console.printError("xen-resume: error: \(failure.message)")
+    Console.printError("xen-resume: error: " + Console.marked(failure.message))
     if json { JSONOutput.print(ErrorReport(failure)) }
     return failure.exitStatus.rawValue
   }

@@ -34,16 +34,50 @@ extension LibxenHost {
         named.call = call.rawValue
         throw named
       }
-      return DomainInfo(
-        domain: domain,
-        flags: DomainInfo.Flags(rawValue: info.flags),
-        maxVCPUID: info.max_vcpu_id,
-        sharedInfoFrame: info.shared_info_frame,
-        emulationFlags: info.arch_config.emulation_flags,
-        totalPages: info.tot_pages,
-        handle: DomainHandle(bytes: withUnsafeBytes(of: info.handle) { Array($0) }),
-        cpuTime: info.cpu_time)
+      return Self.domainInfo(info)
     }
+  }
+
+  /// How many domains one `xc_domain_getinfolist` call of `domains()` asks for: a batch is a plain Swift array
+  /// (about 120 bytes a domain, which libxenctrl bounces through a hypercall buffer), and most hosts fit in one.
+  static let domainListBatch = 256
+
+  /// `xc_domain_getinfolist` from domain 0 for a batch at a time, each batch starting after the last id the one
+  /// before returned, until a batch comes back short: Xen hands out the domains at or above the first id asked, in
+  /// id order, so every domain that lives throughout is listed once. The answers are copied into `DomainInfo`s
+  /// before the buffer goes away.
+  public func domains() throws -> [DomainInfo] {
+    try callObservers.observe(.domainList, domain: nil) {
+      var listed: [DomainInfo] = []
+      var buffer = [xc_domaininfo_t](repeating: xc_domaininfo_t(), count: Self.domainListBatch)
+      var first: UInt32 = 0
+      while first < CXEN_DOMID_FIRST_RESERVED {
+        let start = first
+        let count = try buffer.withUnsafeMutableBufferPointer { batch throws(XenCallError) in
+          try controlCall(.domainList, hint: "listing domains from \(start)") { xch in
+            xc_domain_getinfolist(xch, start, UInt32(batch.count), batch.baseAddress)
+          }
+        }
+        let answered = buffer.prefix(Int(count))
+        listed += answered.map(Self.domainInfo)
+        guard Int(count) == buffer.count, let last = answered.last else { break }
+        first = UInt32(last.domain) + 1
+      }
+      return listed
+    }
+  }
+
+  /// The model's copy of one `xc_domaininfo_t`.
+  private static func domainInfo(_ info: xc_domaininfo_t) -> DomainInfo {
+    DomainInfo(
+      domain: DomainID(UInt32(info.domain)),
+      flags: DomainInfo.Flags(rawValue: info.flags),
+      maxVCPUID: info.max_vcpu_id,
+      sharedInfoFrame: info.shared_info_frame,
+      emulationFlags: info.arch_config.emulation_flags,
+      totalPages: info.tot_pages,
+      handle: DomainHandle(bytes: withUnsafeBytes(of: info.handle) { Array($0) }),
+      cpuTime: info.cpu_time)
   }
 
   /// `xc_hvm_param_get`.

@@ -148,6 +148,8 @@ public enum HostCallResult: Sendable, Hashable {
   case domain(DomainID)
   /// A domain's info.
   case domainInfo(DomainInfo)
+  /// The ids of the domains a listing returned, in its order.
+  case domainList([DomainID])
   /// A number (an HVM parameter).
   case number(UInt64)
   /// A width.
@@ -177,6 +179,7 @@ extension HostCallResult: CustomStringConvertible {
     case .none: ""
     case .domain(let domain): "domain \(domain)"
     case .domainInfo(let info): info.description
+    case .domainList(let domains): "domains " + domains.map(String.init(describing:)).joined(separator: ", ")
     case .number(let number): String(number)
     case .width(let width): width.description
     case .vcpuContext(let returnRegister, let startInfoRegister):

@@ -21,6 +21,17 @@ extension SimulatedXenHost {
     }
   }
 
+  /// Every domain in the hypervisor, dom0 and lingering dying domains included, in id order: what
+  /// `xc_domain_getinfolist` hands out batch by batch, here in one step (one traced call, one fault point).
+  public func domains() throws -> [DomainInfo] {
+    try call(.domainList, domain: nil, { .none }, result: { .domainList($0.map(\.domain)) }) { state in
+      let ids = state.domains.keys.sorted()
+      // Each entry is the domain's getinfo answer, so a running domain has used CPU time by the next look here too.
+      for id in ids where state.domains[id]?.isRunning == true { state.domains[id]?.cpuTime &+= 1_000_000 }
+      return ids.compactMap { state.domains[$0]?.info() }
+    }
+  }
+
   /// `HVM_PARAM_CALLBACK_IRQ` (0 for pure HVM, non-zero once PV drivers set it up: 1 for Linux) and
   /// `HVM_PARAM_ACPI_S_STATE` (0 while awake). EINVAL for PV domains and parameters past `HVM_NR_PARAMS`.
   public func hvmParameter(_ parameter: HVMParameter, of domain: DomainID) throws -> UInt64 {

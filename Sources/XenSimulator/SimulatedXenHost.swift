@@ -61,9 +61,13 @@ public final class SimulatedXenHost: XenHost, Sendable {
   /// Creates and boots a guest, as `xl create` would: Xen's domain, its xenstore home written by "the toolstack at
   /// creation" (as libxl does), and the guest's own start-up writes (`control/feature-suspend`, its network
   /// frontend's state, its suspend event channel port when it has one).
+  ///
+  /// - Parameter name: the guest's name, written to `/local/domain/<id>/name` as libxl writes a guest config's
+  ///   `name`; `nil` gives `simulated-<id>`. Names need not be unique: libxl refuses a duplicate, but a toolstack
+  ///   reading names must still cope with one (another toolstack, or a rename, can make two).
   @discardableResult
-  public func createDomain(_ guest: SimulatedGuest) -> DomainID {
-    mutate { $0.createDomain(guest) }
+  public func createDomain(_ guest: SimulatedGuest, name: String? = nil) -> DomainID {
+    mutate { $0.createDomain(guest, name: name) }
   }
 
   /// Creates and boots a guest under a chosen id, as Xen allows a toolstack to ask for (`xl restore` of an image
@@ -98,8 +102,9 @@ public final class SimulatedXenHost: XenHost, Sendable {
     try mutate(call: "xc_domain_unpause", domain: domain) { try $0.unpauseDomain(domain) }
   }
 
-  /// The ids of every existing domain, domain 0 included, in order.
-  public func domains() -> [DomainID] {
+  /// The ids of every existing domain, domain 0 included, in order: a management look that is neither traced nor
+  /// fault-injectable, unlike the `XenHost` call `domains()`.
+  public func domainIDs() -> [DomainID] {
     state.withLock { $0.domains.keys.sorted() }
   }
 

@@ -45,6 +45,8 @@ struct SimulatorState {
     // xen-init-dom0 and xenstored set up domain 0's home.
     createToolstackNode(XenStorePath.home(of: .dom0), permissions: [XenStorePermission(domain: .dom0, access: .read)])
     createToolstackNode(XenStorePath.home(of: .dom0) + "/domid", value: "0")
+    // xen-init-dom0 names dom0 too, which is what `xl list` shows for it.
+    createToolstackNode(XenStorePath.home(of: .dom0) + "/name", value: "Domain-0")
   }
 
   mutating func takeEffects() -> PendingEffects {
@@ -78,11 +80,11 @@ struct SimulatorState {
 
   /// Creates a domain as `xl create` would: the hypervisor's domain, its xenstore home as libxl writes it, and the
   /// guest booting (writing its features, connecting its drivers, advertising its suspend port).
-  mutating func createDomain(_ guest: SimulatedGuest) -> DomainID {
+  mutating func createDomain(_ guest: SimulatedGuest, name: String? = nil) -> DomainID {
     guard let id = domainIDs.allocate(avoiding: domains) else {
       preconditionFailure("the simulated host has no free domain id left")
     }
-    createDomain(guest, id: id)
+    createDomain(guest, id: id, name: name)
     return id
   }
 
@@ -94,11 +96,11 @@ struct SimulatorState {
     createDomain(guest, id: id)
   }
 
-  private mutating func createDomain(_ guest: SimulatedGuest, id: DomainID) {
+  private mutating func createDomain(_ guest: SimulatedGuest, id: DomainID, name: String? = nil) {
     let domain = SimulatedDomain(id: id, incarnation: nextIncarnation, guest: guest)
     nextIncarnation += 1
     domains[id] = domain
-    createXenStoreHome(of: id, guest: guest)
+    createXenStoreHome(of: id, guest: guest, name: name ?? "simulated-\(id.rawValue)")
     fireSpecialWatch(XenStorePaths.introduceDomain)
     if guest.type.isPVAware { guestBoots(id) }
   }
@@ -106,13 +108,13 @@ struct SimulatorState {
   /// The nodes libxl creates for a new domain: its home and `control` readable by the guest, and guest-owned
   /// `control/shutdown`, `control/feature-suspend`, `device`, `device/suspend/event-channel` (empty: no channel)
   /// and, for guests with PV drivers, a network frontend.
-  private mutating func createXenStoreHome(of id: DomainID, guest: SimulatedGuest) {
+  private mutating func createXenStoreHome(of id: DomainID, guest: SimulatedGuest, name: String) {
     let home = XenStorePath.home(of: id)
     let readOnly = [XenStorePermission(domain: .dom0, access: .none), XenStorePermission(domain: id, access: .read)]
     let guestOwned = [XenStorePermission(domain: id, access: .none)]
     createToolstackNode(home, permissions: readOnly)
     createToolstackNode(home + "/domid", value: String(id.rawValue), permissions: readOnly)
-    createToolstackNode(home + "/name", value: "simulated-\(id.rawValue)", permissions: readOnly)
+    createToolstackNode(home + "/name", value: name, permissions: readOnly)
     createToolstackNode(home + "/control", permissions: readOnly)
     createToolstackNode(XenStorePath.controlShutdown(of: id), permissions: guestOwned)
     createToolstackNode(XenStorePath.featureSuspend(of: id), permissions: guestOwned)

@@ -43,6 +43,7 @@ final class BrokenXenHost: XenHost {
 
   func toolstackDomain() throws -> DomainID { try base.toolstackDomain() }
   func domainInfo(_ domain: DomainID) throws -> DomainInfo { try breaking(domain) { try base.domainInfo(domain) } }
+  func domains() throws -> [DomainInfo] { try base.domains() }
   func hvmParameter(_ parameter: HVMParameter, of domain: DomainID) throws -> UInt64 {
     try breaking(domain) { try base.hvmParameter(parameter, of: domain) }
   }
@@ -120,7 +121,7 @@ final class BrokenXenHost: XenHost {
 
   func resumeDomainInXenStore(_ domain: DomainID) throws {
     // Still ENOENT for a domain xenstored does not know: only the latch is left alone.
-    if breakage == .xsResumeDoesNothing, base.domains().contains(domain) { return }
+    if breakage == .xsResumeDoesNothing, base.domainIDs().contains(domain) { return }
     try breaking(domain) { try base.resumeDomainInXenStore(domain) }
   }
 

@@ -13,7 +13,8 @@ final class StatusCommandTests: XCTestCase {
     XCTAssertEqual(domains.count, 6)
     for domain in domains {
       XCTAssertEqual(
-        Set(domain.keys), ["domain", "guestType", "width", "state", "shutdownReason", "suspendPath", "pathReason"])
+        Set(domain.keys),
+        ["domain", "name", "guestType", "width", "state", "shutdownReason", "suspendPath", "pathReason"])
       XCTAssertTrue(domain["shutdownReason"] is NSNull, "a running domain has a null shutdown reason")
       XCTAssertEqual(domain["state"] as? String, "running")
       XCTAssertFalse(try XCTUnwrap(domain["pathReason"] as? String).isEmpty)
@@ -29,14 +30,46 @@ final class StatusCommandTests: XCTestCase {
       ])
   }
 
+  func testWithoutADomainEveryDomainIsListedWithItsName() async throws {
+    let result = await CLIRunner.simulated(["status", "--json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let document = try result.jsonObject()
+    XCTAssertEqual(Set(document.keys), ["backend", "domains"])
+    let domains = try XCTUnwrap(document["domains"] as? [[String: Any]])
+    XCTAssertEqual(domains.map { $0["domain"] as? Int }, [0, 1, 2, 3, 4, 5, 6])
+    XCTAssertEqual(
+      domains.map { $0["name"] as? String },
+      ["Domain-0", "pv64-1", "pv32-2", "pvhvm-3", "pvhvm-evtchn-4", "hvm-5", "pvh-6"])
+    for domain in domains {
+      XCTAssertEqual(
+        Set(domain.keys),
+        ["domain", "name", "guestType", "width", "state", "shutdownReason", "suspendPath", "pathReason"])
+    }
+    XCTAssertTrue(domains[0]["suspendPath"] is NSNull, "\(domains[0])")
+    XCTAssertTrue((domains[0]["pathReason"] as? String)?.contains("control domain") == true, "\(domains[0])")
+    XCTAssertEqual(domains[4]["suspendPath"] as? String, "eventChannel")
+  }
+
+  func testTheListingAsTextIsATableWithNames() async throws {
+    let result = await CLIRunner.simulated(["status", "--simulate", "hvm,pv"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let lines = result.stdout.split(separator: "\n")
+    XCTAssertEqual(lines.count, 4, result.stdout)
+    XCTAssertTrue(lines[0].hasPrefix("simulated: DOMAIN  NAME "), result.stdout)
+    XCTAssertTrue(lines[1].hasPrefix("simulated: 0       Domain-0 "), result.stdout)
+    XCTAssertTrue(lines[2].hasPrefix("simulated: 1       hvm-1 "), result.stdout)
+    XCTAssertTrue(lines[3].hasPrefix("simulated: 2       pv64-2 "), result.stdout)
+  }
+
   func testTextIsATableWithOneLinePerDomain() async throws {
     let result = await CLIRunner.simulated(["status", "5", "4"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let lines = result.stdout.split(separator: "\n")
     XCTAssertEqual(lines.count, 3, result.stdout)
-    XCTAssertTrue(lines[0].hasPrefix("DOMAIN"), result.stdout)
-    XCTAssertTrue(lines[1].hasPrefix("5 ") && lines[1].contains("HVM") && lines[1].contains("shutdown"), result.stdout)
-    XCTAssertTrue(lines[2].hasPrefix("4 ") && lines[2].contains("event-channel"), result.stdout)
+    XCTAssertTrue(lines[0].hasPrefix("simulated: DOMAIN"), result.stdout)
+    XCTAssertTrue(
+      lines[1].hasPrefix("simulated: 5 ") && lines[1].contains("HVM") && lines[1].contains("shutdown"), result.stdout)
+    XCTAssertTrue(lines[2].hasPrefix("simulated: 4 ") && lines[2].contains("event-channel"), result.stdout)
   }
 
   func testChosenGuestsAreNumberedFromOneInOrder() async throws {

@@ -7,7 +7,7 @@ final class DomainLifecycleTests: XCTestCase {
   func testDomainZeroIsTheToolstackDomainAndHasNoGuestModel() throws {
     let host = SimulatedXenHost()
     XCTAssertEqual(try host.toolstackDomain(), .dom0)
-    XCTAssertEqual(host.domains(), [.dom0])
+    XCTAssertEqual(host.domainIDs(), [.dom0])
     let info = try host.domainInfo(.dom0)
     XCTAssertFalse(info.isShutdown)
     XCTAssertFalse(info.isHVM)
@@ -21,7 +21,7 @@ final class DomainLifecycleTests: XCTestCase {
     XCTAssertEqual(ids, [1, 2, 3])
     try host.destroyDomain(2)
     XCTAssertEqual(host.createDomain(.hvm()), 4)
-    XCTAssertEqual(host.domains(), [0, 1, 3, 4])
+    XCTAssertEqual(host.domainIDs(), [0, 1, 3, 4])
   }
 
   func testDomainInfoEncodesEachGuestTypeAsXenDoes() throws {

@@ -18,6 +18,14 @@ extension NullXenHost {
     }
   }
 
+  /// The guests in id order. The null host models no dom0 (its `domainInfo(.dom0)` is ESRCH), so the list leaves
+  /// it out too: a listing must agree with what `domainInfo` answers.
+  public func domains() throws -> [DomainInfo] {
+    try observed(.domainList, nil) {
+      state.withLock { state in state.domains.map(\.info) }
+    }
+  }
+
   /// `HVM_PARAM_CALLBACK_IRQ` (1 with PV drivers, 0 without) and `HVM_PARAM_ACPI_S_STATE` (always 0). EINVAL for a
   /// PV domain, as `hvmop_get_param` answers.
   public func hvmParameter(_ parameter: HVMParameter, of domain: DomainID) throws -> UInt64 {

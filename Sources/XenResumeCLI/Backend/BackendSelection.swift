@@ -1,66 +1,49 @@
-import Foundation
 import SwiftXenResume
 import XenSimulator
 
 /// Chooses and opens the backend for `--backend` and `--simulate`.
 enum BackendSelection {
-  /// The device that exists only in a Xen domain with privileges, and that `LibxenHost` opens first.
-  static let privcmdPath = "/dev/xen/privcmd"
+  /// How to try the tool where real Xen cannot be opened, as every "unavailable" error ends.
+  static let withoutXen =
+    "to try xen-resume without Xen, add --backend simulator (a throwaway simulated host) "
+    + "or run `xen-resume demo`"
 
-  /// Opens the chosen backend. With `auto`, says on stderr which one it picked and why, in one line.
+  /// Opens the chosen backend: real Xen unless `--backend simulator` asked for the simulator. Opening the simulator
+  /// marks the run simulated (`Console.markSimulated()`), so everything it prints says so.
   ///
-  /// - Throws: `CommandFailure` of kind `usage` for `--simulate` without the simulator, and of kind
-  ///   `backendUnavailable` when real Xen cannot be opened (with `LibxenHost`'s own explanation and hint).
+  /// - Throws: `CommandFailure` of kind `usage` for `--simulate` without the simulator (before anything is opened),
+  ///   and of kind `backendUnavailable` when real Xen cannot be opened (with `LibxenHost`'s own explanation).
   static func open(_ options: BackendOptions) throws(CommandFailure) -> Backend {
-    let kind: BackendKind
     switch options.backend {
     case .xen:
-      kind = .xen
-    case .simulator:
-      kind = .simulator
-    case .auto:
-      kind = FileManager.default.fileExists(atPath: privcmdPath) ? .xen : .simulator
-    }
-    if kind == .xen, options.simulate != nil {
-      let why =
-        options.backend == .auto ? "this machine has \(privcmdPath), so --backend auto chose real Xen" : "--backend xen"
-      throw .usage("--simulate only applies to the simulator, and \(why); add --backend simulator to simulate")
-    }
-    switch kind {
-    case .xen:
-      let host = try openXen()
-      if options.backend == .auto {
-        Console.printError("xen-resume: backend: xen (\(privcmdPath) exists)")
+      if options.simulate != nil {
+        throw .usage("--simulate only applies to the simulator; add --backend simulator to simulate")
       }
-      return Backend(kind: .xen, host: host, simulator: nil, simulatedGuests: [])
+      return Backend(kind: .xen, host: try openXen(), simulator: nil, simulatedGuests: [])
     case .simulator:
-      let backend = startSimulator(options.simulate ?? SimulatedGuestToken.defaults)
-      if options.backend == .auto {
-        let guests = backend.simulatedGuests.map { "\($0.domain)=\($0.token.rawValue)" }.joined(separator: " ")
-        Console.printError(
-          "xen-resume: backend: simulator (\(privcmdPath) not found; this is not a Xen dom0); guests: \(guests)")
-      }
-      return backend
+      Console.markSimulated()
+      return startSimulator(options.simulate ?? SimulatedGuestToken.defaults)
     }
   }
 
-  /// Opens `LibxenHost`, turning its failure into an operator's message.
+  /// Opens `LibxenHost`, turning its failure into an operator's message: the failing call and errno as LibxenHost
+  /// reports them, and the ways to try the tool without Xen.
   static func openXen() throws(CommandFailure) -> any XenHost {
     do {
       return try LibxenHost()
-    } catch let error as XenCallError {
-      throw CommandFailure(.backendUnavailable, "the Xen backend is unavailable: \(error)")
     } catch {
-      throw CommandFailure(.backendUnavailable, "the Xen backend is unavailable: \(error)")
+      throw CommandFailure(.backendUnavailable, "the Xen backend is unavailable: \(error); \(withoutXen)")
     }
   }
 
-  /// A fresh simulated host with the given guests, ids from 1 in order.
+  /// A fresh simulated host with the given guests, ids from 1 in order, each named after its token and id
+  /// (`pvhvm-3`), so that names are unique and say what the guest is.
   static func startSimulator(_ tokens: [SimulatedGuestToken]) -> Backend {
     let simulator = SimulatedXenHost()
     var guests: [(domain: DomainID, token: SimulatedGuestToken)] = []
-    for token in tokens {
-      guests.append((simulator.createDomain(token.guest), token))
+    for (index, token) in tokens.enumerated() {
+      // A fresh simulator hands out ids from 1 upward, so the id is known before the guest is created and named.
+      guests.append((simulator.createDomain(token.guest, name: "\(token.rawValue)-\(index + 1)"), token))
     }
     return Backend(kind: .simulator, host: simulator, simulator: simulator, simulatedGuests: guests)
   }

@@ -17,8 +17,8 @@ struct CheckpointCommand: XenResumeCommand {
   @OptionGroup var global: GlobalOptions
   @OptionGroup var backendOptions: BackendOptions
 
-  @Argument(help: "The domain id.", transform: DomainArgument.parse)
-  var domain: DomainID
+  @Argument(help: "The domain id, or its name as `xl list` shows it.", transform: DomainArgument.parse)
+  var domain: DomainReference
 
   @Option(parsing: .unconditional, help: "How many checkpoints to take (at least 1).")
   var count = 10
@@ -47,6 +47,8 @@ struct CheckpointCommand: XenResumeCommand {
 
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
+    // A name is only known to the host, so it becomes an id here; everything after works on the id.
+    let domain = try DomainResolution.resolve(self.domain, on: backend.host)
     let counting = HostCallCounter(observing: backend.host)
     let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     defer { controller.forget(domain) }

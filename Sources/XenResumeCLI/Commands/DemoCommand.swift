@@ -8,16 +8,18 @@ import XenSimulator
 struct DemoCommand: XenResumeCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo",
-    abstract: "Run every path on a simulated guest of each type and check what the guests saw.",
+    abstract: "Always simulated: run every path on a simulated guest of each type and check what the guests saw.",
     discussion: """
-      Starts a simulator with pv32, pv64, pvhvm-evtchn, pvhvm, hvm, pvh and a guest that never acknowledges \
+      Never touches real Xen, on any machine: every line it prints starts with 'simulated:'. Starts a simulator with pv32, pv64, pvhvm-evtchn, pvhvm, hvm, pvh and a guest that never acknowledges \
       (domains 1 to 7), runs suspend/resume steps on each and prints what happened. Exits 1 if any step did \
       not behave as it must.
       """)
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: ArgumentHelp("The demo always runs on the simulator; xen is refused.", valueName: "backend"))
+  @Option(
+    help: ArgumentHelp("The demo always runs on the simulator; xen is refused.", valueName: "simulator"),
+    transform: BackendChoice.parse)
   var backend: BackendChoice = .simulator
 
   func validate() throws {
@@ -27,6 +29,7 @@ struct DemoCommand: XenResumeCommand {
   }
 
   mutating func run() async throws {
+    Console.markSimulated()
     let simulator = SimulatedXenHost()
     var guests: [(domain: DomainID, guest: DemoGuest)] = []
     for guest in DemoGuest.all {
@@ -42,7 +45,8 @@ struct DemoCommand: XenResumeCommand {
     }
     if !report.ok {
       Console.printError(
-        "xen-resume: error: \(report.rows.filter { !$0.ok }.count) demo steps did not behave as they must")
+        "xen-resume: error: "
+          + Console.marked("\(report.rows.filter { !$0.ok }.count) demo steps did not behave as they must"))
       throw AlreadyReported(status: .failure)
     }
   }

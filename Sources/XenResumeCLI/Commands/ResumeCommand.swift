@@ -16,8 +16,8 @@ struct ResumeCommand: XenResumeCommand {
   @OptionGroup var global: GlobalOptions
   @OptionGroup var backendOptions: BackendOptions
 
-  @Argument(help: "The domain id.", transform: DomainArgument.parse)
-  var domain: DomainID
+  @Argument(help: "The domain id, or its name as `xl list` shows it.", transform: DomainArgument.parse)
+  var domain: DomainReference
 
   @Flag(exclusivity: .exclusive)
   var mode: ResumeModeFlag = .fast
@@ -46,6 +46,8 @@ struct ResumeCommand: XenResumeCommand {
       throw CommandFailure.usage(
         "--suspend-first only applies to the simulator; on real Xen suspend with `xen-resume suspend \(domain)`")
     }
+    // A name is only known to the host, so it becomes an id here; everything after works on the id.
+    let domain = try DomainResolution.resolve(self.domain, on: backend.host)
     let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     defer { controller.forget(domain) }
     if suspendFirst {
@@ -57,7 +59,7 @@ struct ResumeCommand: XenResumeCommand {
     do {
       try await controller.resume(domain, mode: mode.mode, options: options)
     } catch let error as SuspendResumeError {
-      throw await explainSlowRefusal(error, controller: controller)
+      throw await explainSlowRefusal(error, of: domain, controller: controller)
     }
     let report = ResumeReport(
       backend: backend.kind, domain: domain, mode: mode.mode,
@@ -68,12 +70,12 @@ struct ResumeCommand: XenResumeCommand {
     } else {
       Console.printOut(report.line)
     }
-    warnIfSimulatedGuestDied(backend)
+    warnIfSimulatedGuestDied(domain, on: backend)
   }
 
   /// On the simulator the guest's own fate is known: a confirmed slow resume of a Linux model succeeds as a call
   /// and then panics, as on real Xen, so say so instead of letting the success line stand alone.
-  private func warnIfSimulatedGuestDied(_ backend: Backend) {
+  private func warnIfSimulatedGuestDied(_ domain: DomainID, on backend: Backend) {
     guard let simulator = backend.simulator else { return }
     let observations = simulator.observations(of: domain)
     guard !observations.isHealthy else { return }
@@ -83,7 +85,9 @@ struct ResumeCommand: XenResumeCommand {
 
   /// A slow resume of a PV-aware guest refused for want of `--confirm-slow` gets the operator's side of the
   /// story: what happens to Linux guests, that nothing changed, and which flag to pass.
-  private func explainSlowRefusal(_ error: SuspendResumeError, controller: SuspendController) async -> any Error {
+  private func explainSlowRefusal(
+    _ error: SuspendResumeError, of domain: DomainID, controller: SuspendController
+  ) async -> any Error {
     guard case .refused = error, mode == .slow, !confirmSlow, domain != .dom0,
       let guestType = try? await controller.guestType(of: domain), guestType.isPVAware
     else { return error }

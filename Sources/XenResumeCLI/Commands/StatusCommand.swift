@@ -2,28 +2,43 @@ import ArgumentParser
 import Logging
 import SwiftXenResume
 
-/// `xen-resume status DOMID…`: what each domain is and how it would be suspended, without touching it.
+/// `xen-resume status [DOMAIN…]`: what each domain is and how it would be suspended, without touching it; every
+/// domain when none is named, as `xl list` lists them.
 struct StatusCommand: XenResumeCommand {
   static let configuration = CommandConfiguration(
     commandName: "status",
-    abstract: "Show guest type, state, shutdown reason and the suspend path each domain would take, and why.")
+    abstract: "Show guest type, state, shutdown reason and the suspend path each domain would take, and why.",
+    discussion: """
+      Without a domain, lists every domain Xen knows (dom0 included), as `xl list` does. A domain is named by \
+      its id or by its name (xenstore's /local/domain/<id>/name, which `xl list` shows).
+      """)
 
   @OptionGroup var global: GlobalOptions
   @OptionGroup var backendOptions: BackendOptions
 
-  @Argument(help: "Domain ids, as `xl list` shows them.", transform: DomainArgument.parse)
-  var domains: [DomainID]
-
-  func validate() throws {
-    if domains.isEmpty { throw ValidationError("give at least one domain id, e.g. `xen-resume status 7`") }
-  }
+  @Argument(
+    help: "Domain ids or names, as `xl list` shows them; none: every domain.", transform: DomainArgument.parse)
+  var domains: [DomainReference] = []
 
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
-    let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
+    let host = backend.host
+    let controller = SuspendController(host: host, logger: CommandLogging.logger())
     var statuses: [StatusReport.Domain] = []
-    for domain in domains {
-      statuses.append(try await Self.status(of: domain, controller: controller, host: backend.host))
+    if domains.isEmpty {
+      for info in try host.domains() {
+        do {
+          statuses.append(try await Self.status(of: info.domain, controller: controller, host: host))
+        } catch SuspendResumeError.domainNotFound {
+          // Destroyed between the listing and its own look: it is gone, which is no error in a listing.
+          continue
+        }
+      }
+    } else {
+      for reference in domains {
+        let domain = try DomainResolution.resolve(reference, on: host)
+        statuses.append(try await Self.status(of: domain, controller: controller, host: host))
+      }
     }
     let report = StatusReport(
       backend: backend.kind, xenLibrary: backend.kind == .xen ? StatusReport.XenLibrary(LibxenHost.libraryFacts) : nil,
@@ -71,7 +86,7 @@ struct StatusCommand: XenResumeCommand {
       reason = "domain 0 is the control domain: suspend and resume refuse it"
     }
     return StatusReport.Domain(
-      domain: domain, guestType: guestType, width: width, state: DomainState(info), shutdownReason: info.shutdownReason,
-      suspendPath: path, pathReason: reason)
+      domain: domain, name: try DomainResolution.name(of: domain, on: host), guestType: guestType, width: width,
+      state: DomainState(info), shutdownReason: info.shutdownReason, suspendPath: path, pathReason: reason)
   }
 }

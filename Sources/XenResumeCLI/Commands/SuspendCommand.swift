@@ -15,8 +15,8 @@ struct SuspendCommand: XenResumeCommand {
   @OptionGroup var global: GlobalOptions
   @OptionGroup var backendOptions: BackendOptions
 
-  @Argument(help: "The domain id.", transform: DomainArgument.parse)
-  var domain: DomainID
+  @Argument(help: "The domain id, or its name as `xl list` shows it.", transform: DomainArgument.parse)
+  var domain: DomainReference
 
   @Option(
     parsing: .unconditional,
@@ -35,6 +35,8 @@ struct SuspendCommand: XenResumeCommand {
 
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
+    // A name is only known to the host, so it becomes an id here; everything after works on the id.
+    let domain = try DomainResolution.resolve(self.domain, on: backend.host)
     let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     // Release the suspend lock and event channel binding however the command ends: the process exits right
     // after, and a later `resume` (from another process) learns the domain's facts afresh.

@@ -6,7 +6,9 @@ struct XenResume: AsyncParsableCommand {
     commandName: "xen-resume",
     abstract: "Suspend and resume Xen guest domains from dom0.",
     discussion: """
-      Runs on real Xen when /dev/xen/privcmd exists and on a simulated host otherwise (--backend). \
+      Runs on real Xen (--backend xen, the default) and exits 69 where Xen cannot be opened. \
+      --backend simulator runs a command on a throwaway simulated host instead, and `xen-resume demo` is \
+      always simulated; every line a simulated run prints starts with 'simulated:'. \
       Exit status: 0 ok, 1 refused or failed, 64 usage error, 66 no such domain, 69 backend unavailable, \
       75 timeout, 76 a Xen call failed.
       """,

@@ -4,13 +4,16 @@ import ArgumentParser
 struct BackendOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "auto: real Xen when /dev/xen/privcmd exists, else the simulator.", valueName: "backend"))
-  var backend: BackendChoice = .auto
+      "xen (default): real Xen in a dom0, exit 69 elsewhere. simulator: a throwaway simulated host made for this "
+        + "command; every line it prints starts with 'simulated:'.",
+      valueName: "xen|simulator"),
+    transform: BackendChoice.parse)
+  var backend: BackendChoice = .xen
 
   @Option(
     help: ArgumentHelp(
-      "Simulator only: the guests to start, ids from 1 in this order. Tokens: \(SimulatedGuestToken.helpList). "
-        + "Default: \(SimulatedGuestToken.defaultList).",
+      "With --backend simulator: the guests to start, ids from 1 in this order, each named TOKEN-ID (e.g. pvhvm-3). "
+        + "Tokens: \(SimulatedGuestToken.helpList). Default: \(SimulatedGuestToken.defaultList).",
       valueName: "guests"),
     transform: SimulatedGuestToken.parseList)
   var simulate: [SimulatedGuestToken]?

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where a run of `xen-resume` writes what it prints: its standard output and its standard error.
 ///
@@ -9,10 +10,25 @@ import Foundation
 ///
 /// Commands reach the run's console through `Console.current`, a task-local value that `EntryPoint` binds for the
 /// whole run: child tasks inherit it, and two runs in two tasks never see each other's console.
+///
+/// A run on the simulator marks itself (`markSimulated()`, when the simulator is opened), and from then on every line
+/// it writes to stdout in text mode starts with `simulated: `, so that no output of a throwaway simulated host can be
+/// read as something done to real guests. JSON documents (`writeDocument(_:)`) are left as they are: they carry
+/// `"backend": "simulator"` themselves.
 public struct Console: Sendable {
   private let outputWriter: @Sendable (String) -> Void
   private let errorWriter: @Sendable (String) -> Void
   private let errorIsTerminal: Bool
+  private let run: RunMarks
+
+  /// What one run has said about itself; a reference, so that the whole run (its child tasks too) shares it.
+  private final class RunMarks: Sendable {
+    /// Whether the run works on a simulated host.
+    let simulated = Atomic<Bool>(false)
+    /// Whether the run's last stdout write ended in the middle of a line (so the next one does not start a line),
+    /// kept under the lock that also orders the writes, so concurrent writers cannot split a prefix from its line.
+    let outputMidLine = Mutex(false)
+  }
 
   /// A console that hands every piece of text the run writes to `standardOutput` or `standardError`, as it is
   /// written: in order, unbuffered, with its newlines (nothing is added or removed). The writers may be called from
@@ -30,6 +46,13 @@ public struct Console: Sendable {
     outputWriter = standardOutput
     errorWriter = standardError
     errorIsTerminal = standardErrorIsTerminal
+    run = RunMarks()
+  }
+
+  /// The same streams with nothing marked yet: each run starts from its own marks, even when a caller hands the same
+  /// console to several runs.
+  func forNewRun() -> Console {
+    Console(standardErrorIsTerminal: errorIsTerminal, standardOutput: outputWriter, standardError: errorWriter)
   }
 
   /// The process's own stdout and stderr, written without buffering; what `EntryPoint.main()` uses.
@@ -41,9 +64,47 @@ public struct Console: Sendable {
   /// The console of the run this task belongs to; the standard streams outside any run (e.g. in a signal handler).
   @TaskLocal static var current: Console = .standardStreams
 
-  /// Writes `text` to the current run's stdout as it is.
+  /// The word every line of a simulated run starts with.
+  static let simulatedPrefix = "simulated: "
+
+  /// Marks the current run as working on a simulated host, from now to its end.
+  static func markSimulated() {
+    current.run.simulated.store(true, ordering: .sequentiallyConsistent)
+  }
+
+  /// Whether the current run works on a simulated host.
+  static var isSimulated: Bool {
+    current.run.simulated.load(ordering: .sequentiallyConsistent)
+  }
+
+  /// `text` with `simulated: ` in front in a simulated run, for the lines the tool writes to stderr itself.
+  static func marked(_ text: String) -> String {
+    isSimulated ? simulatedPrefix + text : text
+  }
+
+  /// Writes `text` to the current run's stdout; in a simulated run each line it starts begins with `simulated: `.
   static func writeOut(_ text: String) {
-    current.outputWriter(text)
+    let console = current
+    guard console.run.simulated.load(ordering: .sequentiallyConsistent), !text.isEmpty else {
+      console.outputWriter(text)
+      return
+    }
+    console.run.outputMidLine.withLock { midLine in
+      var marked = ""
+      var atLineStart = !midLine
+      for character in text {
+        if atLineStart { marked += simulatedPrefix }
+        marked.append(character)
+        atLineStart = character.isNewline
+      }
+      midLine = !atLineStart
+      console.outputWriter(marked)
+    }
+  }
+
+  /// Writes one JSON document and a newline to the current run's stdout, unmarked: the document names its backend.
+  static func writeDocument(_ document: String) {
+    current.outputWriter(document + "\n")
   }
 
   /// Writes one line to the current run's stdout.

@@ -5,7 +5,8 @@ struct ErrorReport: Encodable, Sendable {
   struct Body: Encodable, Sendable {
     /// One of `ErrorKind`'s names.
     var kind: ErrorKind
-    /// The same line the command prints on stderr, without the `xen-resume: error: ` prefix.
+    /// The same line the command prints on stderr, without the `xen-resume: error: ` prefix (nor the `simulated: `
+    /// that follows it in a simulated run).
     var message: String
   }
 

@@ -16,8 +16,8 @@ enum JSONOutput {
     }
   }
 
-  /// Prints the document and a newline on stdout.
+  /// Prints the document and a newline on stdout (never marked `simulated:`, so it stays one valid document).
   static func print(_ value: some Encodable) {
-    Console.printOut(encode(value))
+    Console.writeDocument(encode(value))
   }
 }

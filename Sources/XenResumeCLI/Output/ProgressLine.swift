@@ -34,7 +34,9 @@ struct ProgressLine {
     drewSomething = false
   }
 
-  private mutating func draw(_ text: String) {
+  private mutating func draw(_ progress: String) {
+    // Progress reports an action under way, so a simulated run says it is simulated here too.
+    let text = Console.marked(progress)
     if overwrites {
       // Clear to the end of the line after redrawing, so a shorter update leaves no stale characters.
       Console.writeError("\r" + text + "\u{1B}[K")

@@ -28,6 +28,8 @@ struct StatusReport: Encodable, Sendable {
   struct Domain: Encodable, Sendable {
     /// The domain id.
     var domain: DomainID
+    /// The domain's name from xenstore (`/local/domain/<id>/name`); `null` when it has none.
+    var name: String?
     /// `pv`, `pvhvm`, `hvm` or `pvh`.
     var guestType: GuestType
     /// 32 or 64; `null` when the path could not be planned.
@@ -42,13 +44,14 @@ struct StatusReport: Encodable, Sendable {
     var pathReason: String
 
     enum CodingKeys: String, CodingKey {
-      case domain, guestType, width, state, shutdownReason, suspendPath, pathReason
+      case domain, name, guestType, width, state, shutdownReason, suspendPath, pathReason
     }
 
     /// Encodes every field, `null`s included, so the document's shape never depends on the domain.
     func encode(to encoder: any Encoder) throws {
       var container = encoder.container(keyedBy: CodingKeys.self)
       try container.encode(domain, forKey: .domain)
+      try container.encode(name, forKey: .name)
       try container.encode(guestType, forKey: .guestType)
       try container.encode(width?.rawValue, forKey: .width)
       try container.encode(state.jsonName, forKey: .state)
@@ -62,15 +65,16 @@ struct StatusReport: Encodable, Sendable {
   var backend: BackendKind
   /// The real backend's libxenctrl; `nil` (left out) on the simulator.
   var xenLibrary: XenLibrary?
-  /// The domains, in the order asked for.
+  /// The domains, in the order asked for (in id order when every domain is listed).
   var domains: [Domain]
 
   /// The human-readable form.
   var table: String {
-    var table = TextTable(["DOMAIN", "TYPE", "WIDTH", "STATE", "SHUTDOWN", "PATH", "WHY"])
+    var table = TextTable(["DOMAIN", "NAME", "TYPE", "WIDTH", "STATE", "SHUTDOWN", "PATH", "WHY"])
     for domain in domains {
       table.append([
-        "\(domain.domain)", "\(domain.guestType)", domain.width.map(String.init(describing:)) ?? "-",
+        "\(domain.domain)", domain.name ?? "-", "\(domain.guestType)",
+        domain.width.map(String.init(describing:)) ?? "-",
         domain.state.jsonName, domain.shutdownReason.map(String.init(describing:)) ?? "-",
         domain.suspendPath.map(String.init(describing:)) ?? "-", domain.pathReason,
       ])

@@ -23,6 +23,12 @@ public protocol XenHost: Sendable {
   /// Throws `XenCallError` with errno ESRCH when the domain does not exist.
   func domainInfo(_ domain: DomainID) throws -> DomainInfo
 
+  /// Every domain the hypervisor knows, dom0 and dying domains included, in ascending id order
+  /// (`xc_domain_getinfolist` from domain 0, batch after batch until a short one, as `xl list` reads them).
+  /// A domain created or destroyed while the batches are read may be missed or listed as it was; callers that act
+  /// on one domain read it again with `domainInfo(_:)`.
+  func domains() throws -> [DomainInfo]
+
   /// Reads an HVM parameter of an HVM-container domain (`xc_hvm_param_get`).
   func hvmParameter(_ parameter: HVMParameter, of domain: DomainID) throws -> UInt64
 

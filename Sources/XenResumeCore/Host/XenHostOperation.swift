@@ -9,6 +9,8 @@ public enum XenHostOperation: String, CaseIterable, Sendable, Hashable, Codable 
   case toolstackDomain = "xs_read(domid)"
   /// `domainInfo(_:)`.
   case domainInfo = "xc_domain_getinfolist"
+  /// `domains()`: the same C call as `domainInfo`, in batches over every domain, so it needs its own name.
+  case domainList = "xc_domain_getinfolist(all)"
   /// `hvmParameter(_:of:)`.
   case hvmParameter = "xc_hvm_param_get"
   /// `guestWidth(of:)`.

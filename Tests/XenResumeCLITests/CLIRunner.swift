@@ -102,10 +102,12 @@ enum BinaryRunner {
     return candidates[0].appendingPathComponent("xen-resume")
   }()
 
-  /// Runs `xen-resume` with `arguments` and waits for it to exit; with `signalAfter`, sends it `signal` (SIGINT
-  /// unless told otherwise) once that many seconds have passed.
+  /// Runs `xen-resume` with `arguments` and waits for it to exit; with `signalWhenStandardErrorShows`, sends it
+  /// `signal` (SIGINT unless told otherwise) once its stderr contains that text (a log line of the operation under
+  /// way, with `--log-level debug`): a signal sent after a fixed wait could reach a process that a loaded machine had
+  /// not yet brought to its signal handlers.
   static func run(
-    _ arguments: [String], signalAfter delay: TimeInterval? = nil, signal: Int32 = SIGINT,
+    _ arguments: [String], signalWhenStandardErrorShows marker: String? = nil, signal: Int32 = SIGINT,
     file: StaticString = #filePath, line: UInt = #line
   ) throws -> CLIResult {
     XCTAssertTrue(
@@ -129,8 +131,14 @@ enum BinaryRunner {
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    if let delay {
-      Thread.sleep(forTimeInterval: delay)
+    if let marker {
+      let end = Date().addingTimeInterval(30)
+      var shown = false
+      while !shown && process.isRunning && Date() < end {
+        Thread.sleep(forTimeInterval: 0.005)
+        shown = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self).contains(marker)
+      }
+      XCTAssertTrue(shown, "stderr never showed \(marker) within 30 s", file: file, line: line)
       kill(process.processIdentifier, signal)
     }
     process.waitUntilExit()

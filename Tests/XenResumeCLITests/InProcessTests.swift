@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import XenResumeCLI
 
 /// What only in-process runs have to get right: runs that overlap keep their own output and log level, cancelling
 /// the caller interrupts the command as a signal interrupts the process, and the console decides whether stderr is
@@ -61,12 +62,20 @@ final class InProcessTests: XCTestCase {
   }
 
   func testCancellingTheCallerInterruptsTheRun() async throws {
-    let run = Task {
-      await CLIRunner.run(["checkpoint", "1", "--count", "100000000", "--backend", "simulator", "--json"])
+    let capture = CapturedConsole()
+    let arguments = [
+      "checkpoint", "1", "--count", "100000000", "--backend", "simulator", "--json", "--log-level", "debug",
+    ]
+    let run = Task { await EntryPoint.run(arguments, console: capture.console) }
+    // Cancelled once a checkpoint has run (the library's debug line for its suspend), not after a while: on a loaded
+    // machine a fixed wait could end before the run began.
+    let end = ContinuousClock.now + .seconds(30)
+    while !capture.stderr.contains("suspended") && ContinuousClock.now < end {
+      try await Task.sleep(for: .milliseconds(1))
     }
-    try await Task.sleep(for: .milliseconds(200))
+    XCTAssertTrue(capture.stderr.contains("suspended"), "no checkpoint ran within 30 s")
     run.cancel()
-    let result = await run.value
+    let result = CLIResult(status: await run.value, stdout: capture.stdout, stderr: capture.stderr)
     XCTAssertEqual(result.status, 130, result.stderr)
     let error = try result.jsonError()
     XCTAssertEqual(error.kind, "interrupted")

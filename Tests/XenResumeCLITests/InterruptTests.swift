@@ -9,7 +9,8 @@ final class InterruptTests: XCTestCase {
   func testInterruptedCheckpointRunStopsAndSaysSo() throws {
     let start = Date()
     let result = try BinaryRunner.run(
-      ["checkpoint", "1", "--count", "100000000", "--backend", "simulator", "--json"], signalAfter: 1)
+      ["checkpoint", "1", "--count", "100000000", "--backend", "simulator", "--json", "--log-level", "debug"],
+      signalWhenStandardErrorShows: "suspending")
     XCTAssertEqual(result.status, 130, result.stderr)
     XCTAssertLessThan(Date().timeIntervalSince(start), 20, "the run must stop soon after the signal")
     let error = try result.jsonError()
@@ -19,7 +20,8 @@ final class InterruptTests: XCTestCase {
 
   func testInterruptedSuspendWithdrawsAndExits() throws {
     let result = try BinaryRunner.run(
-      ["suspend", "1", "--backend", "simulator", "--simulate", "stuck", "--timeout", "60s"], signalAfter: 1)
+      ["suspend", "1", "--backend", "simulator", "--simulate", "stuck", "--timeout", "60s", "--log-level", "debug"],
+      signalWhenStandardErrorShows: "suspending")
     XCTAssertEqual(result.status, 130, result.stderr)
     XCTAssertEqual(result.errorLines.count, 1, result.stderr)
     XCTAssertTrue(result.stderr.contains("interrupted"), result.stderr)
@@ -27,8 +29,8 @@ final class InterruptTests: XCTestCase {
 
   func testTerminatedSuspendWithdrawsAndExits() throws {
     let result = try BinaryRunner.run(
-      ["suspend", "1", "--backend", "simulator", "--simulate", "stuck", "--timeout", "60s"], signalAfter: 1,
-      signal: SIGTERM)
+      ["suspend", "1", "--backend", "simulator", "--simulate", "stuck", "--timeout", "60s", "--log-level", "debug"],
+      signalWhenStandardErrorShows: "suspending", signal: SIGTERM)
     XCTAssertEqual(result.status, 130, result.stderr)
     XCTAssertEqual(result.errorLines.count, 1, result.stderr)
     XCTAssertTrue(result.stderr.contains("interrupted"), result.stderr)

@@ -127,6 +127,17 @@ final class StageTimingTests: XCTestCase {
     XCTAssertEqual(StageTiming.Stage.returnRegisterSet.description, "return register set")
   }
 
+  func testMoreStagesThanAnOperationPassesAreKeptToo() {
+    // No operation passes more than five stages, so they are held inline; a caller may still give all of them.
+    let all = StageTiming.Stage.allCases.enumerated().map { StageTiming(stage: $1, duration: .milliseconds($0)) }
+    let resumed = ResumedDomain(
+      domain: 3, guestType: .pv, mode: .fast, duration: .milliseconds(45), stages: all.reversed())
+    XCTAssertEqual(resumed.stages, all)
+    XCTAssertEqual(resumed.duration(of: .xenstoreResumed), .milliseconds(9))
+    XCTAssertEqual(
+      resumed, ResumedDomain(domain: 3, guestType: .pv, mode: .fast, duration: .milliseconds(45), stages: all))
+  }
+
   private func total(_ stages: [StageTiming]) -> Duration {
     stages.reduce(.zero) { $0 + $1.duration }
   }

@@ -10,8 +10,8 @@ final class CheckpointCommandTests: XCTestCase {
     XCTAssertEqual(
       Set(document.keys),
       [
-        "backend", "domain", "guestType", "path", "count", "succeeded", "pauseMicroseconds", "hostCallsPerCycle",
-        "hostCalls",
+        "backend", "domain", "guestType", "path", "count", "succeeded", "pauseMicroseconds", "stageMicroseconds",
+        "hostCallsPerCycle", "hostCalls",
       ])
     XCTAssertEqual(document["count"] as? Int, 200)
     XCTAssertEqual(document["succeeded"] as? Int, 200)

@@ -14,7 +14,7 @@ final class ResumeCommandTests: XCTestCase {
     let result = await CLIRunner.simulated(["resume", "1", "--suspend-first", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let document = try result.jsonObject()
-    XCTAssertEqual(Set(document.keys), ["backend", "domain", "mode", "durationMicroseconds"])
+    XCTAssertEqual(Set(document.keys), ["backend", "domain", "mode", "durationMicroseconds", "stages"])
     XCTAssertEqual(document["mode"] as? String, "fast")
     XCTAssertEqual(document["domain"] as? Int, 1)
     XCTAssertNotNil(document["durationMicroseconds"] as? Double)

@@ -7,7 +7,7 @@ final class SuspendCommandTests: XCTestCase {
     let result = await CLIRunner.simulated(["suspend", "1", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let document = try result.jsonObject()
-    XCTAssertEqual(Set(document.keys), ["backend", "domain", "guestType", "path", "durationMicroseconds"])
+    XCTAssertEqual(Set(document.keys), ["backend", "domain", "guestType", "path", "durationMicroseconds", "stages"])
     XCTAssertEqual(document["backend"] as? String, "simulator")
     XCTAssertEqual(document["domain"] as? Int, 1)
     XCTAssertEqual(document["guestType"] as? String, "pv")

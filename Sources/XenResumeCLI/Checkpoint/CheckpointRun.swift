@@ -1,7 +1,7 @@
 import SwiftXenResume
 
-/// The checkpoint loop: `count` times `controller.checkpoint` (suspend, fast resume) with the pause of each
-/// cycle measured on the continuous clock.
+/// The checkpoint loop: `count` times suspend and fast resume, with the pause of each cycle measured on the
+/// continuous clock around both, apart from the stages the controller measures inside them.
 struct CheckpointRun: Sendable {
   /// The controller every cycle uses, so the domain's facts are learned once.
   var controller: SuspendController
@@ -15,6 +15,8 @@ struct CheckpointRun: Sendable {
   var timeout: Duration
   /// A forced path, or `nil`.
   var path: SuspendPath?
+  /// Whether to keep each cycle's pause, suspend and resume (one entry per cycle, so only on request).
+  var keepsCycles = false
 
   /// What a finished run measured.
   struct Result: Sendable {
@@ -26,6 +28,21 @@ struct CheckpointRun: Sendable {
     var succeeded: Int
     /// The pause distribution.
     var statistics: PauseStatistics
+    /// The distribution of each suspend and resume stage the cycles passed.
+    var stages: StageStatistics
+    /// Each cycle's timings, when asked for.
+    var cycles: [CycleTiming]?
+  }
+
+  /// One cycle: its pause as the run measured it, and the suspend and resume as the controller did (the sums of
+  /// their stages), so that a reader can check the stages against the pause.
+  struct CycleTiming: Sendable, Hashable {
+    /// From before the suspend call until the resume call returned.
+    var pause: Duration
+    /// `SuspendedDomain.duration`, which its stages add up to.
+    var suspend: Duration
+    /// `ResumedDomain.duration`, which its stages add up to.
+    var resume: Duration
   }
 
   /// A cycle failed: how far the run got, and why.
@@ -43,6 +60,8 @@ struct CheckpointRun: Sendable {
   func execute(progress: (Int, Duration) -> Void) async throws(Failure) -> Result {
     let clock = ContinuousClock()
     var statistics = PauseStatistics()
+    var stages = StageStatistics()
+    var cycles: [CycleTiming]? = keepsCycles ? [] : nil
     var first: SuspendedDomain?
     for cycle in 0..<count {
       do {
@@ -50,9 +69,16 @@ struct CheckpointRun: Sendable {
         try Task.checkCancellation()
         if cycle > 0, interval > .zero { try await Task.sleep(for: interval, clock: clock) }
         let start = clock.now
-        let suspended = try await controller.checkpoint(domain, timeout: timeout, path: path) { $0 }
+        // What `controller.checkpoint` does with an empty body, spelled out because its body cannot see the
+        // resume's stages. A resume that is not reached (the suspend failed) is not needed either: a failed
+        // suspend leaves the guest running.
+        let suspended = try await controller.suspend(domain, timeout: timeout, path: path)
+        let resumed = try await controller.resume(domain, mode: .fast)
         let pause = start.duration(to: clock.now)
         statistics.record(pause)
+        stages.record(suspended.stages)
+        stages.record(resumed.stages)
+        cycles?.append(CycleTiming(pause: pause, suspend: suspended.duration, resume: resumed.duration))
         if first == nil { first = suspended }
         progress(cycle + 1, pause)
       } catch {
@@ -61,6 +87,25 @@ struct CheckpointRun: Sendable {
     }
     // `count` is at least 1, so a run that got here has a first cycle.
     let reference = first!
-    return Result(guestType: reference.guestType, path: reference.path, succeeded: count, statistics: statistics)
+    return Result(
+      guestType: reference.guestType, path: reference.path, succeeded: count, statistics: statistics,
+      stages: stages, cycles: cycles)
+  }
+}
+
+/// The distribution of each stage over a run, in microseconds like the pauses.
+struct StageStatistics: Sendable {
+  /// One distribution per stage seen. Ten stages at most, so a dictionary lookup per stage and cycle is no cost
+  /// beside the cycle itself.
+  private var byStage: [StageTiming.Stage: PauseStatistics] = [:]
+
+  /// Records one operation's stages.
+  mutating func record(_ stages: [StageTiming]) {
+    for timing in stages { byStage[timing.stage, default: PauseStatistics()].record(timing.duration) }
+  }
+
+  /// The stages seen, in the order an operation passes them, with their summaries.
+  var summaries: [(stage: StageTiming.Stage, summary: PauseStatistics.Summary)] {
+    StageTiming.Stage.allCases.compactMap { stage in byStage[stage].map { (stage, $0.summary) } }
   }
 }

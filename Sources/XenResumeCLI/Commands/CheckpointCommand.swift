@@ -40,6 +40,9 @@ struct CheckpointCommand: XenResumeCommand {
   @Option(help: ArgumentHelp("The suspend path; auto chooses as libxl does.", valueName: "path"))
   var path: SuspendPathArgument = .auto
 
+  @Flag(help: "With --json: add each cycle's pause, suspend and resume in microseconds (\"cycles\").")
+  var cycleDetails = false
+
   func validate() throws {
     guard count >= 1 else { throw ValidationError("--count must be at least 1, not \(count)") }
     guard timeout.duration > .zero else { throw ValidationError("--timeout must be longer than 0") }
@@ -54,7 +57,7 @@ struct CheckpointCommand: XenResumeCommand {
     defer { controller.forget(domain) }
     let run = CheckpointRun(
       controller: controller, domain: domain, count: count, interval: interval.duration, timeout: timeout.duration,
-      path: path.path)
+      path: path.path, keepsCycles: cycleDetails)
     var progress = ProgressLine(enabled: !global.json)
     let result: CheckpointRun.Result
     do {

@@ -54,21 +54,17 @@ struct ResumeCommand: XenResumeCommand {
       _ = try await controller.suspend(domain)
     }
     let options: ResumeOptions = confirmSlow ? [.confirmSlowResumeOfPVAwareGuest] : []
-    let clock = ContinuousClock()
-    let start = clock.now
+    let resumed: ResumedDomain
     do {
-      try await controller.resume(domain, mode: mode.mode, options: options)
+      resumed = try await controller.resume(domain, mode: mode.mode, options: options)
     } catch let error as SuspendResumeError {
       throw await explainSlowRefusal(error, of: domain, controller: controller)
     }
-    let report = ResumeReport(
-      backend: backend.kind, domain: domain, mode: mode.mode,
-      durationMicroseconds: start.duration(to: clock.now)
-        .microseconds)
+    let report = ResumeReport(backend: backend.kind, resumed: resumed)
     if global.json {
       JSONOutput.print(report)
     } else {
-      Console.printOut(report.line)
+      Console.printOut(report.text)
     }
     warnIfSimulatedGuestDied(domain, on: backend)
   }

@@ -46,7 +46,7 @@ struct SuspendCommand: XenResumeCommand {
     if global.json {
       JSONOutput.print(report)
     } else {
-      Console.printOut(report.line)
+      Console.printOut(report.text)
     }
   }
 }

@@ -108,6 +108,7 @@ extension SuspendController {
       heldLock = heldLock || stale.holdsSuspendLock
       if stale.suspendChannel != nil { releaseSuspendChannel(of: &stale, domain: domain) }
       state.withLock { $0.sessions[domain] = nil }
+      noLongerSuspended(domain)
     }
     var session = try learnSession(domain, info: info)
     if !heldLock {
@@ -136,6 +137,7 @@ extension SuspendController {
         "domain": "\(domain)", "handle": "\(info.handle)", "previousHandle": "\(session.handle)",
       ])
     state.withLock { $0.sessions[domain] = nil }
+    noLongerSuspended(domain)
     // The old domain's port died with it and its subscription is not the new domain's: unbind only.
     if let channel = session.suspendChannel { unbindQuietly(channel.local, domain: domain) }
     return (nil, session.holdsSuspendLock)

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import Synchronization
 
 /// Suspends and resumes Xen domains the way libxl and libxenguest do, over any `XenHost`.
@@ -21,12 +22,18 @@ import Synchronization
 /// read again, as libxl reads it. Every wait is event-driven, bounded by the
 /// timeout on the injected clock, and honours Task cancellation; no error leaves a guest in a state the
 /// controller could have undone.
+///
+/// Every suspend and resume reports the time each of its stages took (`SuspendedDomain.stages`,
+/// `ResumedDomain.stages`), and the controller records durations and outcomes through swift-metrics once a backend
+/// is bootstrapped (`SuspendControllerMetrics` lists them).
 public final class SuspendController: Sendable {
   let host: any XenHost
   let clock: any ControllerClock
   let logger: Logger
   let releaseDomainMonitor: ReleaseDomainMonitor
   let deadlineTimer: DeadlineTimer
+  /// `nil` when metrics go to swift-metrics' no-op factory: the operations then skip them entirely.
+  let metrics: ControllerMetrics?
   let state = Mutex(ControllerState())
 
   struct ControllerState {
@@ -34,16 +41,28 @@ public final class SuspendController: Sendable {
     var sessions: [DomainID: DomainSession] = [:]
     var toolstackDomain: DomainID?
     var hostWidth: GuestWidth?
+    /// The domains counted in the suspended-domains meter (kept only with metrics on): those this controller
+    /// suspended and has not yet seen resumed, forgotten or gone.
+    var countedAsSuspended: Set<DomainID> = []
   }
 
   /// A controller over `host` that measures and times out on the continuous clock.
-  public convenience init(host: any XenHost, logger: Logger = Logger(label: "SwiftXenResume")) {
-    self.init(host: host, clock: ContinuousClock(), logger: logger)
+  /// - Parameter metricsFactory: where metrics go; `nil` uses `MetricsSystem.factory` as it is now (no-op until the
+  ///   application bootstraps a backend, so bootstrap before making controllers).
+  public convenience init(
+    host: any XenHost, logger: Logger = Logger(label: "SwiftXenResume"), metricsFactory: (any MetricsFactory)? = nil
+  ) {
+    self.init(host: host, clock: ContinuousClock(), logger: logger, metricsFactory: metricsFactory)
   }
 
   /// A controller over `host` whose timeouts and durations use `clock` (inject a test clock to test timeouts
   /// without waiting).
-  public init<C: Clock>(host: any XenHost, clock: C, logger: Logger = Logger(label: "SwiftXenResume"))
+  /// - Parameter metricsFactory: where metrics go; `nil` uses `MetricsSystem.factory` as it is now (no-op until the
+  ///   application bootstraps a backend). Tests pass their own factory instead of bootstrapping the process.
+  public init<C: Clock>(
+    host: any XenHost, clock: C, logger: Logger = Logger(label: "SwiftXenResume"),
+    metricsFactory: (any MetricsFactory)? = nil
+  )
   where C.Duration == Duration {
     self.host = host
     let adapter = ClockAdapter(clock)
@@ -51,13 +70,16 @@ public final class SuspendController: Sendable {
     self.logger = logger
     self.releaseDomainMonitor = ReleaseDomainMonitor(host: host)
     self.deadlineTimer = DeadlineTimer(clock: adapter)
+    self.metrics = ControllerMetrics.make(factory: metricsFactory ?? MetricsSystem.factory)
   }
 
   deinit {
     releaseDomainMonitor.stop()
     deadlineTimer.stop()
-    let sessions = state.withLock { $0.sessions }
+    let (sessions, counted) = state.withLock { ($0.sessions, $0.countedAsSuspended.count) }
     for (domain, session) in sessions { releaseResources(of: session, domain: domain) }
+    // The domains stay suspended, but no longer by a controller that exists: the meter adds up controllers.
+    if let metrics, counted > 0 { metrics.suspendedDomains.decrement(by: Double(counted)) }
   }
 
   // MARK: Public operations
@@ -100,10 +122,26 @@ public final class SuspendController: Sendable {
   public func suspend(_ domain: DomainID, timeout: Duration = .seconds(60), path: SuspendPath? = nil) async throws
     -> SuspendedDomain
   {
+    guard let metrics else { return try await suspendUnmetered(domain, timeout: timeout, path: path) }
+    do {
+      let suspended = try await suspendUnmetered(domain, timeout: timeout, path: path)
+      metrics.recordSuspend(suspended)
+      metrics.count(.suspend, .ok)
+      if state.withLock({ $0.countedAsSuspended.insert(domain).inserted }) { metrics.suspendedDomains.increment() }
+      return suspended
+    } catch {
+      metrics.count(.suspend, SuspendControllerMetrics.Outcome(error))
+      throw error
+    }
+  }
+
+  private func suspendUnmetered(_ domain: DomainID, timeout: Duration, path: SuspendPath?) async throws
+    -> SuspendedDomain
+  {
     try refuseSpecialDomain(domain)
     try beginOperation(on: domain)
     defer { endOperation(on: domain) }
-    let start = clock.elapsed()
+    var marks = StageMarks(start: clock.elapsed())
     let deadline = Deadline(after: timeout, on: clock, timer: deadlineTimer)
     do {
       var session = try openSession(domain)
@@ -121,11 +159,14 @@ public final class SuspendController: Sendable {
       do {
         switch chosen {
         case .eventChannel:
-          try await suspendThroughEventChannel(domain, session: &session, deadline: deadline, timeout: timeout)
+          try await suspendThroughEventChannel(
+            domain, session: &session, deadline: deadline, timeout: timeout, marks: &marks)
         case .xenstoreControl:
-          try await suspendThroughControlNode(domain, session: &session, deadline: deadline, timeout: timeout)
+          try await suspendThroughControlNode(
+            domain, session: &session, deadline: deadline, timeout: timeout, marks: &marks)
         case .hypervisorShutdown:
-          try await suspendThroughHypervisor(domain, session: session, deadline: deadline, timeout: timeout)
+          try await suspendThroughHypervisor(
+            domain, session: session, deadline: deadline, timeout: timeout, marks: &marks)
         }
       } catch {
         // A failed suspend that left the guest running does not vouch for a later suspend by someone else.
@@ -134,7 +175,9 @@ public final class SuspendController: Sendable {
         throw error
       }
       storeSession(session, for: domain)
-      if deadline.hasPassed {
+      // One clock read both ends the last stage and checks the deadline.
+      let end = clock.elapsed()
+      if end >= deadline.instant {
         // Suspended, but later than the caller allowed: a timeout is a promise that the guest is not left paused
         // longer, so bring it back and report the timeout.
         try resumeFast(domain, info: try host.domainInfo(domain), session: session)
@@ -142,8 +185,10 @@ public final class SuspendController: Sendable {
         throw SuspendResumeError.timedOut(
           domain, stage: .suspension, timeout: timeout, state: currentState(of: domain) ?? .running)
       }
+      marks.mark(.suspended, at: end)
       let suspended = SuspendedDomain(
-        domain: domain, guestType: session.guestType, path: chosen, duration: clock.elapsed() - start)
+        domain: domain, guestType: session.guestType, path: chosen, duration: marks.total,
+        stageDurations: marks.durations)
       logger.debug("suspended", metadata: ["domain": "\(domain)", "duration": "\(suspended.duration)"])
       return suspended
     } catch {
@@ -164,12 +209,38 @@ public final class SuspendController: Sendable {
   ///     Xen 4.17 and 4.20, no Linux guest of these types measured (5.10, 6.1, 6.12) survives a same-domain slow
   ///     resume (6.1 and 6.12 panic with "register_vcpu_info failed: cpu=0 err=-22", err=-16 on 4.20; 5.10 PV
   ///     and PVH hang), while pure HVM guests survive it and need no opt-in. README.md's survival matrix has every cell.
-  public func resume(_ domain: DomainID, mode: ResumeMode = .fast, options: ResumeOptions = []) async throws {
+  /// - Returns: the domain, its guest type, the mode, and the time the resume and each of its stages took.
+  @discardableResult
+  public func resume(_ domain: DomainID, mode: ResumeMode = .fast, options: ResumeOptions = []) async throws
+    -> ResumedDomain
+  {
+    guard let metrics else { return try resumeUnmetered(domain, mode: mode, options: options).resumed }
+    do {
+      let (resumed, path) = try resumeUnmetered(domain, mode: mode, options: options)
+      metrics.recordResume(resumed, path: path)
+      metrics.count(.resume, .ok)
+      noLongerSuspended(domain)
+      return resumed
+    } catch {
+      metrics.count(.resume, SuspendControllerMetrics.Outcome(error))
+      throw error
+    }
+  }
+
+  /// The resume, and how this controller had suspended the domain (`nil`: it had not).
+  private func resumeUnmetered(_ domain: DomainID, mode: ResumeMode, options: ResumeOptions) throws
+    -> (resumed: ResumedDomain, path: SuspendPath?)
+  {
     try refuseSpecialDomain(domain)
     try beginOperation(on: domain)
     defer { endOperation(on: domain) }
+    var marks = StageMarks(start: clock.elapsed())
     do {
-      try resumeSuspended(domain, mode: mode, options: options)
+      let (guestType, path) = try resumeSuspended(domain, mode: mode, options: options, marks: &marks)
+      marks.mark(.xenstoreResumed, at: clock.elapsed())
+      let resumed = ResumedDomain(
+        domain: domain, guestType: guestType, mode: mode, duration: marks.total, stageDurations: marks.durations)
+      return (resumed, path)
     } catch {
       throw translate(error, domain: domain)
     }
@@ -186,7 +257,15 @@ public final class SuspendController: Sendable {
     path: SuspendPath? = nil,
     _ body: (SuspendedDomain) async throws -> Result
   ) async throws -> Result {
-    let suspended = try await suspend(domain, timeout: timeout, path: path)
+    // The pause is read only for the metrics: without them a checkpoint costs no clock read of its own.
+    let start = metrics == nil ? Duration.zero : clock.elapsed()
+    let suspended: SuspendedDomain
+    do {
+      suspended = try await suspend(domain, timeout: timeout, path: path)
+    } catch {
+      metrics?.count(.checkpoint, SuspendControllerMetrics.Outcome(error))
+      throw error
+    }
     let outcome: Swift.Result<Result, any Error>
     do {
       outcome = .success(try await body(suspended))
@@ -201,7 +280,16 @@ public final class SuspendController: Sendable {
           "checkpoint body failed before the resume failed too",
           metadata: ["domain": "\(domain)", "error": "\(bodyError)"])
       }
+      metrics?.count(.checkpoint, SuspendControllerMetrics.Outcome(error))
       throw error
+    }
+    if let metrics {
+      metrics.recordCheckpointPause(clock.elapsed() - start, path: suspended.path, guestType: suspended.guestType)
+      if case .failure(let error) = outcome {
+        metrics.count(.checkpoint, SuspendControllerMetrics.Outcome(error))
+      } else {
+        metrics.count(.checkpoint, .ok)
+      }
     }
     return try outcome.get()
   }
@@ -213,6 +301,7 @@ public final class SuspendController: Sendable {
   public func forget(_ domain: DomainID) {
     let session = state.withLock { $0.sessions.removeValue(forKey: domain) }
     if let session { releaseResources(of: session, domain: domain) }
+    noLongerSuspended(domain)
   }
 
   // MARK: Bookkeeping
@@ -338,5 +427,13 @@ public final class SuspendController: Sendable {
   private func forgetQuietly(_ domain: DomainID) {
     let session = state.withLock { $0.sessions.removeValue(forKey: domain) }
     if let session { releaseResources(of: session, domain: domain) }
+    noLongerSuspended(domain)
+  }
+
+  /// Takes a domain out of the suspended-domains meter if it is counted there: resumed, forgotten, gone, or
+  /// found resumed by someone else.
+  func noLongerSuspended(_ domain: DomainID) {
+    guard let metrics else { return }
+    if state.withLock({ $0.countedAsSuspended.remove(domain) != nil }) { metrics.suspendedDomains.decrement() }
   }
 }

@@ -6,8 +6,16 @@ extension SuspendController {
   /// hypervisor-path suspend (the vcpu stopped wherever it was), and for an HVM container suspended by someone
   /// else only when it has PV drivers (libxenguest's rule).
   func resumeFast(_ domain: DomainID, info: DomainInfo, session: DomainSession) throws {
+    // Undoing a late or cancelled suspend: nobody reads these stages.
+    var unreported = StageMarks(start: .zero)
+    try resumeFast(domain, info: info, session: session, marks: &unreported)
+  }
+
+  /// `resumeFast(_:info:session:)`, marking `returnRegisterSet` (where the register is written) and
+  /// `domainResumed`.
+  func resumeFast(_ domain: DomainID, info: DomainInfo, session: DomainSession, marks: inout StageMarks) throws {
     guard try guestIsInSuspendHypercall(domain, session: session) else {
-      try finishResume(domain)
+      try finishResume(domain, marks: &marks)
       return
     }
     // One context buffer, modified in place: only the old register value is kept for the rollback.
@@ -15,7 +23,8 @@ extension SuspendController {
     let previous = context.returnRegister
     context.returnRegister = 1
     try host.setVCPUContext(context, of: domain, vcpu: 0)
-    try finishResume(domain) {
+    marks.mark(.returnRegisterSet, at: clock.elapsed())
+    try finishResume(domain, marks: &marks) {
       // Put the register back so the still-suspended guest is exactly as before.
       do {
         context.returnRegister = previous

@@ -2,8 +2,11 @@ extension SuspendController {
   /// Checks that the domain is suspended, and suspended by this controller when it knows the domain, then resumes
   /// it in the chosen mode under the cross-process suspend lock. Nothing is touched when the domain is not
   /// suspended, was suspended by another toolstack since this controller last resumed it, another process holds
-  /// the lock, or the mode is refused.
-  func resumeSuspended(_ domain: DomainID, mode: ResumeMode, options: ResumeOptions) throws {
+  /// the lock, or the mode is refused. Marks every stage but the last (`xenstoreResumed`), which ends once the lock
+  /// taken here is released; returns what the caller reports and counts.
+  func resumeSuspended(
+    _ domain: DomainID, mode: ResumeMode, options: ResumeOptions, marks: inout StageMarks
+  ) throws -> (guestType: GuestType, suspendedBy: SuspendPath?) {
     let info = try host.domainInfo(domain)
     guard info.isSuspended else {
       throw SuspendResumeError.notSuspended(domain, state: DomainState(info))
@@ -41,7 +44,8 @@ extension SuspendController {
           domain, reason: "a failed slow resume already reset its secondary vcpus; only a slow resume can bring it back"
         )
       }
-      try resumeFast(domain, info: info, session: session)
+      marks.mark(.stateChecked, at: clock.elapsed())
+      try resumeFast(domain, info: info, session: session, marks: &marks)
     case .slow:
       if session.guestType.isPVAware && !options.contains(.confirmSlowResumeOfPVAwareGuest) {
         throw SuspendResumeError.refused(
@@ -58,11 +62,14 @@ extension SuspendController {
           reason: "the guest was stopped by xc_domain_shutdown, not in its suspend hypercall: "
             + "its start_info frame is unknown; use the uncooperative mode")
       }
-      try resumeSlow(domain, info: info, session: session)
+      marks.mark(.stateChecked, at: clock.elapsed())
+      try resumeSlow(domain, info: info, session: session, marks: &marks)
     case .uncooperative:
-      try finishResume(domain)
+      marks.mark(.stateChecked, at: clock.elapsed())
+      try finishResume(domain, marks: &marks)
     }
     markResumed(domain, asNewDomain: mode == .slow)
+    return (session.guestType, session.suspendedBy)
   }
 
   /// The facts a resume needs, for a domain this controller did not suspend (a resume may follow another
@@ -110,13 +117,15 @@ extension SuspendController {
     }
   }
 
-  /// `XEN_DOMCTL_resumedomain`, then XS_RESUME so xenstored re-arms `@releaseDomain` for the next shutdown.
-  func finishResume(_ domain: DomainID, undo: () -> String? = { nil }) throws {
+  /// `XEN_DOMCTL_resumedomain` (marking `domainResumed`), then XS_RESUME so xenstored re-arms `@releaseDomain`
+  /// for the next shutdown.
+  func finishResume(_ domain: DomainID, marks: inout StageMarks, undo: () -> String? = { nil }) throws {
     do {
       try host.resumeDomain(domain)
     } catch {
       throw translate(error, domain: domain, undone: undo())
     }
+    marks.mark(.domainResumed, at: clock.elapsed())
     do {
       try host.resumeDomainInXenStore(domain)
     } catch {

@@ -6,9 +6,11 @@ extension SuspendController {
   /// secondary vcpus reset, because it brings them up again itself. Every change is undone if a later step fails,
   /// so the guest stays suspended exactly as it was; start_info's magic and both p2m entries are checked before
   /// the first write, so a guest whose structures cannot be trusted is refused with nothing changed.
-  func resumeSlow(_ domain: DomainID, info: DomainInfo, session: DomainSession) throws {
+  ///
+  /// Marks `startInfoRewritten` and `secondaryVCPUsReset` for a PV guest, then `domainResumed`.
+  func resumeSlow(_ domain: DomainID, info: DomainInfo, session: DomainSession, marks: inout StageMarks) throws {
     guard session.guestType == .pv else {
-      try finishResume(domain)
+      try finishResume(domain, marks: &marks)
       return
     }
     let width = session.width
@@ -57,6 +59,7 @@ extension SuspendController {
           "start_info console mfn",
           { try self.writeWord(consolePFN, of: domain, frame: startInfoFrame, offset: consoleOffset, width: width) }
         ))
+      marks.mark(.startInfoRewritten, at: clock.elapsed())
       // Resetting a vcpu cannot be taken back (Xen drops it to down and uninitialised): once one reset has
       // happened a failure leaves a guest that only a slow resume can bring back, and the session remembers it.
       // A failure of the first reset changed no vcpu, so a fast resume still works after the rollback.
@@ -65,11 +68,12 @@ extension SuspendController {
           try host.resetVCPU(of: domain, vcpu: vcpu)
           if vcpu == 1 { markSecondaryVCPUsReset(domain) }
         }
+        marks.mark(.secondaryVCPUsReset, at: clock.elapsed())
       }
     } catch {
       throw translate(error, domain: domain, undone: rollBack())
     }
-    try finishResume(domain) { rollBack() }
+    try finishResume(domain, marks: &marks) { rollBack() }
   }
 
   private func markSecondaryVCPUsReset(_ domain: DomainID) {

@@ -1,13 +1,16 @@
 extension SuspendController {
   /// The suspend event channel path (libxenguest's `xc_suspend_evtchn_init_exclusive` + `xc_await_suspend`):
   /// bind and subscribe once per session, then notify and wait for Xen to signal the port when the domain
-  /// enters suspend. Once subscribed Xen signals the port instead of `VIRQ_DOM_EXC` for a suspend, but still
+  /// enters suspend (stages `requestSent`, then `suspended`, marked by the caller). Once subscribed Xen signals the port instead of `VIRQ_DOM_EXC` for a suspend, but still
   /// raises it for any other shutdown, so both the port and `@releaseDomain` are waited on.
   func suspendThroughEventChannel(
-    _ domain: DomainID, session: inout DomainSession, deadline: Deadline, timeout: Duration
+    _ domain: DomainID, session: inout DomainSession, deadline: Deadline, timeout: Duration,
+    marks: inout StageMarks
   ) async throws {
     let port = try boundSuspendPort(domain, session: &session)
     try host.notify(port)
+    // The guest answers by suspending, with nothing in between to mark: the next stage ends at the suspend.
+    marks.mark(.requestSent, at: clock.elapsed())
     let host = host
     let monitor = releaseDomainMonitor
     // A guest that suspends at once has already fired the port: a non-blocking read of the event device settles

@@ -6,12 +6,15 @@ extension SuspendController {
   static let transactionRetries = 16
 
   /// The xenstore control node path (libxl's pvcontrol): write `suspend`, wait for the guest to acknowledge by
-  /// changing or deleting the node, then wait for Xen to report the suspend.
+  /// changing or deleting the node, then wait for Xen to report the suspend (stages `requestWritten`,
+  /// `acknowledged`, then `suspended`, marked by the caller).
   func suspendThroughControlNode(
-    _ domain: DomainID, session: inout DomainSession, deadline: Deadline, timeout: Duration
+    _ domain: DomainID, session: inout DomainSession, deadline: Deadline, timeout: Duration,
+    marks: inout StageMarks
   ) async throws {
     let node = session.controlNode
     try requestSuspend(at: node, of: domain, recreatingNode: session.controlNodeMissing)
+    marks.mark(.requestWritten, at: clock.elapsed())
     do {
       let acknowledged: Bool
       do {
@@ -35,6 +38,7 @@ extension SuspendController {
           break  // The guest answered at the last moment: let the suspension stage take its last look.
         }
       }
+      marks.mark(.acknowledged, at: clock.elapsed())
       try await waitUntilSuspended(
         domain, deadline: deadline, timeout: timeout, path: .xenstoreControl, session: session)
     } catch is CancellationError {

@@ -62,9 +62,12 @@ public final class SimulatedXenHost: XenHost, Sendable {
   /// creation" (as libxl does), and the guest's own start-up writes (`control/feature-suspend`, its network
   /// frontend's state, its suspend event channel port when it has one).
   ///
-  /// - Parameter name: the guest's name, written to `/local/domain/<id>/name` as libxl writes a guest config's
-  ///   `name`; `nil` gives `simulated-<id>`. Names need not be unique: libxl refuses a duplicate, but a toolstack
-  ///   reading names must still cope with one (another toolstack, or a rename, can make two).
+  /// - Parameters:
+  ///   - guest: the guest's type, kernel and behaviour.
+  ///   - name: the guest's name, written to `/local/domain/<id>/name` as libxl writes a guest config's `name`; `nil`
+  ///     gives `simulated-<id>`. Names need not be unique: libxl refuses a duplicate, but a toolstack reading names
+  ///     must still cope with one (another toolstack, or a rename, can make two).
+  /// - Returns: the new domain's id.
   @discardableResult
   public func createDomain(_ guest: SimulatedGuest, name: String? = nil) -> DomainID {
     mutate { $0.createDomain(guest, name: name) }

@@ -63,11 +63,41 @@ import Testing
   @Test func fastCyclesHoldXenResumeToItsContract() {
     var facts = fastCycles(.pv)
     facts.steps[0].stdout = "suspended"
-    facts.steps[1].stdout = #"{"backend":"simulator","domain":3,"durationMicroseconds":300,"mode":"fast"}"#
+    facts.steps[1].stdout = facts.steps[1].stdout.replacingFirst(#""backend":"xen""#, with: #""backend":"simulator""#)
     #expect(
       facts.problems(in: context(.pv)) == [
         "`xen-resume suspend 3 --json`: stdout is not one JSON document: suspended",
         "`xen-resume resume 3 --fast --json`: backend simulator, expected \"xen\"",
+      ])
+  }
+
+  @Test func stagesOutOfOrderOrNotAddingUpAreProblems() {
+    var facts = fastCycles(.pv)
+    facts.steps[0] = suspend(.pv, stages: [("acknowledged", 1500), ("requestWritten", 20.25), ("suspended", 314)])
+    facts.steps[3] = resume(.pv, stages: [("stateChecked", 10.5), ("domainResumed", 150), ("xenstoreResumed", 52)])
+    facts.steps[5] = resume(.pv, stages: [("stateChecked", 10.5), ("returnRegisterSet", 100), ("domainResumed", 150)])
+    facts.steps[6].stdout = facts.steps[6].stdout.replacingFirst(#","stages":["#, with: #","nostages":["#)
+    #expect(
+      facts.problems(in: context(.pv)) == [
+        #"suspend 1: stages ["acknowledged", "requestWritten", "suspended"], expected ["requestWritten", "#
+          + #""acknowledged", "suspended"]"#,
+        #"resume 2: stages ["stateChecked", "domainResumed", "xenstoreResumed"], expected ["stateChecked", "#
+          + #""returnRegisterSet", "domainResumed", "xenstoreResumed"]"#,
+        "resume 2: stages add up to 212.5 µs, the duration is 312.5 µs",
+        #"resume 3: stages ["stateChecked", "returnRegisterSet", "domainResumed"], expected ["stateChecked", "#
+          + #""returnRegisterSet", "domainResumed", "xenstoreResumed"]"#,
+        "resume 3: stages add up to 260.5 µs, the duration is 312.5 µs",
+        "suspend 4: no stages",
+      ])
+  }
+
+  @Test func aPureHVMGuestsFastResumeWritesNoRegister() {
+    var facts = fastCycles(.hvm)
+    facts.steps[1] = resume(.hvm, stages: resumeStages(.pv))
+    #expect(
+      facts.problems(in: context(.hvm)) == [
+        #"resume 1: stages ["stateChecked", "returnRegisterSet", "domainResumed", "xenstoreResumed"], expected "#
+          + #"["stateChecked", "domainResumed", "xenstoreResumed"]"#
       ])
   }
 
@@ -184,7 +214,24 @@ import Testing
     facts.blocks[0].stdout = facts.blocks[0].stdout.replacingFirst(#""backend":"xen""#, with: #""backend":"sim""#)
     #expect(
       facts.problems(in: context(.pv)) == [
-        "`xen-resume checkpoint 3 --count 10 --interval 25ms --json`: backend sim, expected \"xen\""
+        "`xen-resume checkpoint 3 --count 10 --interval 25ms --cycle-details --json`: backend sim, expected \"xen\""
+      ])
+  }
+
+  @Test func aCycleWhoseSuspendAndResumeExceedItsPauseIsAProblem() {
+    var facts = checkpoint(.pv, blocks: 1)
+    facts.blocks[0] = checkpointBlock(.pv, cycle: (pause: 1400, suspend: 1100, resume: 300.5))
+    let problems = facts.problems(in: context(.pv))
+    #expect(problems.count == 10, "\(problems)")
+    #expect(problems.first == "cycle 1: suspend 1100.0 µs + resume 300.5 µs exceed the pause around them, 1400.0 µs")
+  }
+
+  @Test func stagesCoveringTooLittleOfTheMedianPauseAreAProblem() {
+    var facts = checkpoint(.pv, blocks: 1)
+    facts.blocks[0] = checkpointBlock(.pv, cycle: (pause: 2000, suspend: 1000, resume: 200))
+    #expect(
+      facts.problems(in: context(.pv)) == [
+        "in the median cycle the suspend and resume cover 60 % of the pause (at least 80 %)"
       ])
   }
 
@@ -332,18 +379,40 @@ import Testing
     return JudgeContext(lab: lab, guest: LabGuest(name: kind.rawValue, type: kind, kernel: "6.12", role: .main))
   }
 
-  private func suspend(_ kind: GuestKind) -> CommandRecord {
+  /// Stages as xen-resume prints them (keys sorted).
+  private func stagesJSON(_ stages: [(String, Double)]) -> String {
+    "[" + stages.map { #"{"microseconds":\#($0.1),"stage":"\#($0.0)"}"# }.joined(separator: ",") + "]"
+  }
+
+  /// A suspend's stages on the guest type's path, adding up to 1834.25 µs.
+  private func suspendStages(_ kind: GuestKind) -> [(String, Double)] {
+    kind.expectedSuspendPath == "xenstoreControl"
+      ? [("requestWritten", 20.25), ("acknowledged", 1500), ("suspended", 314)]
+      : [("requestSent", 34.25), ("suspended", 1800)]
+  }
+
+  /// A fast resume's stages for the guest type, adding up to 312.5 µs.
+  private func resumeStages(_ kind: GuestKind) -> [(String, Double)] {
+    kind.isPVAware
+      ? [("stateChecked", 10.5), ("returnRegisterSet", 100), ("domainResumed", 150), ("xenstoreResumed", 52)]
+      : [("stateChecked", 10.5), ("domainResumed", 250), ("xenstoreResumed", 52)]
+  }
+
+  private func suspend(_ kind: GuestKind, stages: [(String, Double)]? = nil) -> CommandRecord {
     CommandRecord(
       cmd: "xen-resume suspend 3 --json", tool: .xenResume, rc: 0, timedOut: false,
       stdout: #"{"backend":"xen","domain":3,"durationMicroseconds":1834.25,"guestType":""#
-        + kind.rawValue + #"","path":""# + kind.expectedSuspendPath + #""}"#,
+        + kind.rawValue + #"","path":""# + kind.expectedSuspendPath + #"","stages":"#
+        + stagesJSON(stages ?? suspendStages(kind)) + "}",
       stderr: "", ms: 40)
   }
 
-  private var resume: CommandRecord {
+  private func resume(_ kind: GuestKind, stages: [(String, Double)]? = nil) -> CommandRecord {
     CommandRecord(
       cmd: "xen-resume resume 3 --fast --json", tool: .xenResume, rc: 0, timedOut: false,
-      stdout: #"{"backend":"xen","domain":3,"durationMicroseconds":312.5,"mode":"fast"}"#, stderr: "", ms: 30)
+      stdout: #"{"backend":"xen","domain":3,"durationMicroseconds":312.5,"mode":"fast","stages":"#
+        + stagesJSON(stages ?? resumeStages(kind)) + "}",
+      stderr: "", ms: 30)
   }
 
   private var notSuspendedResume: CommandRecord {
@@ -356,7 +425,7 @@ import Testing
   /// `cycles` good cycles, each followed by a live guest.
   private func fastCycles(_ kind: GuestKind, cycles: Int = 5) -> FastCyclesFacts {
     FastCyclesFacts(
-      cycles: cycles, steps: (0..<cycles).flatMap { _ in [suspend(kind), resume] },
+      cycles: cycles, steps: (0..<cycles).flatMap { _ in [suspend(kind), resume(kind)] },
       paths: Array(repeating: kind.expectedSuspendPath, count: cycles),
       suspendMicroseconds: Array(repeating: 1834.25, count: cycles),
       resumeMicroseconds: Array(repeating: 312.5, count: cycles), alive: Array(repeating: true, count: cycles),
@@ -365,12 +434,17 @@ import Testing
 
   private func checkpointBlock(
     _ kind: GuestKind, count: Int = 10, path: String? = nil,
-    pause: PauseSummary = PauseSummary(min: 1210, p50: 1460, p90: 1920, p99: 2410, max: 2410, mean: 1533.7)
+    pause: PauseSummary = PauseSummary(min: 1210, p50: 1460, p90: 1920, p99: 2410, max: 2410, mean: 1533.7),
+    cycle: (pause: Double, suspend: Double, resume: Double) = (1460, 1100, 300)
   ) -> CommandRecord {
-    CommandRecord(
-      cmd: "xen-resume checkpoint 3 --count \(count) --interval 25ms --json", tool: .xenResume, rc: 0,
+    let cycles = Array(
+      repeating: #"{"pauseMicroseconds":\#(cycle.pause),"resumeMicroseconds":\#(cycle.resume),"#
+        + #""suspendMicroseconds":\#(cycle.suspend)}"#, count: count)
+    return CommandRecord(
+      cmd: "xen-resume checkpoint 3 --count \(count) --interval 25ms --cycle-details --json", tool: .xenResume, rc: 0,
       timedOut: false,
-      stdout: #"{"backend":"xen","count":\#(count),"domain":3,"guestType":"\#(kind.rawValue)","#
+      stdout: #"{"backend":"xen","count":\#(count),"cycles":[\#(cycles.joined(separator: ","))],"domain":3,"#
+        + #""guestType":"\#(kind.rawValue)","#
         + #""hostCalls":{"xc_domain_getinfo_single":40,"xc_domain_resume":\#(count),"xs_write":\#(count)},"#
         + #""hostCallsPerCycle":6.1,"path":"\#(path ?? kind.expectedSuspendPath)","#
         + #""pauseMicroseconds":{"max":\#(Int(pause.max)),"mean":\#(pause.mean),"min":\#(Int(pause.min)),"#

@@ -63,7 +63,8 @@ extension Dom0Lab {
     while blocks < blockCount {
       blocks += 1
       let swift = await tools.xenResume(
-        ["checkpoint", guest.id, "--count", String(size), "--interval", "25ms", "--json"], limit: 600)
+        ["checkpoint", guest.id, "--count", String(size), "--interval", "25ms", "--cycle-details", "--json"],
+        limit: 600)
       swiftBlocks.append(swift)
       let checkpoint = swift.decode(XenResumeCheckpointDocument.self)
       if let pause = checkpoint?.pauseMicroseconds {

@@ -36,13 +36,18 @@ public struct XenResumeStepDocument: Decodable, Sendable, Equatable {
   public var mode: String?
   /// How long the call took.
   public var durationMicroseconds: Double?
+  /// Each stage of it, in order.
+  public var stages: [StageEntry]?
 
   /// A document.
-  public init(path: String?, guestType: String?, mode: String?, durationMicroseconds: Double?) {
+  public init(
+    path: String?, guestType: String?, mode: String?, durationMicroseconds: Double?, stages: [StageEntry]? = nil
+  ) {
     self.path = path
     self.guestType = guestType
     self.mode = mode
     self.durationMicroseconds = durationMicroseconds
+    self.stages = stages
   }
 }
 
@@ -60,12 +65,15 @@ public struct XenResumeCheckpointDocument: Decodable, Sendable, Equatable {
   public var pauseMicroseconds: PauseSummary?
   /// All host calls of the run divided by its cycles.
   public var hostCallsPerCycle: Double?
+  /// Each cycle's pause, suspend and resume (with `--cycle-details`).
+  public var cycles: [CycleTimingEntry]?
 
   /// A document.
   public init(
     guestType: String?, path: String?, count: Int?, succeeded: Int?, pauseMicroseconds: PauseSummary?,
-    hostCallsPerCycle: Double?
+    hostCallsPerCycle: Double?, cycles: [CycleTimingEntry]? = nil
   ) {
+    self.cycles = cycles
     self.guestType = guestType
     self.path = path
     self.count = count
@@ -152,7 +160,8 @@ public struct FastCyclesFacts: ScenarioFacts {
   /// The cycles the scenario runs.
   public static let cycleCount = 5
 
-  /// Five cycles, every step exiting 0, every suspend on the guest type's path, the guest alive after each.
+  /// Five cycles, every step exiting 0, every suspend on the guest type's path, the guest alive after each, and each
+  /// step's stages the ones its path or mode passes, adding up to its duration (`StageJudge`).
   public func problems(in context: JudgeContext) -> [String] {
     var problems = Problems()
     problems.cliContract(steps)
@@ -171,6 +180,25 @@ public struct FastCyclesFacts: ScenarioFacts {
     // The first failing step says why the cycles stopped.
     if let failing = steps.first(where: { !$0.succeeded }) {
       problems.exit(failing, is: 0, "failing step")
+    }
+    for (index, step) in steps.enumerated() where step.succeeded {
+      guard let document = step.decode(XenResumeStepDocument.self) else { continue }
+      let cycle = index / 2 + 1
+      if index % 2 == 0 {
+        for problem in StageJudge.problems(
+          document.stages, expected: StageJudge.suspendStages(path: document.path ?? expectedPath),
+          duration: document.durationMicroseconds, "suspend \(cycle)")
+        {
+          problems.add(problem)
+        }
+      } else {
+        for problem in StageJudge.problems(
+          document.stages, expected: StageJudge.fastResumeStages(kind: context.kind),
+          duration: document.durationMicroseconds, "resume \(cycle)")
+        {
+          problems.add(problem)
+        }
+      }
     }
     return problems.list
   }
@@ -226,7 +254,8 @@ public struct CheckpointFacts: ScenarioFacts {
   }
 
   /// Enough cycles asked for, every block exiting 0, every cycle succeeded, each block of the size asked, on the guest
-  /// type's path, naming its type and with a pause distribution; the guest alive afterwards.
+  /// type's path, naming its type and with a pause distribution, each cycle's suspend and resume within its pause and
+  /// covering most of it (`StageJudge`); the guest alive afterwards.
   public func problems(in context: JudgeContext) -> [String] {
     var problems = Problems()
     // The failing block is also the last of `blocks`: judged once.
@@ -258,6 +287,7 @@ public struct CheckpointFacts: ScenarioFacts {
       problems.expect(
         types == [context.kind.rawValue], "guestType \(LabJSON.text(types)), expected \"\(context.kind.rawValue)\"")
       problems.expect(finished.allSatisfy { $0?.pauseMicroseconds != nil }, "a block has no pause distribution")
+      for problem in StageJudge.problems(cycles: finished.flatMap { $0?.cycles ?? [] }) { problems.add(problem) }
     }
     problems.alive(liveness)
     return problems.list

@@ -47,8 +47,12 @@ public final class SuspendController: Sendable {
   }
 
   /// A controller over `host` that measures and times out on the continuous clock.
-  /// - Parameter metricsFactory: where metrics go; `nil` uses `MetricsSystem.factory` as it is now (no-op until the
-  ///   application bootstraps a backend, so bootstrap before making controllers).
+  ///
+  /// - Parameters:
+  ///   - host: the backend every call goes through (`LibxenHost` in dom0, `SimulatedXenHost` in tests).
+  ///   - logger: where the controller logs (debug level, the domain in the metadata).
+  ///   - metricsFactory: where metrics go; `nil` uses `MetricsSystem.factory` as it is now (no-op until the
+  ///     application bootstraps a backend, so bootstrap before making controllers).
   public convenience init(
     host: any XenHost, logger: Logger = Logger(label: "SwiftXenResume"), metricsFactory: (any MetricsFactory)? = nil
   ) {
@@ -57,8 +61,13 @@ public final class SuspendController: Sendable {
 
   /// A controller over `host` whose timeouts and durations use `clock` (inject a test clock to test timeouts
   /// without waiting).
-  /// - Parameter metricsFactory: where metrics go; `nil` uses `MetricsSystem.factory` as it is now (no-op until the
-  ///   application bootstraps a backend). Tests pass their own factory instead of bootstrapping the process.
+  ///
+  /// - Parameters:
+  ///   - host: the backend every call goes through (`LibxenHost` in dom0, `SimulatedXenHost` in tests).
+  ///   - clock: what timeouts, stage timings and metrics are measured on.
+  ///   - logger: where the controller logs (debug level, the domain in the metadata).
+  ///   - metricsFactory: where metrics go; `nil` uses `MetricsSystem.factory` as it is now (no-op until the
+  ///     application bootstraps a backend). Tests pass their own factory instead of bootstrapping the process.
   public init<C: Clock>(
     host: any XenHost, clock: C, logger: Logger = Logger(label: "SwiftXenResume"),
     metricsFactory: (any MetricsFactory)? = nil
@@ -203,12 +212,14 @@ public final class SuspendController: Sendable {
   /// is `refused` and left as it is (call `forget(_:)` first to take it over). A controller that does not know
   /// the domain (a fresh one, as in a separate `xen-resume resume` process) resumes it from Xen's facts alone.
   /// - Parameters:
+  ///   - domain: the guest; dom0 and the toolstack's own domain are refused.
   ///   - mode: `.fast` (the guest sees its suspend cancelled), `.slow` (it sees a new domain), or
   ///     `.uncooperative` (no register touched, for a domain stopped by `xc_domain_shutdown`).
   ///   - options: `.confirmSlowResumeOfPVAwareGuest` is required for `.slow` on PV, PVH and PVHVM guests: on real
   ///     Xen 4.17 and 4.20, no Linux guest of these types measured (5.10, 6.1, 6.12) survives a same-domain slow
   ///     resume (6.1 and 6.12 panic with "register_vcpu_info failed: cpu=0 err=-22", err=-16 on 4.20; 5.10 PV
-  ///     and PVH hang), while pure HVM guests survive it and need no opt-in. README.md's survival matrix has every cell.
+  ///     PVH and PVHVM hang), while pure HVM guests survive it and need no opt-in. <doc:ChoosingAResume> has every
+  ///     cell of the survival matrix.
   /// - Returns: the domain, its guest type, the mode, and the time the resume and each of its stages took.
   @discardableResult
   public func resume(_ domain: DomainID, mode: ResumeMode = .fast, options: ResumeOptions = []) async throws

@@ -136,13 +136,10 @@ final class ControllerMetrics: Sendable {
   /// A successful suspend.
   func recordSuspend(_ suspended: SuspendedDomain) {
     let index = Self.position(of: suspended.path) * Self.guestTypes + Self.position(of: suspended.guestType)
-    let timer = cache.withLock { cache in
-      if let timer = cache.suspend[index] { return timer }
-      let timer = Timer(
+    let timer = cached(\.suspend, index) {
+      Timer(
         label: SuspendControllerMetrics.suspendDuration,
         dimensions: [("path", suspended.path.rawValue), ("guest_type", suspended.guestType.rawValue)], factory: factory)
-      cache.suspend[index] = timer
-      return timer
     }
     timer.record(duration: suspended.duration)
   }
@@ -153,17 +150,14 @@ final class ControllerMetrics: Sendable {
     let index =
       (Self.position(of: resumed.mode) * (Self.paths + 1) + pathPosition) * Self.guestTypes
       + Self.position(of: resumed.guestType)
-    let timer = cache.withLock { cache in
-      if let timer = cache.resume[index] { return timer }
-      let timer = Timer(
+    let timer = cached(\.resume, index) {
+      Timer(
         label: SuspendControllerMetrics.resumeDuration,
         dimensions: [
           ("mode", resumed.mode.rawValue), ("path", path?.rawValue ?? "unknown"),
           ("guest_type", resumed.guestType.rawValue),
         ],
         factory: factory)
-      cache.resume[index] = timer
-      return timer
     }
     timer.record(duration: resumed.duration)
   }
@@ -171,13 +165,10 @@ final class ControllerMetrics: Sendable {
   /// A checkpoint that paused a guest for `pause` and brought it back.
   func recordCheckpointPause(_ pause: Duration, path: SuspendPath, guestType: GuestType) {
     let index = Self.position(of: path) * Self.guestTypes + Self.position(of: guestType)
-    let timer = cache.withLock { cache in
-      if let timer = cache.checkpoint[index] { return timer }
-      let timer = Timer(
+    let timer = cached(\.checkpoint, index) {
+      Timer(
         label: SuspendControllerMetrics.checkpointPauseDuration,
         dimensions: [("path", path.rawValue), ("guest_type", guestType.rawValue)], factory: factory)
-      cache.checkpoint[index] = timer
-      return timer
     }
     timer.record(duration: pause)
   }
@@ -185,15 +176,24 @@ final class ControllerMetrics: Sendable {
   /// One operation ended with `outcome`.
   func count(_ operation: MeteredOperation, _ outcome: SuspendControllerMetrics.Outcome) {
     let index = operation.rawValue * Self.outcomes + Self.position(of: outcome)
-    let counter = cache.withLock { cache in
-      if let counter = cache.operations[index] { return counter }
-      let counter = Counter(
+    let counter = cached(\.operations, index) {
+      Counter(
         label: SuspendControllerMetrics.operations,
         dimensions: [("operation", operation.name), ("outcome", outcome.rawValue)], factory: factory)
-      cache.operations[index] = counter
-      return counter
     }
     counter.increment()
+  }
+
+  /// The metric object at `index` of one of the tables, made by `make` and kept the first time it is asked for.
+  private func cached<Metric: Sendable>(
+    _ table: WritableKeyPath<Cache, [Metric?]>, _ index: Int, _ make: () -> Metric
+  ) -> Metric {
+    cache.withLock { cache in
+      if let metric = cache[keyPath: table][index] { return metric }
+      let metric = make()
+      cache[keyPath: table][index] = metric
+      return metric
+    }
   }
 
   // Positions by switch rather than `allCases.firstIndex`, which would search (and build) the array each time.

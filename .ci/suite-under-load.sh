@@ -20,7 +20,13 @@ load() {
 }
 load &
 loader=$!
-trap 'kill "$loader" 2>/dev/null; pkill -f "scratch-path .build-load" 2>/dev/null; rm -rf .build-load' EXIT
+cleanup() {
+  kill "$loader" 2>/dev/null || true
+  pkill -f "scratch-path .build-load" 2>/dev/null || true
+  while pgrep -f "scratch-path .build-load" >/dev/null; do sleep 0.2; done
+  rm -rf .build-load
+}
+trap cleanup EXIT
 
 for run in $(seq "$runs"); do
   start=$(date +%s)

@@ -10,6 +10,7 @@ let package = Package(
     .package(name: "SwiftXenResume", path: ".."),
     .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
   ],
   targets: [
     // The null host, the workloads and the reference figures, shared by the benchmarks and the tools.
@@ -20,6 +21,7 @@ let package = Package(
         .product(name: "XenResumeCore", package: "SwiftXenResume"),
         .product(name: "XenSimulator", package: "SwiftXenResume"),
         .product(name: "SystemPackage", package: "swift-system"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
       ]
     ),
     // Controller overhead: every benchmark over NullXenHost.
@@ -38,6 +40,8 @@ let package = Package(
     ),
     // Host calls per fast cycle, per operation, beside the minimal sequence and libxl's count (markdown).
     .executableTarget(name: "HostCallReport", dependencies: ["BenchmarkSupport"]),
+    // The controller's metrics off and on, side by side in one process: time per fast checkpoint and their ratio.
+    .executableTarget(name: "MetricsCost", dependencies: ["BenchmarkSupport"]),
     // 10,000 simulated domains, 100,000 cycles, resident memory before, during and after.
     .executableTarget(name: "SimulatorScale", dependencies: ["BenchmarkSupport"]),
     // Splices the collected figures into README.md between its markers (run by update-readme.sh).

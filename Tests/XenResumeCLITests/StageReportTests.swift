@@ -47,7 +47,7 @@ final class StageReportTests: XCTestCase {
     XCTAssertEqual(suspend.status, 0, suspend.stderr)
     let lines = suspend.stdout.split(separator: "\n")
     XCTAssertEqual(lines.count, 2, suspend.stdout)
-    XCTAssertTrue(lines[1].hasPrefix("stages: request written "), suspend.stdout)
+    XCTAssertTrue(lines[1].hasPrefix("simulated: stages: request written "), suspend.stdout)
     XCTAssertTrue(lines[1].contains(", acknowledged "), suspend.stdout)
     XCTAssertTrue(lines[1].contains(", suspended "), suspend.stdout)
 
@@ -96,7 +96,7 @@ final class StageReportTests: XCTestCase {
     let result = await CLIRunner.run(["checkpoint", "5", "--count", "5", "--backend", "simulator"])
     XCTAssertEqual(result.status, 0, result.stderr)
     for stage in ["request sent", "suspended", "state checked", "domain resumed", "xenstore resumed"] {
-      let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("  \(stage): min ") }
+      let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("simulated:   \(stage): min ") }
       XCTAssertEqual(lines.count, 1, "\(stage) in: \(result.stdout)")
     }
   }

@@ -31,6 +31,19 @@ let benchmarks: @Sendable () -> Void = {
       try await NullFixture(scenario)
     }
 
+    // The same cycles with metrics on, through a backend that only adds to atomics: beside the line above, the
+    // cost of the controller's metric bookkeeping (without a backend it skips it altogether).
+    Benchmark("Null/\(scenario.title)/fast checkpoint, metrics on", configuration: loop) { benchmark, fixture in
+      let cycles = benchmark.scaledIterations.count
+      let before = fixture.host.totalCalls
+      benchmark.startMeasurement()
+      try await Cycles.fast(fixture.controller, fixture.domain, count: cycles)
+      benchmark.stopMeasurement()
+      benchmark.measurement(hostCalls, perCycle(fixture.host.totalCalls - before, cycles))
+    } setup: {
+      try await NullFixture(scenario, metrics: TallyingMetricsFactory())
+    }
+
     Benchmark("Null/\(scenario.title)/slow resume", configuration: loop) { benchmark, fixture in
       let cycles = benchmark.scaledIterations.count
       let before = fixture.host.totalCalls

@@ -1,3 +1,4 @@
+import CoreMetrics
 import XenResumeCore
 
 /// One suspend path of one guest type: what every benchmark, the host-call report and the scale check run.
@@ -88,11 +89,13 @@ public struct NullFixture: Sendable {
   /// The guests, in creation order.
   public let domains: [DomainID]
 
-  /// Builds and warms up the fixture; the warm-up fails loudly if the controller picks another path.
-  public init(_ scenario: Scenario, domains count: Int = 1) async throws {
+  /// Builds and warms up the fixture; the warm-up fails loudly if the controller picks another path. With
+  /// `metrics`, the controller records its metrics through it (without, it has none, as without a bootstrapped
+  /// backend); the warm-up makes every metric object the cycles use.
+  public init(_ scenario: Scenario, domains count: Int = 1, metrics: (any MetricsFactory)? = nil) async throws {
     let host = NullXenHost()
     let domains = (0..<count).map { _ in host.createDomain(scenario.nullGuest) }
-    let controller = SuspendController(host: host)
+    let controller = SuspendController(host: host, metricsFactory: metrics)
     for domain in domains {
       let plan = try await controller.suspendPlan(for: domain)
       guard plan.path == scenario.expectedPath else {

@@ -22,8 +22,8 @@ load &
 loader=$!
 cleanup() {
   kill "$loader" 2>/dev/null || true
-  pkill -f "scratch-path .build-load" 2>/dev/null || true
-  while pgrep -f "scratch-path .build-load" >/dev/null; do sleep 0.2; done
+  pkill -f "\.build-load" 2>/dev/null || true
+  while pgrep -f "\.build-load" >/dev/null; do sleep 0.2; done
   rm -rf .build-load
 }
 trap cleanup EXIT

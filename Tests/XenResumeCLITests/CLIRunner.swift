@@ -140,6 +140,14 @@ enum BinaryRunner {
       }
       XCTAssertTrue(shown, "stderr never showed \(marker) within 30 s", file: file, line: line)
       kill(process.processIdentifier, signal)
+      // A process that does not stop for the signal must not hold the suite forever (a checkpoint run of 10^8
+      // cycles would): it gets 30 s, then SIGKILL and a failure.
+      let stopBy = Date().addingTimeInterval(30)
+      while process.isRunning && Date() < stopBy { Thread.sleep(forTimeInterval: 0.01) }
+      if process.isRunning {
+        XCTFail("xen-resume did not stop within 30 s of the signal", file: file, line: line)
+        kill(process.processIdentifier, SIGKILL)
+      }
     }
     process.waitUntilExit()
     try out.close()

@@ -1,4 +1,5 @@
 @_spi(XenHostBackends) import XenResumeCore
+
 extension LibxenHost {
   /// `xs_read`; `nil` when the node does not exist.
   public func read(_ path: String, transaction: XenStoreTransaction) throws -> String? {

@@ -103,6 +103,17 @@ extension SimulatedXenHost {
     reactionsPending.load(ordering: .acquiring)
   }
 
+  /// What the machine's waits and delayed reactions are doing now, for tests that step a `TestClock` only while
+  /// everything is parked (see `ControllerWaitSnapshot`). Read twice: equal readings describe one moment.
+  package var waitSnapshot: SimulatorWaitSnapshot {
+    let (parked, changes) = state.withLock {
+      ($0.watchWaiters.count + $0.portWaiters.count, $0.watchWaiters.changes &+ $0.portWaiters.changes)
+    }
+    let reactions = scheduler.due
+    return SimulatorWaitSnapshot(
+      parkedTasks: parked, dueReactions: reactions.due, changes: changes &+ reactions.changes)
+  }
+
   // MARK: xenstore as a guest sees it
 
   /// A node's permission list (there is no `XenHost` call for it); `nil` when the node does not exist.
@@ -143,4 +154,14 @@ extension SimulatedXenHost {
     apply(effects)
     return try outcome.get()
   }
+}
+
+/// What a simulated machine's waits and delayed reactions are doing at one moment (`SimulatedXenHost.waitSnapshot`).
+package struct SimulatorWaitSnapshot: Equatable, Sendable {
+  /// Tasks parked in `nextWatchEvent` or `waitForEvent`.
+  package var parkedTasks: Int
+  /// Delayed guest reactions whose time has come on the host's clock and that have not finished running.
+  package var dueReactions: Int
+  /// A count that grows with every change to the above (but not with the clock).
+  package var changes: UInt64
 }

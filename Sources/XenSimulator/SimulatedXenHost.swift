@@ -22,7 +22,7 @@ import SystemPackage
 /// are thread-safe: the whole machine is one value behind one lock, and waiting tasks are resumed outside it.
 public final class SimulatedXenHost: XenHost, Sendable {
   let state: Mutex<SimulatorState>
-  private let scheduler: ReactionScheduler
+  let scheduler: ReactionScheduler
   /// Delayed guest reactions scheduled and not yet performed (`pendingReactionCount`).
   let reactionsPending = Atomic<Int>(0)
   /// Where `injectFault(_:onCall:errno:domain:)` keeps its faults. Registered with `callObservers` at the first

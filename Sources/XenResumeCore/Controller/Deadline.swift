@@ -31,6 +31,8 @@ package struct Deadline: Sendable {
     if hasPassed { return nil }
     let instant = instant
     let timer = timer
+    timer.beginRace(sides: 2)
+    defer { timer.endRace(sides: 2) }
     return try await withThrowingTaskGroup(of: T?.self) { group in
       group.addTask { try await wait() }
       group.addTask {
@@ -55,6 +57,8 @@ package struct Deadline: Sendable {
     if hasPassed { throw DeadlineExceeded() }
     let instant = instant
     let timer = timer
+    timer.beginRace(sides: 3)
+    defer { timer.endRace(sides: 3) }
     try await withThrowingTaskGroup(of: Bool.self) { group in
       group.addTask {
         try await first()

@@ -18,6 +18,8 @@ final class ReleaseDomainMonitor: Sendable {
     /// parked yet gets the same error as the parked ones, instead of registering anew, so what a suspend reports
     /// does not depend on how far it had got when the watch failed. Cleared when a new watch is installed.
     var failure: (error: any Error, generation: UInt64)?
+    /// Changes to the parked waiters and to the pump (see `waitSnapshot`).
+    var changes: UInt64 = 0
   }
 
   private let host: any XenHost
@@ -38,6 +40,7 @@ final class ReleaseDomainMonitor: Sendable {
       state.watch = watch
       state.failure = nil
       state.pump = Task.detached { await self.pump(watch) }
+      state.changes &+= 1
       return true
     }
     guard installed else {
@@ -54,6 +57,7 @@ final class ReleaseDomainMonitor: Sendable {
         state.deliver { (state, woken: inout Resumptions<Void>) in
           state.generation &+= 1
           state.waiters.takeAll(resumingWith: .success(()), into: &woken)
+          state.changes &+= 1
         }
       } catch {
         // The watch is unusable (its xenstored connection may be gone: ECONNRESET): wake every waiter with the
@@ -66,11 +70,17 @@ final class ReleaseDomainMonitor: Sendable {
             state.failure = (error, state.generation)
           }
           state.waiters.takeAll(resumingWith: .failure(error), into: &woken)
+          state.changes &+= 1
         }
         if !(error is CancellationError) { try? host.unwatch(watch) }
         return
       }
     }
+  }
+
+  /// What the monitor's waits are doing, read in one lock pass: its part of `SuspendController.waitSnapshot`.
+  var waitSnapshot: (parked: Int, pumps: Int, changes: UInt64) {
+    state.withLock { ($0.waiters.count, $0.pump == nil ? 0 : 1, $0.changes) }
   }
 
   /// Waits until an event newer than `generation` arrives; cancellation-aware.
@@ -94,10 +104,12 @@ final class ReleaseDomainMonitor: Sendable {
 
     func park(_ waiter: Waiter<Void>, in state: inout State) {
       state.waiters.park(waiter)
+      state.changes &+= 1
     }
 
     func unpark(_ ticket: WaiterTicket, from state: inout State) -> Waiter<Void>? {
-      state.waiters.remove(ticket)
+      state.changes &+= 1
+      return state.waiters.remove(ticket)
     }
   }
 
@@ -105,6 +117,7 @@ final class ReleaseDomainMonitor: Sendable {
   func stop() {
     let (pump, watch) = state.withLock { state in
       state.stopped = true
+      state.changes &+= 1
       defer {
         state.pump = nil
         state.watch = nil

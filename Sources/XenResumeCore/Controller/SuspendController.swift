@@ -91,6 +91,15 @@ public final class SuspendController: Sendable {
     if let metrics, counted > 0 { metrics.suspendedDomains.decrement(by: Double(counted)) }
   }
 
+  /// What the controller's waits are doing now (see `ControllerWaitSnapshot`).
+  package var waitSnapshot: ControllerWaitSnapshot {
+    let timer = deadlineTimer.waitSnapshot
+    let monitor = releaseDomainMonitor.waitSnapshot
+    return ControllerWaitSnapshot(
+      timer: timer, monitorParked: monitor.parked, hostWaitsBetweenOperations: monitor.pumps,
+      monitorChanges: monitor.changes)
+  }
+
   // MARK: Public operations
 
   /// The domain's guest type, from Xen's own facts: the HVM flag, the PVH emulation flags, and

@@ -17,10 +17,16 @@ package final class DeadlineTimer: Sendable {
     var pump: Task<Void, Never>?
     /// The pump itself, while no timed wait is parked.
     var idlePump = WaiterQueue<Void>()
-    /// What the pump sleeps for. Set under the same lock pass that found the earliest deadline, so a wait that
-    /// parks an earlier one always finds the sleep it must interrupt.
+    /// What the pump is about to sleep for: set under the same lock pass that found the earliest deadline, so a
+    /// wait that parks an earlier one always finds the sleep it must interrupt (by clearing this).
+    var arming: Duration?
+    /// What the pump sleeps for, once its sleep is registered on the clock.
     var armed: (until: Duration, sleeper: Task<Void, any Error>)?
     var stopped = false
+    /// Waits taking part in a `Deadline` race now, this timer's own sleeps included (see `waitSnapshot`).
+    var racing = 0
+    /// Changes to `racing` and to the pump's sleep; the waiter table counts its own.
+    var ownChanges: UInt64 = 0
   }
 
   /// What a wait that parked must do once the lock is released.
@@ -30,7 +36,7 @@ package final class DeadlineTimer: Sendable {
   }
 
   private enum PumpStep: Sendable {
-    case sleep(Task<Void, any Error>)
+    case sleep(until: Duration)
     case idle
     case stop
   }
@@ -51,6 +57,37 @@ package final class DeadlineTimer: Sendable {
   /// The deadline the pump's sleep ends at, `nil` while it does not sleep.
   package var armedDeadline: Duration? {
     state.withLock { $0.armed?.until }
+  }
+
+  /// What this timer's waits are doing, read in one lock pass: the timer's part of
+  /// `SuspendController.waitSnapshot`.
+  package var waitSnapshot: TimedWaitSnapshot {
+    let now = clock.elapsed()
+    return state.withLock { state in
+      // The pump may sleep for an earlier deadline whose wait has gone: it wakes then and re-arms.
+      let pumpAsleep = state.waiters.keys.min().map { earliest in
+        state.armed.map { $0.until > now && $0.until <= earliest } ?? false
+      }
+      return TimedWaitSnapshot(
+        racing: state.racing, parked: state.waiters.count, pumpAsleepInTime: pumpAsleep ?? true,
+        changes: state.waiters.changes &+ state.ownChanges)
+    }
+  }
+
+  /// Counts `sides` waits (the timer's own among them) as racing until `endRace(sides:)`.
+  func beginRace(sides: Int) {
+    state.withLock { state in
+      state.racing += sides
+      state.ownChanges &+= 1
+    }
+  }
+
+  /// Ends what `beginRace(sides:)` began, once every wait of the race has returned.
+  func endRace(sides: Int) {
+    state.withLock { state in
+      state.racing -= sides
+      state.ownChanges &+= 1
+    }
   }
 
   /// Returns once `clock.elapsed()` has reached `deadline`; throws `CancellationError` at once when cancelled, and
@@ -77,9 +114,14 @@ package final class DeadlineTimer: Sendable {
         state.pump = Task.detached { await timer.pump() }
       }
       var wake = Wake(idlePump: state.idlePump.takeFirst())
+      if let arming = state.arming, arming > deadline {
+        // The pump finds it cleared once its sleep is registered, and cancels that sleep.
+        state.arming = nil
+      }
       if let armed = state.armed, armed.until > deadline {
         wake.interrupted = armed.sleeper
         state.armed = nil
+        state.ownChanges &+= 1
       }
       return wake
     }
@@ -114,18 +156,31 @@ package final class DeadlineTimer: Sendable {
     while true {
       let now = clock.elapsed()
       let step = state.deliver { (state, expired: inout Resumptions<Void>) -> PumpStep in
+        if state.armed != nil { state.ownChanges &+= 1 }
         state.armed = nil
         if state.stopped { return .stop }
         state.waiters.takeAll(where: { $0 <= now }, resumingWith: .success(()), into: &expired)
         guard let next = state.waiters.keys.min() else { return .idle }
-        let sleeper = Task { try await clock.sleep(until: next) }
-        state.armed = (next, sleeper)
-        return .sleep(sleeper)
+        state.arming = next
+        return .sleep(until: next)
       }
       switch step {
       case .stop:
         return
-      case .sleep(let sleeper):
+      case .sleep(let next):
+        // The sleep is registered on the clock before `Task.immediate` returns, and only then is it armed: a test
+        // clock advanced to exactly `next` after a later registration would hold the sleep until its next advance,
+        // since a sleep until "now" still waits there. Outside the lock, as the clock's code is not ours.
+        let sleeper = Task.immediate { try await clock.sleep(until: next) }
+        let kept = state.withLock { state -> Bool in
+          guard state.arming == next, !state.stopped else { return false }
+          state.arming = nil
+          state.armed = (next, sleeper)
+          state.ownChanges &+= 1
+          return true
+        }
+        // An earlier deadline arrived, or `stop()`, while the sleep was being registered.
+        if !kept { sleeper.cancel() }
         _ = await sleeper.result
       case .idle:
         try? await state.wait(for: IdlePump())
@@ -139,6 +194,7 @@ package final class DeadlineTimer: Sendable {
       state.stopped = true
       state.waiters.takeAll(resumingWith: .failure(CancellationError()), into: &woken)
       state.idlePump.takeAll(resumingWith: .success(()), into: &woken)
+      state.ownChanges &+= 1
       defer { state.armed = nil }
       return state.armed?.sleeper
     }

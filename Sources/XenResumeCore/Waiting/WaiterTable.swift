@@ -10,6 +10,11 @@
   /// How many waiters are parked, under every key.
   @usableFromInline package private(set) var count = 0
 
+  /// How many times `count` changed (a waiter parked, was removed or was taken), wrapping: two readings with the
+  /// same value saw the same waiters, so a snapshot of several tables read one after the other can be checked for
+  /// consistency by reading it twice (see `SuspendController.waitSnapshot`).
+  @usableFromInline package private(set) var changes: UInt64 = 0
+
   /// An empty table.
   @inlinable package init() {}
 
@@ -28,6 +33,7 @@
   @inlinable package mutating func park(_ waiter: Waiter<Output>, under key: Key) {
     queues[key, default: WaiterQueue()].park(waiter)
     count += 1
+    changes &+= 1
   }
 
   /// Removes the waiter with this ticket from under a key (its wait was cancelled); `nil` when it is no longer
@@ -51,6 +57,7 @@
   ) {
     guard var queue = queues.removeValue(forKey: key) else { return }
     count -= queue.count
+    changes &+= 1
     queue.takeAll(resumingWith: outcome, into: &resumptions)
   }
 
@@ -69,11 +76,13 @@
   ) {
     for index in queues.indices { queues.values[index].takeAll(resumingWith: outcome, into: &resumptions) }
     queues.removeAll(keepingCapacity: true)
+    if count > 0 { changes &+= 1 }
     count = 0
   }
 
   @usableFromInline mutating func dropIfEmpty(_ index: Dictionary<Key, WaiterQueue<Output>>.Index) {
     count -= 1
+    changes &+= 1
     if queues.values[index].isEmpty { queues.remove(at: index) }
   }
 }

@@ -56,7 +56,9 @@ final class ControllerMetricsTests: XCTestCase {
     let clock = TestClock<Duration>()
     let controller = SuspendController(host: host, clock: clock, metricsFactory: metrics)
 
-    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(10)) }
+    let result = await runAdvancing(clock, controller, host) {
+      try await controller.suspend(domain, timeout: .seconds(10))
+    }
 
     guard case .failure(SuspendResumeError.timedOut) = result else { return XCTFail("unexpected: \(result)") }
     let counter = try metrics.expectCounter(Names.operations, [("operation", "suspend"), ("outcome", "timedOut")])

@@ -35,11 +35,16 @@ struct GuestCase: CustomStringConvertible, Sendable {
   ]
 }
 
-/// Runs `operation` while advancing a test clock in steps, so timeouts elapse without waiting.
+/// Runs `operation` while advancing a test clock in steps, so timeouts elapse without waiting. The clock moves only
+/// while the operation is parked in a timed wait of `controller` and `host` has nothing due left to do (see
+/// `settle`), so the operation never sees time pass in the middle of its own steps, however loaded the machine.
 func runAdvancing<T: Sendable>(
   _ clock: TestClock<Duration>,
+  _ controller: SuspendController,
+  _ host: SimulatedXenHost,
   step: Duration = .seconds(1),
   maxSteps: Int = 500,
+  file: StaticString = #filePath, line: UInt = #line,
   _ operation: @escaping @Sendable () async throws -> T
 ) async -> Result<T, any Error> {
   let finished = Finished()
@@ -49,27 +54,44 @@ func runAdvancing<T: Sendable>(
   }
   var steps = 0
   while !finished.isSet && steps < maxSteps {
-    await settle(clock, until: finished)
+    await settle(controller, host, until: finished, file: file, line: line)
     await clock.advance(by: step)
     steps += 1
   }
   return await task.result
 }
 
-/// Waits (for real) until something sleeps on the clock (the operation parked on its deadline or a guest's reaction
-/// is scheduled) or the operation finished: advancing after a bare `Task.yield()` outran operations a busy machine
-/// had not scheduled yet, so their timeouts fired early (seen in CI's Debian 13 run). In the whole suite a sleep
-/// always comes, so the 30 s bound is never reached by a passing test; a second, as before, could be on a loaded
-/// machine, and then the clock ran ahead of the operation.
-private func settle(_ clock: TestClock<Duration>, until finished: Finished) async {
+/// Waits (for real) until the operation finished, or is parked in a timed wait with every task it involves parked
+/// and no guest reaction whose time has come still to run: then nothing but the clock can move it on. Advancing
+/// whenever anything slept on the clock (as before) let a starved operation see its timeout pass before it had
+/// written its request. A passing test never reaches the 30 s bound; one that does is reported, not advanced
+/// silently.
+private func settle(
+  _ controller: SuspendController, _ host: SimulatedXenHost, until finished: Finished, file: StaticString, line: UInt
+) async {
   let real = ContinuousClock()
   let end = real.now.advanced(by: .seconds(30))
-  while !finished.isSet && real.now < end {
+  while !finished.isSet {
+    if isParked(controller, host) { return }
+    if real.now >= end {
+      XCTFail(
+        "the operation never parked: \(controller.waitSnapshot), \(host.waitSnapshot)", file: file, line: line)
+      return
+    }
     await Task.yield()
-    // checkSuspension throws exactly when a sleep is pending on the clock.
-    if (try? await clock.checkSuspension()) == nil { return }
     try? await Task.sleep(for: .milliseconds(1))
   }
+}
+
+/// Whether the controller's operation is parked, from two readings of both sides that agree (so they describe one
+/// moment; see `ControllerWaitSnapshot`).
+func isParked(_ controller: SuspendController, _ host: SimulatedXenHost) -> Bool {
+  let controllerFirst = controller.waitSnapshot
+  let hostFirst = host.waitSnapshot
+  let controllerSecond = controller.waitSnapshot
+  let hostSecond = host.waitSnapshot
+  guard controllerFirst == controllerSecond, hostFirst == hostSecond else { return false }
+  return hostFirst.dueReactions == 0 && controllerFirst.isParked(hostWaitsParked: hostFirst.parkedTasks)
 }
 
 /// Waits (for real, briefly) until a condition holds: used to reach a point inside a running operation.

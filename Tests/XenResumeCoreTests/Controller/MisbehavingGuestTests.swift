@@ -12,7 +12,9 @@ final class MisbehavingGuestTests: XCTestCase {
     let clock = TestClock<Duration>()
     let controller = SuspendController(host: host, clock: clock)
 
-    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(60)) }
+    let result = await runAdvancing(clock, controller, host) {
+      try await controller.suspend(domain, timeout: .seconds(60))
+    }
 
     guard case .failure(SuspendResumeError.timedOut(domain, .acknowledgement, .seconds(60), .running)) = result else {
       return XCTFail("unexpected result: \(result)")
@@ -28,7 +30,9 @@ final class MisbehavingGuestTests: XCTestCase {
     let clock = TestClock<Duration>()
     let controller = SuspendController(host: host, clock: clock)
 
-    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(30)) }
+    let result = await runAdvancing(clock, controller, host) {
+      try await controller.suspend(domain, timeout: .seconds(30))
+    }
 
     guard case .failure(SuspendResumeError.timedOut(domain, .suspension, _, .running)) = result else {
       return XCTFail("unexpected result: \(result)")
@@ -45,7 +49,9 @@ final class MisbehavingGuestTests: XCTestCase {
       let domain = host.createDomain(guest)
       let controller = SuspendController(host: host, clock: clock)
 
-      let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(1)) }
+      let result = await runAdvancing(clock, controller, host) {
+        try await controller.suspend(domain, timeout: .seconds(1))
+      }
 
       guard case .failure(SuspendResumeError.timedOut(domain, .suspension, .seconds(1), .running)) = result else {
         XCTFail("\(guest): unexpected result: \(result)")
@@ -69,7 +75,9 @@ final class MisbehavingGuestTests: XCTestCase {
       let domain = host.createDomain(guest)
       let controller = SuspendController(host: host, clock: clock)
 
-      let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(1)) }
+      let result = await runAdvancing(clock, controller, host) {
+        try await controller.suspend(domain, timeout: .seconds(1))
+      }
 
       guard case .failure(SuspendResumeError.timedOut(domain, .suspension, _, .running)) = result else {
         XCTFail("\(guest): unexpected result: \(result)")
@@ -77,7 +85,9 @@ final class MisbehavingGuestTests: XCTestCase {
       }
       assertRunning(host, domain)
       assertHealthy(host, domain)
-      let next = await runAdvancing(clock) { try await controller.checkpoint(domain, timeout: .seconds(5)) { _ in } }
+      let next = await runAdvancing(clock, controller, host) {
+        try await controller.checkpoint(domain, timeout: .seconds(5)) { _ in }
+      }
       if case .failure(let error) = next { XCTFail("\(guest): the next checkpoint failed: \(error)") }
     }
   }
@@ -94,7 +104,9 @@ final class MisbehavingGuestTests: XCTestCase {
     let clock = TestClock<Duration>()
     let controller = SuspendController(host: host, clock: clock)
 
-    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(10)) }
+    let result = await runAdvancing(clock, controller, host) {
+      try await controller.suspend(domain, timeout: .seconds(10))
+    }
 
     guard case .failure(SuspendResumeError.timedOut(domain, .acknowledgement, _, .running)) = result else {
       return XCTFail("unexpected result: \(result)")
@@ -113,7 +125,9 @@ final class MisbehavingGuestTests: XCTestCase {
     let clock = TestClock<Duration>()
     let controller = SuspendController(host: host, clock: clock)
 
-    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(10)) }
+    let result = await runAdvancing(clock, controller, host) {
+      try await controller.suspend(domain, timeout: .seconds(10))
+    }
 
     guard case .failure(SuspendResumeError.timedOut(domain, .suspension, _, .running)) = result else {
       return XCTFail("unexpected result: \(result)")

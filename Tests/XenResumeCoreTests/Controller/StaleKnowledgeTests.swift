@@ -38,13 +38,15 @@ final class StaleKnowledgeTests: XCTestCase {
       let width = guest.type == .pv ? try host.guestWidth(of: domain) : try host.hostWidth()
       let before = try snapshot(host, domain, width: width)
 
-      let suspend = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(5)) }
+      let suspend = await runAdvancing(clock, controller, host) {
+        try await controller.suspend(domain, timeout: .seconds(5))
+      }
       guard case .failure(SuspendResumeError.refused(domain, let reason)) = suspend else {
         XCTFail("\(guest): suspend of someone else's suspended domain: \(suspend)")
         continue
       }
       XCTAssertTrue(reason.contains("another toolstack"), reason)
-      let resume = await runAdvancing(clock) { try await controller.resume(domain, mode: .fast) }
+      let resume = await runAdvancing(clock, controller, host) { try await controller.resume(domain, mode: .fast) }
       guard case .failure(SuspendResumeError.refused(domain, _)) = resume else {
         XCTFail("\(guest): resume of someone else's suspended domain: \(resume)")
         continue
@@ -54,7 +56,9 @@ final class StaleKnowledgeTests: XCTestCase {
       // The other toolstack brings it back its own way; the controller notices it runs again.
       try host.resumeDomain(domain)
       try host.resumeDomainInXenStore(domain)
-      let next = await runAdvancing(clock) { try await controller.checkpoint(domain, timeout: .seconds(5)) { _ in } }
+      let next = await runAdvancing(clock, controller, host) {
+        try await controller.checkpoint(domain, timeout: .seconds(5)) { _ in }
+      }
       if case .failure(let error) = next { XCTFail("\(guest): the next checkpoint failed: \(error)") }
       assertHealthy(host, domain)
       assertRunning(host, domain)
@@ -154,13 +158,15 @@ final class StaleKnowledgeTests: XCTestCase {
     let first = try await controller.checkpoint(domain) { $0.path }
     XCTAssertEqual(first, .eventChannel)
 
-    let forced = await runAdvancing(clock) {
+    let forced = await runAdvancing(clock, controller, host) {
       try await controller.checkpoint(domain, timeout: .seconds(10), path: .xenstoreControl) { $0.path }
     }
     XCTAssertEqual(try forced.get(), .xenstoreControl)
     XCTAssertEqual(host.boundPortCount, 0, "the event channel binding is given back with its subscription")
     // And back: the event channel path binds and subscribes again.
-    let again = await runAdvancing(clock) { try await controller.checkpoint(domain, timeout: .seconds(10)) { $0.path } }
+    let again = await runAdvancing(clock, controller, host) {
+      try await controller.checkpoint(domain, timeout: .seconds(10)) { $0.path }
+    }
     XCTAssertEqual(try again.get(), .eventChannel)
     assertHealthy(host, domain)
   }
@@ -194,11 +200,15 @@ final class StaleKnowledgeTests: XCTestCase {
       try host.subscribeForSuspend(domain, port: EventChannelPort(1023))
       let controller = SuspendController(host: host, clock: clock)
 
-      let result = await runAdvancing(clock) { try await controller.checkpoint(domain, timeout: .seconds(30)) { _ in } }
+      let result = await runAdvancing(clock, controller, host) {
+        try await controller.checkpoint(domain, timeout: .seconds(30)) { _ in }
+      }
       if case .failure(let error) = result { XCTFail("\(guest): \(error)") }
       // And one left by a tool that ignores the lock while this controller's session lives.
       try host.subscribeForSuspend(domain, port: EventChannelPort(1023))
-      let later = await runAdvancing(clock) { try await controller.checkpoint(domain, timeout: .seconds(30)) { _ in } }
+      let later = await runAdvancing(clock, controller, host) {
+        try await controller.checkpoint(domain, timeout: .seconds(30)) { _ in }
+      }
       if case .failure(let error) = later { XCTFail("\(guest), during a session: \(error)") }
       assertHealthy(host, domain)
       assertRunning(host, domain)
@@ -216,7 +226,7 @@ final class StaleKnowledgeTests: XCTestCase {
     XCTAssertEqual(first, .xenstoreControl)
 
     try host.setACPISleepState(3, of: domain)
-    let asleep = await runAdvancing(clock) {
+    let asleep = await runAdvancing(clock, controller, host) {
       try await controller.checkpoint(domain, timeout: .seconds(10)) { $0.path }
     }
     XCTAssertEqual(try asleep.get(), .hypervisorShutdown, "a sleeping guest cannot answer its control node")
@@ -252,7 +262,9 @@ final class StaleKnowledgeTests: XCTestCase {
       transaction: .none)
     let controller = SuspendController(host: host, clock: clock)
 
-    let result = await runAdvancing(clock) { try await controller.suspend(domain, timeout: .seconds(1)) }
+    let result = await runAdvancing(clock, controller, host) {
+      try await controller.suspend(domain, timeout: .seconds(1))
+    }
 
     guard case .failure(SuspendResumeError.timedOut(domain, .acknowledgement, .seconds(1), .running)) = result else {
       return XCTFail("unexpected result: \(result)")

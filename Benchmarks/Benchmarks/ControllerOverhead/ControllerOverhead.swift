@@ -16,9 +16,6 @@ let benchmarks: @Sendable () -> Void = {
   let round = Benchmark.Configuration(
     metrics: metrics, warmupIterations: 2, scalingFactor: .one, maxDuration: .seconds(2), maxIterations: 200)
 
-  /// Calls per cycle, rounded: the `@releaseDomain` pump counts its reads on its own task, a little behind.
-  func perCycle(_ calls: Int, _ cycles: Int) -> Int { (calls + cycles / 2) / cycles }
-
   for scenario in Scenario.allCases {
     // The fast checkpoint without metrics (no backend: the controller skips them) and with them on, through a backend
     // that only adds to atomics: side by side, the cost of the controller's metric bookkeeping.
@@ -30,7 +27,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         try await Cycles.fast(fixture.controller, fixture.domain, count: cycles)
         benchmark.stopMeasurement()
-        benchmark.measurement(hostCalls, perCycle(fixture.host.totalCalls - before, cycles))
+        benchmark.measurement(hostCalls, HostCallCount.rounded(fixture.host.totalCalls - before, over: cycles))
       } setup: {
         try await NullFixture(scenario, metrics: metricsOn ? TallyingMetricsFactory() : nil)
       }
@@ -42,7 +39,7 @@ let benchmarks: @Sendable () -> Void = {
       benchmark.startMeasurement()
       try await Cycles.slow(fixture.controller, fixture.domain, options: scenario.slowResumeOptions, count: cycles)
       benchmark.stopMeasurement()
-      benchmark.measurement(hostCalls, perCycle(fixture.host.totalCalls - before, cycles))
+      benchmark.measurement(hostCalls, HostCallCount.rounded(fixture.host.totalCalls - before, over: cycles))
     } setup: {
       try await NullFixture(scenario)
     }
@@ -52,7 +49,8 @@ let benchmarks: @Sendable () -> Void = {
       benchmark.startMeasurement()
       try await Cycles.parallelFast(fixture.controller, fixture.domains)
       benchmark.stopMeasurement()
-      benchmark.measurement(hostCalls, perCycle(fixture.host.totalCalls - before, fixture.domains.count))
+      benchmark.measurement(
+        hostCalls, HostCallCount.rounded(fixture.host.totalCalls - before, over: fixture.domains.count))
     } setup: {
       try await NullFixture(scenario, domains: 200)
     }

@@ -16,9 +16,6 @@ let benchmarks: @Sendable () -> Void = {
   let round = Benchmark.Configuration(
     metrics: metrics, warmupIterations: 1, scalingFactor: .one, maxDuration: .seconds(2), maxIterations: 100)
 
-  /// Calls per cycle, rounded: the `@releaseDomain` pump counts its reads on its own task, a little behind.
-  func perCycle(_ calls: Int, _ cycles: Int) -> Int { (calls + cycles / 2) / cycles }
-
   for scenario in Scenario.allCases {
     Benchmark("Simulator/\(scenario.title)/fast checkpoint", configuration: loop) { benchmark, fixture in
       let cycles = benchmark.scaledIterations.count
@@ -26,7 +23,7 @@ let benchmarks: @Sendable () -> Void = {
       benchmark.startMeasurement()
       try await Cycles.fast(fixture.controller, fixture.domain, count: cycles)
       benchmark.stopMeasurement()
-      benchmark.measurement(hostCalls, perCycle(fixture.calls.totalCalls - before, cycles))
+      benchmark.measurement(hostCalls, HostCallCount.rounded(fixture.calls.totalCalls - before, over: cycles))
     } setup: {
       try await SimulatorFixture(scenario)
     }
@@ -37,7 +34,7 @@ let benchmarks: @Sendable () -> Void = {
       benchmark.startMeasurement()
       try await Cycles.slow(fixture.controller, fixture.domain, options: scenario.slowResumeOptions, count: cycles)
       benchmark.stopMeasurement()
-      benchmark.measurement(hostCalls, perCycle(fixture.calls.totalCalls - before, cycles))
+      benchmark.measurement(hostCalls, HostCallCount.rounded(fixture.calls.totalCalls - before, over: cycles))
     } setup: {
       try await SimulatorFixture(scenario)
     }
@@ -48,7 +45,8 @@ let benchmarks: @Sendable () -> Void = {
       benchmark.startMeasurement()
       try await Cycles.parallelFast(fixture.controller, fixture.domains)
       benchmark.stopMeasurement()
-      benchmark.measurement(hostCalls, perCycle(fixture.calls.totalCalls - before, fixture.domains.count))
+      benchmark.measurement(
+        hostCalls, HostCallCount.rounded(fixture.calls.totalCalls - before, over: fixture.domains.count))
     } setup: {
       try await SimulatorFixture(scenario, domains: 200)
     }

@@ -10,6 +10,10 @@ public struct HostCallCount: Sendable {
   /// All calls per cycle.
   public var total: Double { perCycle.reduce(0) { $0 + $1.calls } }
 
+  /// `calls` made over `cycles` cycles, per cycle, rounded to the nearest whole call: what the benchmarks report
+  /// (the `@releaseDomain` pump counts its reads on its own task, a little behind the cycles).
+  public static func rounded(_ calls: Int, over cycles: Int) -> Int { (calls + cycles / 2) / cycles }
+
   /// Runs one warm-up cycle with a `HostCallCounter` observing `base` (so that the controller has learned the domain, bound its
   /// port and registered its `@releaseDomain` watch, as in any loop), records the order of one more cycle, then
   /// counts `cycles` fast checkpoints of `domain`.

@@ -42,6 +42,9 @@ public enum LabPlan {
   public static func group(for guest: LabGuest) -> [GuestScenario] {
     if guest.role == .throwaway { return [.slowOutcome] }
     var scenarios: [GuestScenario] = [.status, .fastCycles, .compare]
+    // An event channel guest's cycles and comparisons go through its channel; the scenarios of its type are the
+    // main guest's.
+    if guest.role == .eventChannel { return scenarios }
     switch guest.type {
     case .pv:
       scenarios += [

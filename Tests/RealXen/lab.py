@@ -5,7 +5,7 @@
   lab.py shell XEN           shell assignments for one lab: XENVER, SUITE, LAB_KERNEL, SUITE_PACKAGES,
                              GUEST_KERNELS (kernel=suite pairs), GUEST_LINES (name:type:kernel:role:cpu:evtchn, space separated;
                              cpu: the Xen CPU the guest is pinned to, or - for none; evtchn: 1 when the guest loads
-                             the suspend event channel module, else 0)
+                             the suspend event channel module (role eventchannel), else 0)
 Standard library only.
 """
 import json
@@ -42,8 +42,8 @@ def pin(entry, guest):
 
 
 def evtchn(guest):
-    """1 when the guest loads the suspend event channel module (guest/module): labs.json's suspendEventChannel."""
-    return "1" if guest.get("suspendEventChannel", False) else "0"
+    """1 when the guest loads the suspend event channel module (guest/module): the event channel guests do."""
+    return "1" if guest["role"] == "eventchannel" else "0"
 
 
 def main(argv):

@@ -110,6 +110,10 @@ extension Dom0Lab {
       case .slowHVM: await slowHVM(guest)
       case .deviceModel: if let sample { await deviceModel(guest, since: sample) }
       case .xsResume: await xsResume(guest)
+      case .pathCompare: await pathCompare(guest)
+      case .channelLock: await channelLock(guest)
+      case .channelSilent: await channelSilent(guest)
+      case .channelCrash: await channelCrash(guest)
       case .slowOutcome:
         console.mark("slow-resume outcome of \(guest.name) (domain \(guest.domain))")
         await slowOutcome(guest)

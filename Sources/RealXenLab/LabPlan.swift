@@ -28,6 +28,14 @@ public enum GuestScenario: String, CaseIterable, Sendable {
   case xsResume = "xs-resume"
   /// What the guest does after a confirmed same-domain slow resume (the survival matrix; may kill it).
   case slowOutcome = "slow-outcome"
+  /// An event channel guest's checkpoints through its channel against the xenstore path, alternating.
+  case pathCompare = "path-compare"
+  /// xen-resume and libxenguest exclude each other through the suspend lock, and neither leaves anything behind.
+  case channelLock = "evtchn-lock"
+  /// A guest that advertises a channel but never answers: a timeout, the guest running on.
+  case channelSilent = "evtchn-silent"
+  /// A guest that crashes instead of suspending while its channel is subscribed: reported at once (kills it).
+  case channelCrash = "evtchn-crash"
 
   /// The result rows it reports.
   public var rows: [String] { self == .compare ? ["checkpoint", "compare"] : [rawValue] }
@@ -42,9 +50,11 @@ public enum LabPlan {
   public static func group(for guest: LabGuest) -> [GuestScenario] {
     if guest.role == .throwaway { return [.slowOutcome] }
     var scenarios: [GuestScenario] = [.status, .fastCycles, .compare]
-    // An event channel guest's cycles and comparisons go through its channel; the scenarios of its type are the
-    // main guest's.
-    if guest.role == .eventChannel { return scenarios }
+    // An event channel guest's cycles and comparisons go through its channel, then its own scenarios; the other
+    // scenarios of its type are the main guest's. The PVH one ends with the crash.
+    if guest.role == .eventChannel {
+      return scenarios + [.pathCompare, .channelLock, .channelSilent] + (guest.type == .pvh ? [.channelCrash] : [])
+    }
     switch guest.type {
     case .pv:
       scenarios += [

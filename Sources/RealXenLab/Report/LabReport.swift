@@ -261,6 +261,7 @@ extension LabReport {
     out += table(lab: lab, guests: guests, rows: rows)
     out.append("")
     out += pauses(guests: guests, byKey: byKey)
+    out += pathRatios(xen: lab.xen, guests: guests, byKey: byKey)
     out += notes(guests: guests, byKey: byKey)
     out.append("")
     let boots = columnOrder(guests).map { guest in
@@ -352,6 +353,17 @@ extension LabReport {
           + "ratio=\(ratio)")
     }
     return out + ratios
+  }
+
+  /// One `path-ratio` line per event channel guest: the pause through its channel over the pause through xenstore
+  /// (the medians of the blocks' p50), from its path-compare facts whatever their verdict ("n/a" without them).
+  static func pathRatios(xen: String, guests: [LabGuest], byKey: [ResultKey: Row]) -> [String] {
+    columnOrder(guests).filter { $0.role == .eventChannel }.map { guest in
+      let facts = byKey[ResultKey(GuestScenario.pathCompare.rawValue, guest.name)]?.results.last?.facts(
+        as: PathCompareFacts.self)
+      return "path-ratio xen=\(xen) guest=\(guest.type.rawValue) eventChannel/xenstore="
+        + "\(facts?.ratio.map(twoPlaces) ?? "n/a") cycles=\(facts?.cycles ?? 0)"
+    }
   }
 
   /// The reduced-count and boot-attempt notes.

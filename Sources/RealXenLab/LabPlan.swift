@@ -52,9 +52,7 @@ public enum LabPlan {
     var scenarios: [GuestScenario] = [.status, .fastCycles, .compare]
     // An event channel guest's cycles and comparisons go through its channel, then its own scenarios; the other
     // scenarios of its type are the main guest's. The PVH one ends with the crash.
-    if guest.role == .eventChannel {
-      return scenarios + [.pathCompare, .channelLock, .channelSilent] + (guest.type == .pvh ? [.channelCrash] : [])
-    }
+    if guest.role == .eventChannel { return scenarios + [.pathCompare, .channelLock, .channelSilent] }
     switch guest.type {
     case .pv:
       scenarios += [
@@ -71,10 +69,16 @@ public enum LabPlan {
     return scenarios
   }
 
-  /// The scenarios of a main guest after the lifecycle scenarios and the conformance suite: the PVH and PVHVM guests'
-  /// slow-resume outcome (the main PV guest is the xenstored-lost scenario's, and the throwaway guest gives PV's cell).
+  /// The scenarios of a guest after the lifecycle scenarios and the conformance suite: the main PVH and PVHVM guests'
+  /// slow-resume outcome (the main PV guest is the xenstored-lost scenario's, and the throwaway guest gives PV's cell),
+  /// and the PVH event channel guest's crash.
   public static func afterSuite(for guest: LabGuest) -> [GuestScenario] {
-    guest.role == .main && (guest.type == .pvh || guest.type == .pvhvm) ? [.slowOutcome] : []
+    switch guest.role {
+    case .main: guest.type == .pvh || guest.type == .pvhvm ? [.slowOutcome] : []
+    // The crash kills the guest, so it waits for the event channel lifecycle run.
+    case .eventChannel: guest.type == .pvh ? [.channelCrash] : []
+    case .kernel, .throwaway: []
+    }
   }
 
   /// The main guests (the lifecycle scenarios' and the conformance suite's), in table order.
@@ -94,7 +98,9 @@ public enum LabPlan {
     }
     rows.append(ResultKey("status-all", "dom0"))
     let main = mainGuests(guests)
-    rows += LifecycleJudge.expectedRows(mainGuests: main, runsLifecycle: lab.runsLifecycle)
+    rows += LifecycleJudge.expectedRows(
+      mainGuests: main, channelGuests: lab.runsLifecycle ? guests.filter { $0.role == .eventChannel } : [],
+      runsLifecycle: lab.runsLifecycle)
     rows += ConformanceJudge.expectedRows(mainGuests: main)
     return rows
   }

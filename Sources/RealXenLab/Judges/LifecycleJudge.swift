@@ -16,8 +16,9 @@ public enum LifecycleJudge {
   /// proves the controller's side.
   public static let dom0Scenarios = ["foreign-suspend", "leftover-subscription", "eventchannel-then-xenstore"]
 
-  /// The scenario dom0 runs again over the event channel guests, in a run of its own, and that run's row [dom0].
+  /// The scenario dom0 runs again over the event channel guests, in a run of its own.
   public static let channelScenario = "eventchannel-then-xenstore"
+  /// That run's row [dom0].
   public static let channelRun = "evtchn-lifecycle-run"
 
   /// The scenario of dom0's very last act, a second run of the program: xenstored is killed under a waiting suspend.

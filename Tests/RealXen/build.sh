@@ -189,7 +189,9 @@ build_module() { # KERNEL
     awk '/^ *Depends: linux-(headers|kbuild)-/ {print $2}'); do
     deb=$(fetch "$suite" "$pkg")
     if [ ! -e "$R/usr/src/.rx-$(basename "$deb")" ]; then
-      dpkg-deb -x "$deb" "$R" && touch "$R/usr/src/.rx-$(basename "$deb")"
+      # Only ./usr: the headers package also carries lib/modules/RELEASE/build, and unpacking ./lib would replace
+      # the merged-/usr root's lib -> usr/lib link with a directory (and the root's dynamic loader with it).
+      dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$R" ./usr && touch "$R/usr/src/.rx-$(basename "$deb")"
     fi
   done
   build=/tmp/rx-module/$release

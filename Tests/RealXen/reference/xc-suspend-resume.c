@@ -248,6 +248,18 @@ static bool withdraw_request(struct xs_handle *xsh, const char *node)
     return false;
 }
 
+/* Ends a command's JSON line with its "error" (null when err is empty) and writes it out. */
+static void emit_error_and_finish(const char *err)
+{
+    emit(",\"error\":");
+    if (err[0])
+        emit_str(err);
+    else
+        emit("null");
+    emit("}");
+    finish();
+}
+
 /* ---------- the guest's suspend event channel ---------- */
 
 struct suspend_channel {
@@ -466,13 +478,7 @@ done:
             emit("%s%.1f", i ? "," : "", pause[i]);
         emit("]");
     }
-    emit(",\"error\":");
-    if (err[0])
-        emit_str(err);
-    else
-        emit("null");
-    emit("}");
-    finish();
+    emit_error_and_finish(err);
     if (xsh)
         xs_close(xsh);
     return (ok == o.count && !err[0]) ? 0 : 1;
@@ -522,13 +528,7 @@ static int cmd_lock(xc_interface *xch, uint32_t domid, int hold_ms)
         channel_close(xch, domid, &ch);
     emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"lock\",\"domain\":%u,\"ok\":%s,\"localPort\":%d", domid,
          err[0] ? "false" : "true", port);
-    emit(",\"error\":");
-    if (err[0])
-        emit_str(err);
-    else
-        emit("null");
-    emit("}");
-    finish();
+    emit_error_and_finish(err);
     if (xsh)
         xs_close(xsh);
     return err[0] ? 1 : 0;

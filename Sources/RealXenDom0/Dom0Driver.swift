@@ -45,10 +45,11 @@ public enum Dom0Driver {
     // The lifecycle scenarios, then the conformance suite: only now, when no group touches the guests any more. Both
     // leave every guest running (the lifecycle's PV guest restored under its id), so the suite still gets them all.
     if lab.runsLifecycle && context.budgetAllows() { await context.lifecycle(main) }
+    if lab.runsLifecycle && context.budgetAllows() { await context.channelLifecycle(booted) }
     if context.budgetAllows() { await context.conformance(main) }
 
     await withTaskGroup(of: Void.self) { group in
-      for run in main where !LabPlan.afterSuite(for: run.guest).isEmpty {
+      for run in booted where !LabPlan.afterSuite(for: run.guest).isEmpty {
         group.addTask { await context.run(LabPlan.afterSuite(for: run.guest), on: run) }
       }
     }
@@ -110,6 +111,10 @@ extension Dom0Lab {
       case .slowHVM: await slowHVM(guest)
       case .deviceModel: if let sample { await deviceModel(guest, since: sample) }
       case .xsResume: await xsResume(guest)
+      case .pathCompare: await pathCompare(guest)
+      case .channelLock: await channelLock(guest)
+      case .channelSilent: await channelSilent(guest)
+      case .channelCrash: await channelCrash(guest)
       case .slowOutcome:
         console.mark("slow-resume outcome of \(guest.name) (domain \(guest.domain))")
         await slowOutcome(guest)

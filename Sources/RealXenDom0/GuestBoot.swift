@@ -6,7 +6,8 @@ import Synchronization
 /// its init runs: the start of its scenario group.
 ///
 /// All guests boot at once (HVM guests take a minute or more under emulation, so they start first and the PV and PVH
-/// groups run meanwhile), except the guests there for another kernel: they start in a second wave, once every
+/// groups run meanwhile), except the guests there for another kernel and the event channel guests
+/// (`LabGuest.bootsInSecondWave`): they start in a second wave, once every
 /// first-wave PV and PVH guest has printed its first line (nine guests booting at once starved each other past libxl's
 /// device-model timeout, seen here). A second-wave guest with a device model (PVHVM, HVM) also waits for the first
 /// wave's device-model guests: each emulated CPU boots one device-model guest at a time (Tests/RealXen/README.md).
@@ -24,7 +25,7 @@ public final class GuestBoot: Sendable {
   /// A boot of `guests` in `lab`.
   public init(lab: Dom0Lab, guests: [LabGuest]) {
     self.lab = lab
-    let main = guests.filter { $0.role != .kernel }
+    let main = guests.filter { !$0.bootsInSecondWave }
     self.firstWave = Set(main.filter { !$0.type.hasDeviceModel }.map(\.name))
     self.firstWaveWithDeviceModels = Set(main.map(\.name))
   }
@@ -32,7 +33,7 @@ public final class GuestBoot: Sendable {
   /// Boots `guest` (waiting for the first wave if it is in the second), records its "boot" result, and returns it
   /// running; `nil` when it never printed its first line.
   public func boot(_ guest: LabGuest) async -> GuestRun? {
-    if guest.role == .kernel {
+    if guest.bootsInSecondWave {
       if guest.type.hasDeviceModel {
         await awaitSettled(firstWaveWithDeviceModels, atMost: Self.deviceModelBootWait)
       } else {

@@ -28,6 +28,14 @@ public enum GuestScenario: String, CaseIterable, Sendable {
   case xsResume = "xs-resume"
   /// What the guest does after a confirmed same-domain slow resume (the survival matrix; may kill it).
   case slowOutcome = "slow-outcome"
+  /// An event channel guest's checkpoints through its channel against the xenstore path, alternating.
+  case pathCompare = "path-compare"
+  /// xen-resume and libxenguest exclude each other through the suspend lock, and neither leaves anything behind.
+  case channelLock = "evtchn-lock"
+  /// A guest that advertises a channel but never answers: a timeout, the guest running on.
+  case channelSilent = "evtchn-silent"
+  /// A guest that crashes instead of suspending while its channel is subscribed: reported at once (kills it).
+  case channelCrash = "evtchn-crash"
 
   /// The result rows it reports.
   public var rows: [String] { self == .compare ? ["checkpoint", "compare"] : [rawValue] }
@@ -42,6 +50,9 @@ public enum LabPlan {
   public static func group(for guest: LabGuest) -> [GuestScenario] {
     if guest.role == .throwaway { return [.slowOutcome] }
     var scenarios: [GuestScenario] = [.status, .fastCycles, .compare]
+    // An event channel guest's cycles and comparisons go through its channel, then its own scenarios; the other
+    // scenarios of its type are the main guest's. The PVH one ends with the crash.
+    if guest.role == .eventChannel { return scenarios + [.pathCompare, .channelLock, .channelSilent] }
     switch guest.type {
     case .pv:
       scenarios += [
@@ -58,10 +69,16 @@ public enum LabPlan {
     return scenarios
   }
 
-  /// The scenarios of a main guest after the lifecycle scenarios and the conformance suite: the PVH and PVHVM guests'
-  /// slow-resume outcome (the main PV guest is the xenstored-lost scenario's, and the throwaway guest gives PV's cell).
+  /// The scenarios of a guest after the lifecycle scenarios and the conformance suite: the main PVH and PVHVM guests'
+  /// slow-resume outcome (the main PV guest is the xenstored-lost scenario's, and the throwaway guest gives PV's cell),
+  /// and the PVH event channel guest's crash.
   public static func afterSuite(for guest: LabGuest) -> [GuestScenario] {
-    guest.role == .main && (guest.type == .pvh || guest.type == .pvhvm) ? [.slowOutcome] : []
+    switch guest.role {
+    case .main: guest.type == .pvh || guest.type == .pvhvm ? [.slowOutcome] : []
+    // The crash kills the guest, so it waits for the event channel lifecycle run.
+    case .eventChannel: guest.type == .pvh ? [.channelCrash] : []
+    case .kernel, .throwaway: []
+    }
   }
 
   /// The main guests (the lifecycle scenarios' and the conformance suite's), in table order.
@@ -81,7 +98,9 @@ public enum LabPlan {
     }
     rows.append(ResultKey("status-all", "dom0"))
     let main = mainGuests(guests)
-    rows += LifecycleJudge.expectedRows(mainGuests: main, runsLifecycle: lab.runsLifecycle)
+    rows += LifecycleJudge.expectedRows(
+      mainGuests: main, channelGuests: lab.runsLifecycle ? guests.filter { $0.role == .eventChannel } : [],
+      runsLifecycle: lab.runsLifecycle)
     rows += ConformanceJudge.expectedRows(mainGuests: main)
     return rows
   }

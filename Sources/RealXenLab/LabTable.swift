@@ -98,6 +98,24 @@ public struct LabGuest: Codable, Sendable, Hashable {
 
   /// Xen's domain name for it.
   public var domainName: String { "rx-" + name }
+
+  /// Whether its `/init` loads the suspend event channel module (`Tests/RealXen/guest/module`), so it advertises a
+  /// suspend event channel as XenLinux did: the event channel guests do.
+  public var advertisesSuspendEventChannel: Bool { role == .eventChannel }
+
+  /// The suspend path xen-resume must choose for it: the event channel where it advertises one, else its type's.
+  public var expectedSuspendPath: String {
+    advertisesSuspendEventChannel ? "eventChannel" : type.expectedSuspendPath
+  }
+
+  /// Whether dom0 creates it once the first wave has booted: the guests there for another kernel and the event
+  /// channel guests (so that the emulated CPUs boot the main guests first, and never two device models at once).
+  public var bootsInSecondWave: Bool { role == .kernel || role == .eventChannel }
+
+  /// The C reference client's `--path` for the same suspends.
+  public var cClientPath: String {
+    advertisesSuspendEventChannel ? "evtchn" : type.isPVAware ? "xenstore" : "shutdown"
+  }
 }
 
 /// What a lab uses a guest for.
@@ -108,6 +126,9 @@ public enum GuestRole: String, Codable, Sendable {
   case kernel
   /// Only the slow-resume outcome, and the error paths that need no guest.
   case throwaway
+  /// A PV-aware guest that loads the suspend event channel module: its type's cycles and the comparisons through
+  /// the event channel, and the event channel scenarios.
+  case eventChannel = "eventchannel"
 }
 
 /// The guest types the labs boot, named as xen-resume's JSON names them.

@@ -22,6 +22,9 @@ public struct JudgeContext: Sendable {
 
   /// The guest's type (PV for a dom0-wide result, which never asks).
   public var kind: GuestKind { guest?.type ?? .pv }
+
+  /// The suspend path xen-resume must choose for the guest (`LabGuest.expectedSuspendPath`).
+  public var expectedSuspendPath: String { guest?.expectedSuspendPath ?? kind.expectedSuspendPath }
 }
 
 /// One judged result: what goes on the console as `@@RESULT {…}`.

@@ -133,6 +133,12 @@ public protocol OtherToolstack: Sendable {
   /// `@releaseDomain`), without resuming it, and says what it ran.
   func suspendCooperatively(_ guest: LifecycleGuest, timeout: Duration) async throws -> String
 
+  /// Suspends a guest that advertises a suspend event channel through that channel, as libxl does (in dom0 the C
+  /// reference client: libxenguest's `xc_suspend_evtchn_init_exclusive`, a notification, `xc_await_suspend`, then
+  /// `xc_suspend_evtchn_release`, which leaves the subscription in place), without resuming it, and says what it ran.
+  /// It takes the guest's suspend lock, so it fails while a controller session holds it.
+  func suspendThroughChannel(_ guest: LifecycleGuest, timeout: Duration) async throws -> String
+
   /// Resumes fast a guest `suspendCooperatively` suspended (the guest sees its suspend cancelled), and says how.
   func resumeCooperatively(_ guest: LifecycleGuest) async throws -> String
 

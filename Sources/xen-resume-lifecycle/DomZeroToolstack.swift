@@ -46,6 +46,14 @@ struct DomZeroToolstack: OtherToolstack {
       domain: guest.domain, limit: timeout + .seconds(10))
   }
 
+  /// The C reference client through the guest's suspend event channel, with libxenguest's lock and binding.
+  func suspendThroughChannel(_ guest: LifecycleGuest, timeout: Duration) async throws -> String {
+    let milliseconds = timeout.components.seconds * 1000
+    return try await tool(
+      ["xc-suspend-resume", "suspend", "\(guest.domain)", "--path", "evtchn", "--timeout-ms", "\(milliseconds)"],
+      domain: guest.domain, limit: timeout + .seconds(10))
+  }
+
   /// The C reference client's fast resume (`xc_domain_resume(fast=1)`).
   func resumeCooperatively(_ guest: LifecycleGuest) async throws -> String {
     try await tool(["xc-suspend-resume", "resume", "\(guest.domain)", "--fast"], domain: guest.domain)

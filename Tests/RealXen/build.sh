@@ -172,11 +172,48 @@ mkdir -p "$G"/{bin,dev,proc,sys}
 cp "$R/bin/busybox" "$G/bin/busybox"
 ln -s busybox "$G/bin/sh"
 install -m 0755 "$HERE/guest/init" "$G/init"
+
+# The suspend event channel module (guest/module), for each kernel a guest loads it in (labs.json:
+# suspendEventChannel), into the initramfs as /modules/RELEASE/rx_suspend_evtchn.ko. Built in the lab's root with
+# its suite's gcc, against the kernel's own headers packages, fetched like the kernel itself (so their version is
+# the image's) and unpacked into the root, where their absolute paths point.
+build_module() { # KERNEL
+  local kernel=$1 suite="" kv release headers pkg deb build
+  for kv in $GUEST_KERNELS; do if [ "${kv%%=*}" = "$kernel" ]; then suite=${kv#*=}; fi; done
+  [ "$suite" = "$SUITE" ] ||
+    die "a Linux $kernel guest loads the event channel module, which is built in the $SUITE root: only $SUITE kernels can"
+  release=$(basename "$WORK/kernels/$kernel"/pkg/boot/vmlinuz-*)
+  release=${release#vmlinuz-}
+  headers=linux-headers-$release
+  for pkg in "$headers" $(apt_suite "$suite" apt-cache depends "$headers" |
+    awk '/^ *Depends: linux-(headers|kbuild)-/ {print $2}'); do
+    deb=$(fetch "$suite" "$pkg")
+    if [ ! -e "$R/usr/src/.rx-$(basename "$deb")" ]; then
+      # Only ./usr: the headers package also carries lib/modules/RELEASE/build, and unpacking ./lib would replace
+      # the merged-/usr root's lib -> usr/lib link with a directory (and the root's dynamic loader with it).
+      dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$R" ./usr && touch "$R/usr/src/.rx-$(basename "$deb")"
+    fi
+  done
+  build=/tmp/rx-module/$release
+  rm -rf "${R:?}$build" && mkdir -p "$R$build"
+  cp "$HERE/guest/module/Kbuild" "$HERE/guest/module/rx_suspend_evtchn.c" "$R$build/"
+  "$HERE/root.sh" "$XENVER" make -s -C "/usr/src/$headers" M="$build" KBUILD_MODPOST_WARN= modules ||
+    die "the event channel module did not build against $headers"
+  mkdir -p "$G/modules/$release"
+  cp "$R$build/rx_suspend_evtchn.ko" "$G/modules/$release/"
+  say "event channel module for $release: $(stat -c %s "$G/modules/$release/rx_suspend_evtchn.ko") bytes"
+}
+module_kernels=""
+for line in $GUEST_LINES; do
+  IFS=: read -r _ _ kernel _ _ evtchn <<<"$line"
+  [ "$evtchn" = 1 ] && case " $module_kernels " in *" $kernel "*) ;; *) module_kernels="$module_kernels $kernel" ;; esac
+done
+for kernel in $module_kernels; do build_module "$kernel"; done
 mkcpio "$G" "$OUT/guest.cpio.gz"
 
 # The C reference client, compiled in the root against the lab's libxenctrl/libxenguest.
 "$HERE/root.sh" "$XENVER" gcc -O2 -Wall -o "$OUT/xc-suspend-resume" "$HERE/reference/xc-suspend-resume.c" \
-  -lxenguest -lxenctrl -lxenstore -lxentoollog || die "the C client did not build against Xen $XENVER"
+  -lxenguest -lxenctrl -lxenevtchn -lxenstore -lxentoollog || die "the C client did not build against Xen $XENVER"
 
 # ---- dom0's root file system ---------------------------------------------------------------------------
 D=$LAB/dom0-root
@@ -273,7 +310,7 @@ done
 # ROM), the initramfs, one config per guest from its type's template.
 cp "$OUT/guest.cpio.gz" "$D/guest/"
 for line in $GUEST_LINES; do
-  IFS=: read -r name type kernel role cpu <<<"$line"
+  IFS=: read -r name type kernel role cpu evtchn <<<"$line"
   mkdir -p "$D/guest/$kernel"
   case $type in
     hvm | pvhvm) [ -e "$D/guest/$kernel/vmlinuz" ] || cp "$WORK/kernels/$kernel/vmlinuz" "$D/guest/$kernel/" ;;
@@ -284,7 +321,11 @@ for line in $GUEST_LINES; do
   # @CPUS@: the guest's pinning (labs.json: its own "cpu", else the lab's hvmGuestsOnCPU for HVM-family guests).
   cpus=""
   [ "$cpu" != - ] && cpus="cpus = \"$cpu\""
-  sed -e "s/@NAME@/$name/g" -e "s/@KERNEL@/$kernel/g" -e "s/^@CPUS@\$/$cpus/" "$template" >"$D/guest/$name.cfg"
+  # rx_suspend_evtchn on the kernel's command line makes the guest's /init load the module.
+  module=""
+  [ "$evtchn" = 1 ] && module=" rx_suspend_evtchn"
+  sed -e "s/@NAME@/$name/g" -e "s/@KERNEL@/$kernel/g" -e "s/^@CPUS@\$/$cpus/" \
+    -e "s/rx_guest=$name\"/rx_guest=$name$module\"/" "$template" >"$D/guest/$name.cfg"
 done
 
 # Our /init and the tool stack's start, the lab table and which lab this is (the driver, xen-resume-lab, reads both).

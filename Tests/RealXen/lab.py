@@ -3,8 +3,9 @@
 
   lab.py releases            the Xen releases, one per line, in the table's order
   lab.py shell XEN           shell assignments for one lab: XENVER, SUITE, LAB_KERNEL, SUITE_PACKAGES,
-                             GUEST_KERNELS (kernel=suite pairs), GUEST_LINES (name:type:kernel:role:cpu, space separated;
-                             cpu: the Xen CPU the guest is pinned to, or - for none)
+                             GUEST_KERNELS (kernel=suite pairs), GUEST_LINES (name:type:kernel:role:cpu:evtchn, space separated;
+                             cpu: the Xen CPU the guest is pinned to, or - for none; evtchn: 1 when the guest loads
+                             the suspend event channel module (role eventchannel), else 0)
 Standard library only.
 """
 import json
@@ -40,6 +41,11 @@ def pin(entry, guest):
     return "-" if cpu is None else str(cpu)
 
 
+def evtchn(guest):
+    """1 when the guest loads the suspend event channel module (guest/module): the event channel guests do."""
+    return "1" if guest["role"] == "eventchannel" else "0"
+
+
 def main(argv):
     t = table()
     if argv[1:] == ["releases"]:
@@ -54,7 +60,8 @@ def main(argv):
             "LAB_KERNEL": e["kernel"],
             "SUITE_PACKAGES": " ".join(t["suites"][e["suite"]]["packages"]),
             "GUEST_KERNELS": " ".join(f"{k}={t['kernels'][k]['suite']}" for k in kernels),
-            "GUEST_LINES": " ".join(f"{g['name']}:{g['type']}:{g['kernel']}:{g['role']}:{pin(e, g)}" for g in e["guests"]),
+            "GUEST_LINES": " ".join(f"{g['name']}:{g['type']}:{g['kernel']}:{g['role']}:{pin(e, g)}:{evtchn(g)}"
+                                   for g in e["guests"]),
         }
         for k, v in values.items():
             print(f"{k}={shlex.quote(v)}")

@@ -252,8 +252,8 @@ import Testing
       log: log(lab, replacing: [ResultKey("compare", "pv"): [compare], ResultKey("checkpoint", "pv"): [checkpoint]]))
     let lines = report.text.split(separator: "\n").map(String.init)
     // swift: median of 100, 120, 110; C: of 200, 220, 210, 230 (215); 110/215 = 0.51.
-    #expect(lines.contains("pause-ratio guest=pv swift-p50=110 c-p50=215 ratio=0.51"))
-    #expect(lines.contains("pause-ratio guest=hvm swift-p50=n/a c-p50=n/a ratio=n/a"))
+    #expect(lines.contains("pause-ratio guest=pv path=xenstoreControl swift-p50=110 c-p50=215 ratio=0.51"))
+    #expect(lines.contains("pause-ratio guest=hvm path=hypervisorShutdown swift-p50=n/a c-p50=n/a ratio=n/a"))
     #expect(lines.contains("pv      110                 215             0.51      110/170/300/900"))
     #expect(!lines.contains { $0.contains("guest=throw") })
     #expect(lines.contains("note: pv ran reduced counts: 3 blocks of 10 checkpoint cycles per tool (50 elsewhere)"))

@@ -25,7 +25,10 @@ import XenSimulator
   @Test func eventChannelThenXenStoreRunsWhereThereIsAChannelAndSkipsWithTheReasonElsewhere() async throws {
     let fixture = LifecycleFixture()
     let results = await fixture.run([.eventChannelThenXenStore], guests: fixture.guests + [fixture.classic]).run()
-    #expect(results.steps(of: .eventChannelThenXenStore, on: fixture.classic) == ["plan", "event-channel", "xenstore"])
+    #expect(
+      results.steps(of: .eventChannelThenXenStore, on: fixture.classic) == [
+        "plan", "event-channel", "xenstore", "forget-then-other",
+      ])
     let classic = results.filter { $0.guest == fixture.classic }
     #expect(classic.first { $0.step == "event-channel" }?.outcome == .passed, "\(classic.not(.passed))")
     // The controller withdraws its own subscription from the event channel cycle before the forced xenstore

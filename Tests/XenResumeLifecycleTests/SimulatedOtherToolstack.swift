@@ -48,6 +48,30 @@ struct SimulatedOtherToolstack: OtherToolstack {
     return "control/shutdown=suspend"
   }
 
+  /// What libxenguest does: the suspend lock, an interdomain binding to the advertised port (its first pending
+  /// event eaten), the subscription, a notification; then Xen's state (polled, as above). The binding and the lock
+  /// are given back and the subscription left in place, as `xc_suspend_evtchn_release` does.
+  func suspendThroughChannel(_ guest: LifecycleGuest, timeout: Duration) async throws -> String {
+    let domain = guest.domain
+    guard let advertised = try simulator.read("/local/domain/\(domain)/device/suspend/event-channel"),
+      let remote = UInt32(advertised)
+    else { throw LifecycleUnsupported(what: "a suspend event channel") }
+    try simulator.acquireSuspendLock(for: domain)
+    defer { try? simulator.releaseSuspendLock(for: domain) }
+    let local = try simulator.bindInterdomainEventChannel(to: domain, remotePort: EventChannelPort(remote))
+    defer { try? simulator.unbind(local) }
+    _ = try simulator.consumePendingEvent(on: local)
+    try simulator.subscribeForSuspend(domain, port: EventChannelPort(remote))
+    try simulator.notify(local)
+    let clock = ContinuousClock()
+    let end = clock.now + timeout
+    while try !simulator.domainInfo(domain).isSuspended {
+      guard clock.now < end else { throw LifecycleUnsupported(what: "a suspend within \(timeout)") }
+      try await Task.sleep(for: .milliseconds(5))
+    }
+    return "suspend event channel \(remote) (lock, bind, subscribe, notify; subscription left)"
+  }
+
   /// `xc_domain_resume(fast=1)`: vcpu0's return register set to 1, resumedomain, XS_RESUME.
   func resumeCooperatively(_ guest: LifecycleGuest) async throws -> String {
     let width = guest.type == .pv ? try simulator.guestWidth(of: guest.domain) : try simulator.hostWidth()

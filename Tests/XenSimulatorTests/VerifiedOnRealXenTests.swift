@@ -193,6 +193,7 @@ final class VerifiedOnRealXenTests: XCTestCase {
   }
 
   private static func simulatedOutcome(of id: String) async throws -> String {
+    if id.hasPrefix("evtchn-") { return try await simulatedChannelOutcome(of: String(id.dropFirst("evtchn-".count))) }
     let host = SimulatedXenHost()
     let parts = id.split(separator: "-").map(String.init)
     let kind = parts[0] == "linux" ? "pv" : parts[0]
@@ -241,6 +242,61 @@ final class VerifiedOnRealXenTests: XCTestCase {
     default:
       XCTFail("no simulator scenario for row \(id)")
       return ""
+    }
+  }
+
+  /// The event channel rows, on a XenLinux-style PV guest that advertises its suspend event channel (as the labs'
+  /// module makes Linux do).
+  private static func simulatedChannelOutcome(of scenario: String) async throws -> String {
+    let behaviour: GuestBehaviour =
+      switch scenario {
+      case "silent": .ignoresSuspendRequest
+      case "crash": .crashesOnSuspend
+      default: .cooperative
+      }
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv(suspendEventChannel: true, behaviour: behaviour, kernel: .xenLinuxClassic))
+    let controller = SuspendController(host: host)
+    switch scenario {
+    case "suspend":
+      let suspended = try await controller.suspend(domain, timeout: .seconds(5))
+      XCTAssertEqual(suspended.path, .eventChannel)
+      return try describe(host, domain)
+    case "fast":
+      let suspended = try await controller.suspend(domain, timeout: .seconds(5))
+      XCTAssertEqual(suspended.path, .eventChannel)
+      try await controller.resume(domain, mode: .fast)
+      return try describe(host, domain)
+    case "locked":
+      XCTAssertTrue(host.holdSuspendLockInAnotherProcess(for: domain))
+      return try await failure(of: controller, domain, host, timeout: .seconds(5))
+    case "silent":
+      // (The real run's timeout is 5 s; the outcome is the same after 1 s plus the grace period.)
+      return try await failure(of: controller, domain, host, timeout: .seconds(1))
+    case "crash":
+      return try await failure(of: controller, domain, host, timeout: .seconds(60))
+    default:
+      XCTFail("no simulator scenario for row evtchn-\(scenario)")
+      return ""
+    }
+  }
+
+  /// How a suspend that must fail failed: the error's kind and what Xen reports afterwards.
+  private static func failure(
+    of controller: SuspendController, _ domain: DomainID, _ host: SimulatedXenHost, timeout: Duration
+  ) async throws -> String {
+    let clock = ContinuousClock()
+    let start = clock.now
+    do {
+      _ = try await controller.suspend(domain, timeout: timeout)
+      return "suspended"
+    } catch SuspendResumeError.alreadyInProgress(_, byAnotherProcess: true) {
+      return "alreadyInProgress; " + (try describe(host, domain))
+    } catch SuspendResumeError.timedOut {
+      return "timeout; " + (try describe(host, domain))
+    } catch SuspendResumeError.shutDownForOtherReason(_, let reason, _) {
+      let early = clock.now - start < timeout ? ", before the timeout" : ", at the timeout"
+      return "shutdownForOtherReason (\(reason.map { "\($0)" } ?? "?"))" + early
     }
   }
 }

@@ -64,8 +64,11 @@ extension Dom0Lab {
   }
 
   /// The main guests this run started: the lab's, or those `rx.guests` names.
-  var startedMainGuests: [String] {
-    LabPlan.mainGuests(lab.guests).map(\.name).filter { options.guests?.contains($0) ?? true }
+  var startedMainGuests: [String] { startedGuests(.main) }
+
+  /// The guests of `role` this run started: the lab's, or those `rx.guests` names.
+  func startedGuests(_ role: GuestRole) -> [String] {
+    lab.guests(role).map(\.name).filter { options.guests?.contains($0) ?? true }
   }
 
   /// Each guest's console counter moving, then Xen's view of it, in `guests`' order. The guests are watched at once:

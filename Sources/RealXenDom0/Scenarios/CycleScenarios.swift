@@ -19,8 +19,8 @@ extension Dom0Lab {
       let suspended = suspend.decode(XenResumeStepDocument.self)
       paths.append(suspended?.path)
       suspendMicroseconds.append(suspended?.durationMicroseconds)
-      // A pure HVM guest suspends through xc_domain_shutdown, so its suspends say nothing about XS_RESUME.
-      if guest.kind.isPVAware { tally(guest.guest) { $0.swiftXenstoreSuspends += 1 } }
+      // Only xenstore-path suspends say something about XS_RESUME (pure HVM suspends through xc_domain_shutdown).
+      if guest.guest.expectedSuspendPath == "xenstoreControl" { tally(guest.guest) { $0.swiftXenstoreSuspends += 1 } }
       let resume = await tools.xenResume(["resume", guest.id, "--fast", "--json"])
       steps.append(resume)
       guard resume.succeeded else { break }
@@ -45,8 +45,9 @@ extension Dom0Lab {
   /// behind is undone with the C client's fast resume between the two.
   public func compare(_ guest: GuestRun) async {
     let (blockCount, size) = checkpointBlocks(for: guest.guest)
-    // A pure HVM guest only suspends through xc_domain_shutdown.
-    let cPath = guest.kind.isPVAware ? "xenstore" : "shutdown"
+    // The same path for both tools: a pure HVM guest only suspends through xc_domain_shutdown.
+    let cPath = guest.guest.cClientPath
+    let onXenstore = guest.guest.expectedSuspendPath == "xenstoreControl"
     var blocks = 0
     var swiftBlocks: [CommandRecord] = []
     var swiftSucceeded = 0
@@ -77,7 +78,7 @@ extension Dom0Lab {
       swiftSucceeded += swiftCycles
       tally(guest.guest) { tally in
         tally.cycles += swiftCycles
-        if guest.kind.isPVAware { tally.swiftXenstoreSuspends += swiftCycles }
+        if onXenstore { tally.swiftXenstoreSuspends += swiftCycles }
       }
       guard swift.succeeded else {
         failedSwiftBlock = swift

@@ -44,6 +44,31 @@ extension Dom0Lab {
     }
   }
 
+  /// evtchn-lifecycle: `xen-resume-lifecycle --scenario eventchannel-then-xenstore` over the event channel guests, in
+  /// a run of its own (the program knows one guest per type, and these share their types with the main guests), after
+  /// their groups. Rows: "lifecycle/eventchannel-then-xenstore" per guest, then "evtchn-lifecycle-run".
+  public func channelLifecycle(_ guests: [GuestRun]) async {
+    let channel = guests.filter { $0.guest.role == .eventChannel }
+    let domains = suiteDomains(channel)
+    func runFacts(_ run: CommandRecord?, _ output: LifecycleJudge.Output?) -> ProgramRunFacts {
+      ProgramRunFacts(
+        program: .lifecycle, run: run.map(\.withoutStdout), guests: channel.map(\.name),
+        expectedGuests: startedGuests(.eventChannel), domains: domains, resultLines: output?.resultLines ?? 0,
+        otherStdout: Array((output?.otherStdout ?? []).prefix(20)))
+    }
+    guard !channel.isEmpty else {
+      record(LifecycleJudge.channelRun, guest: nil, runFacts(nil, nil))
+      return
+    }
+    var arguments = channel.flatMap { ["--guest", "\($0.id):\($0.kind.rawValue):\($0.consoleLog)"] }
+    arguments += ["--scenario", LifecycleJudge.channelScenario]
+    let limit = min(300, options.deadline - Uptime.seconds() - LifecycleJudge.reserveSeconds)
+    let run = await tools.run(.lifecycle, [tools.paths.lifecycle] + arguments, limit: limit, outputBytes: 1 << 20)
+    let output = LifecycleJudge.read(run, domains: domains)
+    recordScenarios(output, channel)
+    record(LifecycleJudge.channelRun, guest: nil, runFacts(run, output))
+  }
+
   /// Records one "lifecycle/NAME" row per scenario and guest the program reported a step of; a row whose later
   /// steps never came (the run died midway) is judged too, and its missing steps are its problems.
   func recordScenarios(_ output: LifecycleJudge.Output, _ guests: [GuestRun]) {

@@ -165,7 +165,7 @@ public struct FastCyclesFacts: ScenarioFacts {
   public func problems(in context: JudgeContext) -> [String] {
     var problems = Problems()
     problems.cliContract(steps)
-    let expectedPath = context.kind.expectedSuspendPath
+    let expectedPath = context.expectedSuspendPath
     let statuses = steps.map(\.exitLabel)
     problems.expect(
       cycles == Self.cycleCount && steps.count == 2 * Self.cycleCount && steps.allSatisfy(\.succeeded),
@@ -279,7 +279,7 @@ public struct CheckpointFacts: ScenarioFacts {
       problems.expect(
         counts.allSatisfy { $0 == blockSize },
         "a block ran another count than asked: \(LabJSON.text(counts)), expected \(blockSize) each")
-      let expectedPath = context.kind.expectedSuspendPath
+      let expectedPath = context.expectedSuspendPath
       let paths = Self.distinct(finished.map { $0?.path })
       problems.expect(
         paths == [expectedPath], "paths \(LabJSON.text(paths)), expected \"\(expectedPath)\"")

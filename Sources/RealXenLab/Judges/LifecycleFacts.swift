@@ -106,7 +106,9 @@ public struct LifecycleScenarioFacts: ScenarioFacts {
       problems.expect(
         OutcomeCounts.outcomes.contains(line.outcome ?? ""), "\(step): outcome \(LineText.quoted(line.outcome))")
       if line.outcome == "skipped" {
-        let reason = LifecycleJudge.maySkip[scenario]?[step]
+        // A guest that advertises a suspend event channel has no reason to skip anything.
+        let reason =
+          context.guest?.advertisesSuspendEventChannel == true ? nil : LifecycleJudge.maySkip[scenario]?[step]
         problems.expect(
           reason.map { detail.contains($0) } == true,
           "\(step): skipped (\(detail.isEmpty ? "no reason" : String(detail.prefix(300))))"

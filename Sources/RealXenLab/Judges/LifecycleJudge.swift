@@ -16,6 +16,11 @@ public enum LifecycleJudge {
   /// proves the controller's side.
   public static let dom0Scenarios = ["foreign-suspend", "leftover-subscription", "eventchannel-then-xenstore"]
 
+  /// The scenario dom0 runs again over the event channel guests, in a run of its own.
+  public static let channelScenario = "eventchannel-then-xenstore"
+  /// That run's row [dom0].
+  public static let channelRun = "evtchn-lifecycle-run"
+
   /// The scenario of dom0's very last act, a second run of the program: xenstored is killed under a waiting suspend.
   public static let xenstoredLost = "xenstored-lost"
 
@@ -27,14 +32,14 @@ public enum LifecycleJudge {
       "c-suspends", "c-refuse-suspend", "c-refuse-resume", "c-resumes", "cycle-4",
     ],
     "leftover-subscription": ["other-subscribes", "suspend", "other-unsubscribes", "cycle-after"],
-    "eventchannel-then-xenstore": ["plan", "event-channel", "xenstore"],
+    "eventchannel-then-xenstore": ["plan", "event-channel", "xenstore", "forget-then-other"],
     "domid-reuse": ["checkpoint-before", "replace", "checkpoint-after"],
     "xenstored-lost": ["suspend-while-xenstored-dies"],
   ]
 
-  /// The steps that may be reported "skipped", by scenario, and what the skip's detail must say. No lab guest
-  /// advertises a suspend event channel (no upstream Linux does), so the event channel scenario may only say so and
-  /// stop.
+  /// The steps that may be reported "skipped", by scenario, and what the skip's detail must say. No main guest
+  /// advertises a suspend event channel (no upstream Linux does), so there the event channel scenario may only say so
+  /// and stop; an event channel guest (which does) may skip nothing.
   public static let maySkip = ["eventchannel-then-xenstore": ["plan": "advertises no suspend event channel"]]
 
   /// The steps that are one controller cycle (suspend and fast resume): the guest must run and be alive after each.
@@ -74,7 +79,9 @@ public enum LifecycleJudge {
   /// The rows a complete run over `mainGuests` reports: with the lifecycle scenarios (`runsLifecycle`),
   /// "lifecycle-run" and "lifecycle-summary" [dom0], each scenario on each guest it applies to, and
   /// "lifecycle-alive" per guest; always "xenstored-lost-run" [dom0] and "lifecycle/xenstored-lost" on the PV guest.
-  public static func expectedRows(mainGuests: [LabGuest], runsLifecycle: Bool) -> [ResultKey] {
+  public static func expectedRows(
+    mainGuests: [LabGuest], channelGuests: [LabGuest] = [], runsLifecycle: Bool
+  ) -> [ResultKey] {
     var rows: [ResultKey] = []
     if runsLifecycle {
       rows += [ResultKey("lifecycle-run", "dom0"), ResultKey("lifecycle-summary", "dom0")]
@@ -84,6 +91,8 @@ public enum LifecycleJudge {
       rows += mainGuests.map { ResultKey("lifecycle-alive", $0.name) }
     }
     rows.append(ResultKey("xenstored-lost-run", "dom0"))
+    rows += channelGuests.map { ResultKey(prefix + channelScenario, $0.name) }
+    if !channelGuests.isEmpty { rows.append(ResultKey(channelRun, "dom0")) }
     rows += mainGuests.filter { $0.type == .pv }.map { ResultKey(prefix + xenstoredLost, $0.name) }
     return rows
   }

@@ -19,8 +19,8 @@ public struct StatusFacts: ScenarioFacts {
       domain?["guestType"]?.string == kind.rawValue,
       "guestType \(domain?["guestType"]?.text ?? "none"), expected \"\(kind.rawValue)\"")
     problems.expect(
-      domain?["suspendPath"]?.string == kind.expectedSuspendPath,
-      "suspendPath \(domain?["suspendPath"]?.text ?? "none"), expected \"\(kind.expectedSuspendPath)\" "
+      domain?["suspendPath"]?.string == context.expectedSuspendPath,
+      "suspendPath \(domain?["suspendPath"]?.text ?? "none"), expected \"\(context.expectedSuspendPath)\" "
         + "(\(domain?["pathReason"]?.string ?? ""))")
     problems.expect(
       domain?["state"]?.string == "running", "state \(domain?["state"]?.text ?? "none"), expected \"running\"")

@@ -132,7 +132,8 @@ private struct Survival: Encodable {
 extension LabReport {
   static let notObserved = "not observed"
 
-  /// One cell per (type, kernel) of the lab's main and kernel guests, from passed results
+  /// One cell per (type, kernel) of the lab's main and kernel guests (the event channel guests' kernels are the
+  /// main ones'), from passed results
   /// only (anything else reads "not observed"). Every guest of that type and kernel fills it, in report order (the
   /// main guests by type, then the table's): the throwaway guest gives the main PV guest's slow cell.
   static func survivalCells(lab: Lab, rows: [ResultKey: Row]) -> [SurvivalCell] {
@@ -141,7 +142,7 @@ extension LabReport {
       var kernel: String
     }
     var cells: [Slot: SurvivalCell] = [:]
-    for guest in lab.guests where guest.role != .throwaway {
+    for guest in lab.guests where guest.role == .main || guest.role == .kernel {
       cells[Slot(type: guest.type, kernel: guest.kernel)] = SurvivalCell(
         type: guest.type, kernel: guest.kernel, fast: notObserved, slow: notObserved)
     }
@@ -149,7 +150,7 @@ extension LabReport {
       guard let row = rows[ResultKey(scenario, guest.name)], row.passed else { return nil }
       return row.results.last
     }
-    for guest in mainFirst(lab.guests) {
+    for guest in mainFirst(lab.guests) where guest.role != .eventChannel {
       let slot = Slot(type: guest.type, kernel: guest.kernel)
       guard var cell = cells[slot] else { continue }
       if passed("fast-cycles", guest) != nil { cell.fast = "alive" }
@@ -180,11 +181,12 @@ extension LabReport {
     return main + guests.filter { $0.role != .main }
   }
 
-  /// The guests in the table's column order: the main ones by type, the throwaway ones, those there for a kernel.
+  /// The guests in the table's column order: the main ones by type, the throwaway ones, those there for a kernel,
+  /// the event channel ones.
   static func columnOrder(_ guests: [LabGuest]) -> [LabGuest] {
     let others = mainFirst(guests).filter { $0.role != .main }
     return mainFirst(guests).filter { $0.role == .main } + others.filter { $0.role == .throwaway }
-      + others.filter { $0.role == .kernel }
+      + others.filter { $0.role == .kernel } + others.filter { $0.role == .eventChannel }
   }
 }
 
@@ -259,6 +261,7 @@ extension LabReport {
     out += table(lab: lab, guests: guests, rows: rows)
     out.append("")
     out += pauses(guests: guests, byKey: byKey)
+    out += pathRatios(xen: lab.xen, guests: guests, byKey: byKey)
     out += notes(guests: guests, byKey: byKey)
     out.append("")
     let boots = columnOrder(guests).map { guest in
@@ -346,10 +349,21 @@ extension LabReport {
       let figures = [pad(guest.name, 8), pad(swift.map(whole) ?? "n/a", 20), pad(c.map(whole) ?? "n/a", 16)]
       out.append((figures + [pad(ratio, 10), merged]).joined())
       ratios.append(
-        "pause-ratio guest=\(guest.name) swift-p50=\(swift.map(whole) ?? "n/a") c-p50=\(c.map(whole) ?? "n/a") "
+        "pause-ratio guest=\(guest.name) path=\(guest.expectedSuspendPath) swift-p50=\(swift.map(whole) ?? "n/a") c-p50=\(c.map(whole) ?? "n/a") "
           + "ratio=\(ratio)")
     }
     return out + ratios
+  }
+
+  /// One `path-ratio` line per event channel guest: the pause through its channel over the pause through xenstore
+  /// (the medians of the blocks' p50), from its path-compare facts whatever their verdict ("n/a" without them).
+  static func pathRatios(xen: String, guests: [LabGuest], byKey: [ResultKey: Row]) -> [String] {
+    columnOrder(guests).filter { $0.role == .eventChannel }.map { guest in
+      let facts = byKey[ResultKey(GuestScenario.pathCompare.rawValue, guest.name)]?.results.last?.facts(
+        as: PathCompareFacts.self)
+      return "path-ratio xen=\(xen) guest=\(guest.type.rawValue) eventChannel/xenstore="
+        + "\(facts?.ratio.map(twoPlaces) ?? "n/a") cycles=\(facts?.cycles ?? 0)"
+    }
   }
 
   /// The reduced-count and boot-attempt notes.

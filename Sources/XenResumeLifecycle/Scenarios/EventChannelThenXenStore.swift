@@ -7,7 +7,9 @@ extension StepRunner {
 
   /// `eventchannel-then-xenstore`: a cycle through the guest's suspend event channel (bound and subscribed by the
   /// controller), then one with the xenstore path forced, on the same controller: the second must not wait on the
-  /// `@releaseDomain` the first one's subscription silences. Skipped when the plan is not the event channel.
+  /// `@releaseDomain` the first one's subscription silences. Then the controller forgets the guest, and the other
+  /// toolstack must be able to take the channel as libxl does (lock, binding, subscription) and suspend through it.
+  /// Skipped when the plan is not the event channel.
   func eventChannelThenXenStore() async {
     var usable = false
     await step("plan") { record in
@@ -23,6 +25,11 @@ extension StepRunner {
     }
     guard usable else { return }
     guard await cycle("event-channel", expectPath: .eventChannel) else { return }
-    await cycle("xenstore", path: .xenstoreControl, expectPath: .xenstoreControl)
+    guard await cycle("xenstore", path: .xenstoreControl, expectPath: .xenstoreControl) else { return }
+    await step("forget-then-other") { record in
+      controller.forget(domain)
+      record["suspend"] = .string(try await other.suspendThroughChannel(guest, timeout: settings.cycleTimeout))
+      record["resume"] = .string(try await other.resumeCooperatively(guest))
+    }
   }
 }

@@ -5,9 +5,11 @@
  * (libxenctrl, libxenguest, libxenstore) the way libxl does it, so that the harness can run both on the
  * same guest in the same boot and compare them. Every command prints exactly one JSON line on stdout.
  *
- *   xc-suspend-resume cycle  DOMID [--count N] [--path xenstore|shutdown] [--resume fast|slow|none]
+ *   xc-suspend-resume cycle  DOMID [--count N] [--path xenstore|evtchn|shutdown] [--resume fast|slow|none]
  *                                  [--timeout-ms N] [--interval-ms N] [--samples]
- *   xc-suspend-resume suspend DOMID [--path xenstore|shutdown] [--timeout-ms N]   (a cycle without resume)
+ *   xc-suspend-resume suspend DOMID [--path xenstore|evtchn|shutdown] [--timeout-ms N]   (a cycle without resume)
+ *   xc-suspend-resume lock   DOMID [--hold-ms N]   take the guest's suspend event channel as libxl does, hold it
+ *                                  (stderr says when), release it
  *   xc-suspend-resume resume DOMID --fast|--slow|--uncooperative
  *   xc-suspend-resume info   DOMID          state, shutdown reason, HVM callback irq, guest width
  *   xc-suspend-resume regs   DOMID          vcpu0's rax and rip (to prove a resume left them alone)
@@ -17,6 +19,13 @@
  *  - path "xenstore": write "suspend" to /local/domain/D/control/shutdown, wait for the guest's ack (the node
  *    changes), withdraw the request inside a transaction if no ack comes in time; then wait for the domain
  *    to be shut down with reason SHUTDOWN_suspend, woken by the @releaseDomain watch.
+ *  - path "evtchn": the guest's suspend event channel (device/suspend/event-channel), taken once per command with
+ *    xc_suspend_evtchn_init_exclusive (the lock file libxenguest shares with every toolstack, the interdomain
+ *    bind, XEN_DOMCTL_subscribe, the first pending event eaten); per cycle xenevtchn_notify, then the port is
+ *    polled until it fires and xc_await_suspend consumes and unmasks it; released at the end with
+ *    xc_suspend_evtchn_release, which, as in libxl, leaves the subscription in place. While subscribed, Xen
+ *    signals the port instead of raising VIRQ_DOM_EXC for the suspend, so @releaseDomain is not awaited for it
+ *    (it still fires, and is polled for, when the guest shuts down otherwise).
  *  - path "shutdown": xc_domain_shutdown(SHUTDOWN_suspend): the guest is not told (pure HVM; or, on a
  *    PV-aware guest, the harness's "forced" suspend), then the same wait.
  *  - resume fast: xc_domain_resume(fast=1); slow: xc_domain_resume(fast=0); uncooperative: only
@@ -44,6 +53,7 @@
 #include <unistd.h>
 
 #include <xenctrl.h>
+#include <xenevtchn.h>
 #include <xenguest.h>
 #include <xenstore.h>
 #include <xen/hvm/params.h>
@@ -171,7 +181,7 @@ static bool is_suspended(struct dstate st)
 
 /* ---------- xenstore event wait ---------- */
 
-enum wake { WAKE_REL = 1, WAKE_ACK = 2, WAKE_TIMER = 4 };
+enum wake { WAKE_REL = 1, WAKE_ACK = 2, WAKE_TIMER = 4, WAKE_EVTCHN = 8 };
 
 /* Waits up to max_ms for watch events; returns the set of tokens that fired (WAKE_TIMER when none did). */
 static int wait_events(struct xs_handle *xsh, int max_ms)
@@ -238,6 +248,72 @@ static bool withdraw_request(struct xs_handle *xsh, const char *node)
     return false;
 }
 
+/* Ends a command's JSON line with its "error" (null when err is empty) and writes it out. */
+static void emit_error_and_finish(const char *err)
+{
+    emit(",\"error\":");
+    if (err[0])
+        emit_str(err);
+    else
+        emit("null");
+    emit("}");
+    finish();
+}
+
+/* ---------- the guest's suspend event channel ---------- */
+
+struct suspend_channel {
+    xenevtchn_handle *xce;
+    int port, lockfd; /* the local port, -1 when not bound */
+};
+
+/* Takes the guest's advertised channel as libxl does; 0, or -1 with the failure in err. */
+static int channel_open(xc_interface *xch, struct xs_handle *xsh, uint32_t domid, struct suspend_channel *ch,
+                        char *err, size_t errlen)
+{
+    char node[96];
+    unsigned len = 0;
+    *ch = (struct suspend_channel){ .xce = NULL, .port = -1, .lockfd = -1 };
+    snprintf(node, sizeof(node), "/local/domain/%u/device/suspend/event-channel", domid);
+    char *v = xs_read(xsh, XBT_NULL, node, &len);
+    if (!v) {
+        snprintf(err, errlen, "the guest advertises no suspend event channel (%s: %s)", node, strerror(errno));
+        return -1;
+    }
+    int remote = atoi(v);
+    free(v);
+    ch->xce = xenevtchn_open(NULL, 0);
+    if (!ch->xce) {
+        snprintf(err, errlen, "xenevtchn_open: %s", strerror(errno));
+        return -1;
+    }
+    ch->port = xc_suspend_evtchn_init_exclusive(xch, ch->xce, domid, remote, &ch->lockfd);
+    if (ch->port < 0) {
+        snprintf(err, errlen, "xc_suspend_evtchn_init_exclusive(port %d): %s", remote, strerror(errno));
+        ch->port = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static void channel_close(xc_interface *xch, uint32_t domid, struct suspend_channel *ch)
+{
+    if (ch->port >= 0)
+        xc_suspend_evtchn_release(xch, ch->xce, domid, ch->port, &ch->lockfd);
+    if (ch->xce)
+        xenevtchn_close(ch->xce);
+    *ch = (struct suspend_channel){ .xce = NULL, .port = -1, .lockfd = -1 };
+}
+
+/* Waits up to max_ms for the port; when it fired, xc_await_suspend consumes the event and unmasks the port. */
+static int wait_channel(xc_interface *xch, struct suspend_channel *ch, int max_ms)
+{
+    struct pollfd pfd = { .fd = xenevtchn_fd(ch->xce), .events = POLLIN };
+    if (poll(&pfd, 1, max_ms) > 0 && xc_await_suspend(xch, ch->xce, ch->port) == 0)
+        return WAKE_EVTCHN;
+    return WAKE_TIMER;
+}
+
 /* ---------- commands ---------- */
 
 struct opts {
@@ -268,12 +344,13 @@ static int do_resume(xc_interface *xch, struct xs_handle *xsh, uint32_t domid, c
 
 static int cmd_cycle(xc_interface *xch, uint32_t domid, struct opts o)
 {
-    bool xenstore = !strcmp(o.path, "xenstore");
+    bool xenstore = !strcmp(o.path, "xenstore"), evtchn = !strcmp(o.path, "evtchn");
     bool resume = strcmp(o.resume, "none") != 0;
+    struct suspend_channel ch = { .xce = NULL, .port = -1, .lockfd = -1 };
     struct xs_handle *xsh = xs_open(0);
     double *susp = calloc(o.count, sizeof(double)), *res = calloc(o.count, sizeof(double));
     double *pause = calloc(o.count, sizeof(double));
-    int ok = 0, by_rel = 0, by_poll = 0;
+    int ok = 0, by_rel = 0, by_poll = 0, by_evtchn = 0;
     char node[96], err[256] = "";
 
     snprintf(node, sizeof(node), "/local/domain/%u/control/shutdown", domid);
@@ -288,6 +365,8 @@ static int cmd_cycle(xc_interface *xch, uint32_t domid, struct opts o)
     }
     wait_events(xsh, 50);
     drain_events(xsh);
+    if (evtchn && channel_open(xch, xsh, domid, &ch, err, sizeof(err)))
+        goto done;
 
     for (int i = 0; i < o.count; i++) {
         if (i > 0 && o.interval_ms > 0)
@@ -326,6 +405,11 @@ static int cmd_cycle(xc_interface *xch, uint32_t domid, struct opts o)
                 }
                 wait_events(xsh, left_ms < 200 ? (int)left_ms + 1 : 200);
             }
+        } else if (evtchn) {
+            if (xenevtchn_notify(ch.xce, ch.port) < 0) {
+                snprintf(err, sizeof(err), "cycle %d: xenevtchn_notify: %s", i + 1, strerror(errno));
+                break;
+            }
         } else if (xc_domain_shutdown(xch, domid, SHUTDOWN_suspend)) {
             snprintf(err, sizeof(err), "cycle %d: xc_domain_shutdown: %s", i + 1, strerror(errno));
             break;
@@ -346,7 +430,8 @@ static int cmd_cycle(xc_interface *xch, uint32_t domid, struct opts o)
                 snprintf(err, sizeof(err), "cycle %d: guest did not suspend within %d ms", i + 1, o.timeout_ms);
                 goto done;
             }
-            woke = wait_events(xsh, left_ms < 200 ? (int)left_ms + 1 : 200);
+            int wait_ms = left_ms < 200 ? (int)left_ms + 1 : 200;
+            woke = evtchn ? wait_channel(xch, &ch, wait_ms) : wait_events(xsh, wait_ms);
         }
         double t1 = now_us();
         susp[i] = t1 - t0;
@@ -366,13 +451,18 @@ static int cmd_cycle(xc_interface *xch, uint32_t domid, struct opts o)
         }
         /* Did @releaseDomain fire for this suspend? Decided after the resume, so that waiting for a late
          * event never lengthens the measured pause. */
-        if ((woke & WAKE_REL) || await_release(xsh, LATE_RELEASE_MS))
+        if (evtchn && (woke & WAKE_EVTCHN))
+            by_evtchn++;
+        else if (evtchn)
+            by_poll++;
+        else if ((woke & WAKE_REL) || await_release(xsh, LATE_RELEASE_MS))
             by_rel++;
         else
             by_poll++;
         ok++;
     }
 done:
+    channel_close(xch, domid, &ch);
     emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"cycle\",\"domain\":%u,\"path\":", domid);
     emit_str(o.path);
     emit(",\"resume\":");
@@ -381,20 +471,14 @@ done:
     emit_stats("suspendMicroseconds", susp, ok);
     emit_stats("resumeMicroseconds", resume ? res : NULL, resume ? ok : 0);
     emit_stats("pauseMicroseconds", pause, ok);
-    emit(",\"seenBy\":{\"releaseDomain\":%d,\"poll\":%d}", by_rel, by_poll);
+    emit(",\"seenBy\":{\"releaseDomain\":%d,\"eventChannel\":%d,\"poll\":%d}", by_rel, by_evtchn, by_poll);
     if (o.samples) {
         emit(",\"samples\":[");
         for (int i = 0; i < ok; i++)
             emit("%s%.1f", i ? "," : "", pause[i]);
         emit("]");
     }
-    emit(",\"error\":");
-    if (err[0])
-        emit_str(err);
-    else
-        emit("null");
-    emit("}");
-    finish();
+    emit_error_and_finish(err);
     if (xsh)
         xs_close(xsh);
     return (ok == o.count && !err[0]) ? 0 : 1;
@@ -423,6 +507,31 @@ static int cmd_resume(xc_interface *xch, uint32_t domid, const char *mode)
     if (xsh)
         xs_close(xsh);
     return rc ? 1 : 0;
+}
+
+/* Takes the suspend event channel as libxl does (so the lock file too), says so on stderr, holds it, releases it. */
+static int cmd_lock(xc_interface *xch, uint32_t domid, int hold_ms)
+{
+    struct xs_handle *xsh = xs_open(0);
+    struct suspend_channel ch;
+    char err[256] = "";
+    int port = -1;
+    if (!xsh)
+        snprintf(err, sizeof(err), "xs_open: %s", strerror(errno));
+    else if (channel_open(xch, xsh, domid, &ch, err, sizeof(err)) == 0) {
+        port = ch.port;
+        fprintf(stderr, "xc-suspend-resume: holding the suspend event channel of domain %u\n", domid);
+        fflush(stderr);
+        usleep(hold_ms * 1000);
+        channel_close(xch, domid, &ch);
+    } else
+        channel_close(xch, domid, &ch);
+    emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"lock\",\"domain\":%u,\"ok\":%s,\"localPort\":%d", domid,
+         err[0] ? "false" : "true", port);
+    emit_error_and_finish(err);
+    if (xsh)
+        xs_close(xsh);
+    return err[0] ? 1 : 0;
 }
 
 static int cmd_info(xc_interface *xch, uint32_t domid)
@@ -526,9 +635,10 @@ static int cmd_qmp(uint32_t domid, const char *command)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: xc-suspend-resume cycle DOMID [--count N] [--path xenstore|shutdown] [--resume fast|slow|none]\n"
-            "                                     [--timeout-ms N] [--interval-ms N] [--samples]\n"
-            "       xc-suspend-resume suspend DOMID [--path xenstore|shutdown] [--timeout-ms N]\n"
+            "usage: xc-suspend-resume cycle DOMID [--count N] [--path xenstore|evtchn|shutdown]\n"
+            "                                     [--resume fast|slow|none] [--timeout-ms N] [--interval-ms N] [--samples]\n"
+            "       xc-suspend-resume suspend DOMID [--path xenstore|evtchn|shutdown] [--timeout-ms N]\n"
+            "       xc-suspend-resume lock DOMID [--hold-ms N]\n"
             "       xc-suspend-resume resume DOMID --fast|--slow|--uncooperative\n"
             "       xc-suspend-resume info|regs DOMID\n"
             "       xc-suspend-resume qmp DOMID COMMAND\n");
@@ -546,6 +656,7 @@ int main(int argc, char **argv)
         return usage();
     uint32_t domid = (uint32_t)d;
     struct opts o = { .count = 1, .timeout_ms = 60000, .interval_ms = 0, .path = "xenstore", .resume = "fast" };
+    int hold_ms = 0;
     const char *resume_mode = NULL;
 
     if (!strcmp(cmd, "qmp"))
@@ -558,7 +669,9 @@ int main(int argc, char **argv)
             o.timeout_ms = atoi(argv[++i]);
         else if (!strcmp(a, "--interval-ms") && v)
             o.interval_ms = atoi(argv[++i]);
-        else if (!strcmp(a, "--path") && v && (!strcmp(v, "xenstore") || !strcmp(v, "shutdown")))
+        else if (!strcmp(a, "--hold-ms") && v)
+            hold_ms = atoi(argv[++i]);
+        else if (!strcmp(a, "--path") && v && (!strcmp(v, "xenstore") || !strcmp(v, "evtchn") || !strcmp(v, "shutdown")))
             o.path = argv[++i];
         else if (!strcmp(a, "--resume") && v && (!strcmp(v, "fast") || !strcmp(v, "slow") || !strcmp(v, "none")))
             o.resume = argv[++i];
@@ -569,7 +682,7 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.count < 1 || o.count > MAX_SAMPLES || o.timeout_ms < 1)
+    if (o.count < 1 || o.count > MAX_SAMPLES || o.timeout_ms < 1 || hold_ms < 0)
         return usage();
 
     /* A quiet logger: errors are reported in the JSON line, not by libxc on stderr. */
@@ -591,6 +704,8 @@ int main(int argc, char **argv)
         rc = cmd_cycle(xch, domid, o);
     } else if (!strcmp(cmd, "resume") && resume_mode)
         rc = cmd_resume(xch, domid, resume_mode);
+    else if (!strcmp(cmd, "lock"))
+        rc = cmd_lock(xch, domid, hold_ms);
     else if (!strcmp(cmd, "info"))
         rc = cmd_info(xch, domid);
     else if (!strcmp(cmd, "regs"))

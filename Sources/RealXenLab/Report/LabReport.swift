@@ -229,7 +229,7 @@ extension LabReport {
     }
     guard !pauses.isEmpty else { return nil }
     return MergedPause(
-      p50: median(pauses.map(\.p50))!, p90: pauses.map(\.p90).max()!, p99: pauses.map(\.p99).max()!,
+      p50: SampleStatistics.median(pauses.map(\.p50))!, p90: pauses.map(\.p90).max()!, p99: pauses.map(\.p99).max()!,
       max: pauses.map(\.max).max()!)
   }
 
@@ -241,14 +241,6 @@ extension LabReport {
     var max: Double
 
     var text: String { [p50, p90, p99, max].map(LabReport.whole).joined(separator: "/") }
-  }
-
-  /// The median (the mean of the two middle values of an even count); `nil` for none.
-  static func median(_ values: [Double]) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let sorted = values.sorted()
-    let middle = sorted.count / 2
-    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
   }
 
   /// The whole report: the table, the pause times, the notes, the boot and dom0 lines, the survival cells, the
@@ -341,8 +333,8 @@ extension LabReport {
     var ratios: [String] = []
     for guest in columnOrder(guests) where guest.role != .throwaway {
       let compare = byKey[ResultKey("compare", guest.name)]?.results.last?.facts(as: ReportedCompare.self)
-      let swift = median(compare?.swiftBlockP50 ?? [])
-      let c = median(compare?.cBlockP50 ?? [])
+      let swift = SampleStatistics.median(compare?.swiftBlockP50 ?? [])
+      let c = SampleStatistics.median(compare?.cBlockP50 ?? [])
       let ratio = swift.flatMap { s in c.flatMap { $0 > 0 && s > 0 ? twoPlaces(s / $0) : nil } } ?? "n/a"
       let blocks = byKey[ResultKey("checkpoint", guest.name)]?.results.last?.facts(as: ReportedCheckpoint.self)?.blocks
       let merged = mergedPause(blocks ?? [])?.text ?? "n/a"

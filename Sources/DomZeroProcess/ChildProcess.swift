@@ -49,19 +49,8 @@ public enum Spawn {
     } else {
       posix_spawn_file_actions_adddup2(&actions, 1, 2)
     }
-    // The child starts with no signal blocked and every signal at its default. Otherwise it inherits the spawning
-    // thread's mask, which in a Swift process blocks nearly everything, SIGCHLD included: `xl save` then never heard
-    // its save helper exit and hung after writing the whole image (seen on real Xen, killed at its limit).
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
+    var attributes = defaultSignalAttributes()
     defer { posix_spawnattr_destroy(&attributes) }
-    var unblocked = sigset_t()
-    sigemptyset(&unblocked)
-    posix_spawnattr_setsigmask(&attributes, &unblocked)
-    var everySignal = sigset_t()
-    sigfillset(&everySignal)
-    posix_spawnattr_setsigdefault(&attributes, &everySignal)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     // The child gets PATH only: xl finds its helpers through it, and nothing else of ours is its business.
     let path = getenv("PATH").map { String(cString: $0) } ?? "/bin:/sbin:/usr/bin:/usr/sbin"
     let argv = arguments.map { strdup($0) } + [nil]
@@ -100,5 +89,22 @@ public enum Spawn {
       exitCode: timedOut ? nil : exitCode, timedOut: timedOut,
       output: FileTail.read(outputPath, maxBytes: outputBytes) ?? "",
       milliseconds: Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000))
+  }
+
+  /// Spawn attributes under which the child starts with no signal blocked and every signal at its default (the
+  /// caller destroys them). Otherwise it inherits the spawning thread's mask, which in a Swift process blocks nearly
+  /// everything, SIGCHLD included: `xl save` then never heard its save helper exit and hung after writing the whole
+  /// image (seen on real Xen, killed at its limit).
+  static func defaultSignalAttributes() -> posix_spawnattr_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    posix_spawnattr_setsigmask(&attributes, &unblocked)
+    var everySignal = sigset_t()
+    sigfillset(&everySignal)
+    posix_spawnattr_setsigdefault(&attributes, &everySignal)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return attributes
   }
 }

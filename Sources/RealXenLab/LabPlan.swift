@@ -6,6 +6,8 @@ public enum GuestScenario: String, CaseIterable, Sendable {
   case fastCycles = "fast-cycles"
   /// xen-resume's checkpoint blocks interleaved with the C client's cycles: rows "checkpoint" and "compare".
   case compare
+  /// Both tools' paced processes interleaved a cycle at a time: the pause ratio with its interval, stages and counts.
+  case pauseCompare = "pause-compare"
   /// vcpu0's registers across a fast resume (PV: rax set to 1; pure HVM: untouched).
   case registers
   /// A slow resume of a PV-aware guest is refused without `--confirm-slow`, nothing touched.
@@ -50,6 +52,9 @@ public enum LabPlan {
   public static func group(for guest: LabGuest) -> [GuestScenario] {
     if guest.role == .throwaway { return [.slowOutcome] }
     var scenarios: [GuestScenario] = [.status, .fastCycles, .compare]
+    // The paced comparison is the pause-time measurement of each guest type and path: the main guests and the
+    // event channel guests.
+    if guest.role == .main || guest.role == .eventChannel { scenarios.append(.pauseCompare) }
     // An event channel guest's cycles and comparisons go through its channel, then its own scenarios; the other
     // scenarios of its type are the main guest's. The PVH one ends with the crash.
     if guest.role == .eventChannel { return scenarios + [.pathCompare, .channelLock, .channelSilent] }

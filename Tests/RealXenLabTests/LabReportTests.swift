@@ -252,11 +252,58 @@ import Testing
       log: log(lab, replacing: [ResultKey("compare", "pv"): [compare], ResultKey("checkpoint", "pv"): [checkpoint]]))
     let lines = report.text.split(separator: "\n").map(String.init)
     // swift: median of 100, 120, 110; C: of 200, 220, 210, 230 (215); 110/215 = 0.51.
-    #expect(lines.contains("pause-ratio guest=pv path=xenstoreControl swift-p50=110 c-p50=215 ratio=0.51"))
-    #expect(lines.contains("pause-ratio guest=hvm path=hypervisorShutdown swift-p50=n/a c-p50=n/a ratio=n/a"))
+    // The script lines come from the paced comparison alone (its facts are empty here).
+    #expect(!lines.contains { $0.hasPrefix("pause-ratio") })
     #expect(lines.contains("pv      110                 215             0.51      110/170/300/900"))
     #expect(!lines.contains { $0.contains("guest=throw") })
     #expect(lines.contains("note: pv ran reduced counts: 3 blocks of 10 checkpoint cycles per tool (50 elsewhere)"))
+  }
+
+  @Test func thePacedComparisonGivesTheTableTheCountsTheStagesAndOnePauseRatioLinePerGuest() throws {
+    let lab = try lab()
+    func cycle(_ pause: Double, resume: [String: Double], cpu: Double) -> PacedCycleDocument {
+      let stages = ["requestWritten": 10.0, "acknowledged": pause - 40, "suspended": 5].merging(resume) { $1 }
+      let text = LabJSON.text(
+        JSONDocument.object([
+          "pauseMicroseconds": .number(pause),
+          "stageMicroseconds": .object(stages.mapValues { .number($0) }),
+          "window": counts(cpu: cpu, voluntary: 6), "between": counts(cpu: 50, voluntary: 2),
+        ]))
+      return LabJSON.decode(PacedCycleDocument.self, from: text)!
+    }
+    func counts(cpu: Double, voluntary: Double) -> JSONDocument {
+      .object([
+        "userMicroseconds": .number(cpu / 2), "systemMicroseconds": .number(cpu / 2),
+        "voluntarySwitches": .number(voluntary), "involuntarySwitches": .number(1), "wakeups": .number(voluntary + 1),
+      ])
+    }
+    // xen-resume pauses 90..110 µs (median 100), the C client 190..210 (median 200).
+    let swift = (0..<21).map {
+      cycle(90 + Double($0), resume: ["stateChecked": 2, "returnRegisterSet": 3, "domainResumed": 4], cpu: 300)
+    }
+    let c = (0..<21).map { cycle(190 + Double($0), resume: ["domainResumed": 12], cpu: 100) }
+    let facts = PauseCompareFacts(
+      path: "xenstoreControl", wanted: 21, cutByBudget: false, budgetSeconds: 300, seed: 7,
+      swift: PacedToolSummary(swift), c: PacedToolSummary(c), swiftExit: 0, cExit: 0,
+      liveness: Liveness(alive: true, counter: "1->2"), recovered: nil)
+    let report = LabReport(
+      lab: lab, guests: lab.guests,
+      log: log(lab, replacing: [ResultKey("pause-compare", "pv"): [line("pause-compare", "pv", facts)]]))
+    let lines = report.text.split(separator: "\n").map(String.init)
+    let ratioLine = try #require(lines.first { $0.hasPrefix("pause-ratio xen=4.17 guest=pv ") })
+    #expect(ratioLine.hasPrefix("pause-ratio xen=4.17 guest=pv path=xenstoreControl swift-p50-us=100 c-p50-us=200 "))
+    #expect(ratioLine.contains(" ratio=0.50 "))
+    #expect(ratioLine.hasSuffix(" cycles=21"))
+    let interval = try #require(ratioLine.firstRange(of: "ci95=").map { ratioLine[$0.upperBound...] })
+    let bounds = try #require(interval.split(separator: " ").first?.split(separator: "..").compactMap { Double($0) })
+    #expect(bounds.count == 2 && bounds[0] <= 0.5 && 0.5 <= bounds[1] && bounds[1] < 0.6, "\(ratioLine)")
+    #expect(lines.contains { $0.hasPrefix("pv       xenstoreControl    21/21         100/108/110") })
+    // dom0 per cycle: CPU user+system, switches and wake-ups over the pause, then between pauses.
+    #expect(lines.contains("pv       xen-resume  300     6.0    1.0    7.0      | 50    2.0    1.0    3.0"))
+    // The common resume stage adds xen-resume's three resume stages (2 + 3 + 4).
+    #expect(lines.contains("pv       xen-resume  10       60            5          9        -"))
+    // Only the guest that ran it has a line.
+    #expect(lines.filter { $0.hasPrefix("pause-ratio") }.count == 1)
   }
 
   @Test func theBootAndDom0Lines() throws {

@@ -253,6 +253,7 @@ extension LabReport {
     out += table(lab: lab, guests: guests, rows: rows)
     out.append("")
     out += pauses(guests: guests, byKey: byKey)
+    out += PauseComparisonReport.lines(xen: lab.xen, guests: guests, byKey: byKey)
     out += pathRatios(xen: lab.xen, guests: guests, byKey: byKey)
     out += notes(guests: guests, byKey: byKey)
     out.append("")
@@ -322,15 +323,15 @@ extension LabReport {
     return result.facts["steps"]?.array?.contains { $0["outcome"]?.string == "skipped" } ?? false
   }
 
-  /// The pause-time table (xen-resume's and the C client's medians of their blocks' p50, the ratio, xen-resume's
-  /// merged distribution), then a `pause-ratio` line per guest for scripts.
+  /// The block comparison's table (xen-resume's and the C client's medians of their blocks' p50, the ratio,
+  /// xen-resume's merged distribution). The `pause-ratio` lines scripts read come from the paced comparison
+  /// (`PauseComparisonReport`).
   static func pauses(guests: [LabGuest], byKey: [ResultKey: Row]) -> [String] {
     var out = [
       "Pause time (microseconds, request -> resumed), xen-resume vs the C client (libxenguest), "
         + "alternating blocks of 10 on the same guest:",
       "guest   swift p50 (blocks)  C p50 (blocks)  swift/C   xen-resume checkpoint p50/p90/p99/max (merged blocks)",
     ]
-    var ratios: [String] = []
     for guest in columnOrder(guests) where guest.role != .throwaway {
       let compare = byKey[ResultKey("compare", guest.name)]?.results.last?.facts(as: ReportedCompare.self)
       let swift = SampleStatistics.median(compare?.swiftBlockP50 ?? [])
@@ -340,11 +341,8 @@ extension LabReport {
       let merged = mergedPause(blocks ?? [])?.text ?? "n/a"
       let figures = [pad(guest.name, 8), pad(swift.map(whole) ?? "n/a", 20), pad(c.map(whole) ?? "n/a", 16)]
       out.append((figures + [pad(ratio, 10), merged]).joined())
-      ratios.append(
-        "pause-ratio guest=\(guest.name) path=\(guest.expectedSuspendPath) swift-p50=\(swift.map(whole) ?? "n/a") c-p50=\(c.map(whole) ?? "n/a") "
-          + "ratio=\(ratio)")
     }
-    return out + ratios
+    return out
   }
 
   /// One `path-ratio` line per event channel guest: the pause through its channel over the pause through xenstore
@@ -413,7 +411,7 @@ extension String {
   }
 
   /// Without trailing spaces (the table's last column is padded too).
-  fileprivate var trimmingTrailingSpaces: String {
+  var trimmingTrailingSpaces: String {
     String(reversed().drop { $0 == " " }.reversed())
   }
 }

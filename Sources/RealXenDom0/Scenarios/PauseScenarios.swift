@@ -1,0 +1,72 @@
+import DomZeroProcess
+import RealXenLab
+
+extension Dom0Lab {
+  /// pause-compare: xen-resume's and the C client's paced processes, both started once and kept warm, take turns on
+  /// the guest a cycle at a time, in an order drawn per pair from a generator seeded with the guest's name, until
+  /// each has `options.pauseCycles` cycles or `options.pauseBudget` seconds have passed. Each tool measures its own
+  /// pause, stages and process counts; dom0 keeps the pauses and reduces the rest.
+  public func pauseCompare(_ guest: GuestRun) async {
+    let wanted = options.pauseCycles
+    let budget = options.pauseBudget
+    var generator = SplitMix64(seedingWith: guest.guest.name)
+    let seed = generator.next()
+    generator = SplitMix64(seed: seed)
+    let swiftErrors = "/tmp/rx-paced-swift-\(guest.guest.name).err"
+    let cErrors = "/tmp/rx-paced-c-\(guest.guest.name).err"
+    var swiftCycles: [PacedCycleDocument] = []
+    var cCycles: [PacedCycleDocument] = []
+    var swiftEnd: String?
+    var cEnd: String?
+    var swiftExit: Int32?
+    var cExit: Int32?
+    var cutByBudget = false
+    do {
+      // The path both take is the guest's own (the C client needs it named; xen-resume chooses it as libxl does).
+      let swift = try LineChild(
+        [tools.paths.xenResume, "checkpoint", guest.id, "--paced", "--json"], errorPath: swiftErrors)
+      let c = try LineChild(
+        [tools.paths.cClient, "paced", guest.id, "--path", guest.guest.cClientPath], errorPath: cErrors)
+      let clock = ContinuousClock()
+      let start = clock.now
+      // A cycle's own timeout is 60 s; its line may take that long and a little more.
+      let cycleLimit = Duration.seconds(90)
+      pairs: while swiftCycles.count < wanted || cCycles.count < wanted {
+        if start.duration(to: clock.now) >= .seconds(budget) {
+          cutByBudget = true
+          break
+        }
+        let swiftFirst = Bool.random(using: &generator)
+        for isSwift in swiftFirst ? [true, false] : [false, true] {
+          let child = isSwift ? swift : c
+          guard child.send("cycle"), let line = await child.nextLine(within: cycleLimit) else {
+            let end = "ended without answering (see \(isSwift ? swiftErrors : cErrors))"
+            if isSwift { swiftEnd = end } else { cEnd = end }
+            break pairs
+          }
+          let cycle = LabJSON.decode(PacedCycleDocument.self, from: line)
+          guard let cycle, cycle.completed else {
+            let end = cycle?.error ?? "an unreadable line: \(line.prefix(200))"
+            if isSwift { swiftEnd = end } else { cEnd = end }
+            break pairs
+          }
+          if isSwift { swiftCycles.append(cycle) } else { cCycles.append(cycle) }
+        }
+      }
+      swiftExit = await swift.finish(within: .seconds(30))
+      cExit = await c.finish(within: .seconds(30))
+    } catch {
+      swiftEnd = "\(error)"
+    }
+    let liveness = await GuestConsole.alive(guest.guest)
+    let recovered = await recover(guest, .fast)
+    tally(guest.guest) { $0.cycles += swiftCycles.count + cCycles.count }
+    record(
+      GuestScenario.pauseCompare.rawValue, guest: guest.guest,
+      PauseCompareFacts(
+        path: guest.guest.expectedSuspendPath, wanted: wanted, cutByBudget: cutByBudget, budgetSeconds: budget,
+        seed: seed, swift: PacedToolSummary(swiftCycles, endedBy: swiftEnd),
+        c: PacedToolSummary(cCycles, endedBy: cEnd), swiftExit: swiftExit, cExit: cExit, liveness: liveness,
+        recovered: recovered))
+  }
+}

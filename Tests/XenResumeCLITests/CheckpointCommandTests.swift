@@ -16,7 +16,7 @@ final class CheckpointCommandTests: XCTestCase {
       Set(document.keys),
       [
         "backend", "domain", "guestType", "path", "count", "succeeded", "pauseMicroseconds", "stageMicroseconds",
-        "hostCallsPerCycle", "hostCalls",
+        "elapsedMicroseconds", "hostCallsPerCycle", "hostCalls",
       ])
     XCTAssertEqual(document["count"] as? Int, 200)
     XCTAssertEqual(document["succeeded"] as? Int, 200)

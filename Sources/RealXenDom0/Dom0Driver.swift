@@ -102,6 +102,7 @@ extension Dom0Lab {
       case .fastCycles: await fastCycles(guest)
       case .compare: await compare(guest)
       case .pauseCompare: await pauseCompare(guest)
+      case .rate: await rate(guest)
       case .registers: await registers(guest)
       case .slowRefused: await slowRefused(guest)
       case .shutdownRefused: await shutdownRefused(guest)

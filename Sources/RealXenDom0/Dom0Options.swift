@@ -7,6 +7,7 @@ import DomZeroProcess
 ///     rx.pvhvm-blocks=N rx.pvhvm-block=N   PVHVM's blocks (default 2 blocks of 5 cycles per tool)
 ///     rx.pause-cycles=N           cycles per tool of the paced pause comparison (default 200)
 ///     rx.pause-budget=S           seconds a guest's paced comparison may take before it stops short (default 300)
+///     rx.rate-budget=S            seconds each tool's back-to-back loop may take at the paced median (default 60)
 ///     rx.deadline=S               dom0 uptime after which no scenario starts (run.sh sets it from QEMU's timeout)
 ///     rx.xenstored-lost=0         leave out the last act (killing xenstored while a suspend waits on it)
 public struct Dom0Options: Sendable {
@@ -23,6 +24,8 @@ public struct Dom0Options: Sendable {
   /// Seconds a guest's paced comparison may take; it stops short after the pair under way (a PVHVM cycle takes
   /// seconds under this emulation: 200 pairs would take most of an hour on Xen 4.20).
   public var pauseBudget: Double = 300
+  /// Seconds each tool's back-to-back loop should take at the paced comparison's median pause (200 cycles at most).
+  public var rateBudget: Double = 60
   /// dom0 uptime in seconds after which no scenario starts.
   public var deadline: Double = 100_000
   /// Whether the run ends by killing xenstored under a waiting suspend.
@@ -45,6 +48,7 @@ public struct Dom0Options: Sendable {
       case "pvhvm-block": pvhvmBlock = Int(value) ?? pvhvmBlock
       case "pause-cycles": pauseCycles = Int(value) ?? pauseCycles
       case "pause-budget": pauseBudget = Double(value) ?? pauseBudget
+      case "rate-budget": rateBudget = Double(value) ?? rateBudget
       case "deadline": deadline = Double(value) ?? deadline
       case "xenstored-lost": xenstoredLost = value != "0"
       default: continue

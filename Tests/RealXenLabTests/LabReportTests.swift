@@ -231,14 +231,14 @@ import Testing
   @Test func pauseTimesComeFromTheCompareAndCheckpointFacts() throws {
     let lab = try lab()
     let compare = line(
-      "compare", "pv",
+      "compare", "pv510",
       facts: .object([
         "blocks": .number(3), "blockSize": .number(10), "swiftSucceeded": .number(30), "cSucceeded": .number(30),
         "swiftBlockP50": .array([.number(100), .number(120), .number(110)]),
         "cBlockP50": .array([.number(200), .number(220), .number(210), .number(230)]),
       ]))
     let checkpoint = line(
-      "checkpoint", "pv",
+      "checkpoint", "pv510",
       facts: .object([
         "requested": .number(20), "blockSize": .number(10), "succeeded": .number(20),
         "blocks": .array(
@@ -249,14 +249,16 @@ import Testing
       ]))
     let report = LabReport(
       lab: lab, guests: lab.guests,
-      log: log(lab, replacing: [ResultKey("compare", "pv"): [compare], ResultKey("checkpoint", "pv"): [checkpoint]]))
+      log: log(lab, replacing: [ResultKey("compare", "pv510"): [compare], ResultKey("checkpoint", "pv510"): [checkpoint]]))
     let lines = report.text.split(separator: "\n").map(String.init)
     // swift: median of 100, 120, 110; C: of 200, 220, 210, 230 (215); 110/215 = 0.51.
     // The script lines come from the paced comparison alone (its facts are empty here).
     #expect(!lines.contains { $0.hasPrefix("pause-ratio") })
-    #expect(lines.contains("pv      110                 215             0.51      110/170/300/900"))
+    #expect(lines.contains("pv510   110                 215             0.51      110/170/300/900"))
+    // Only the guests that ran the block comparison have a line in its table.
+    #expect(!lines.contains { $0.hasPrefix("pv      ") || $0.hasPrefix("hvm     ") })
     #expect(!lines.contains { $0.contains("guest=throw") })
-    #expect(lines.contains("note: pv ran reduced counts: 3 blocks of 10 checkpoint cycles per tool (50 elsewhere)"))
+    #expect(lines.contains("note: pv510 ran reduced counts: 3 blocks of 10 checkpoint cycles per tool (50 elsewhere)"))
   }
 
   @Test func thePacedComparisonGivesTheTableTheCountsTheStagesAndOnePauseRatioLinePerGuest() throws {

@@ -21,6 +21,7 @@ extension Dom0Lab {
     var swiftExit: Int32?
     var cExit: Int32?
     var cutByBudget = false
+    let onXenstore = guest.guest.expectedSuspendPath == "xenstoreControl"
     do {
       // The path both take is the guest's own (the C client needs it named; xen-resume chooses it as libxl does).
       let swift = try LineChild(
@@ -39,6 +40,7 @@ extension Dom0Lab {
         let swiftFirst = Bool.random(using: &generator)
         for isSwift in swiftFirst ? [true, false] : [false, true] {
           let child = isSwift ? swift : c
+          if isSwift, onXenstore { tally(guest.guest) { $0.swiftXenstoreSuspendsAsked += 1 } }
           guard child.send("cycle"), let line = await child.nextLine(within: cycleLimit) else {
             let end = "ended without answering (see \(isSwift ? swiftErrors : cErrors))"
             if isSwift { swiftEnd = end } else { cEnd = end }
@@ -60,7 +62,12 @@ extension Dom0Lab {
     }
     let liveness = await GuestConsole.alive(guest.guest)
     let recovered = await recover(guest, .fast)
-    tally(guest.guest) { $0.cycles += swiftCycles.count + cCycles.count }
+    tally(guest.guest) { tally in
+      tally.cycles += swiftCycles.count + cCycles.count
+      if onXenstore { tally.swiftXenstoreSuspends += swiftCycles.count }
+      tally.pacedMedianPause = SampleStatistics.median(
+        swiftCycles.compactMap(\.pauseMicroseconds) + cCycles.compactMap(\.pauseMicroseconds))
+    }
     record(
       GuestScenario.pauseCompare.rawValue, guest: guest.guest,
       PauseCompareFacts(
@@ -68,5 +75,47 @@ extension Dom0Lab {
         seed: seed, swift: PacedToolSummary(swiftCycles, endedBy: swiftEnd),
         c: PacedToolSummary(cCycles, endedBy: cEnd), swiftExit: swiftExit, cExit: cExit, liveness: liveness,
         recovered: recovered))
+  }
+
+  /// rate, with "checkpoint": xen-resume's back-to-back loop (`--interval 0s`, every cycle's stages), then the C
+  /// client's on the same path, `RateFacts.cycles` each (from the paced comparison's median pause and
+  /// `options.rateBudget`). xen-resume's loop is also judged alone as the guest's "checkpoint" row.
+  public func rate(_ guest: GuestRun) async {
+    let median = tally(of: guest.guest).pacedMedianPause
+    let count = RateFacts.cycles(budget: options.rateBudget, medianPauseMicroseconds: median)
+    let onXenstore = guest.guest.expectedSuspendPath == "xenstoreControl"
+    // Five times the expected loop and two minutes more: a loop is slow only when something is wrong.
+    let limit = Double(count) * (median ?? 1_000_000) / 1e6 * 5 + 120
+    if onXenstore { tally(guest.guest) { $0.swiftXenstoreSuspendsAsked += count } }
+    let swift = await tools.xenResume(
+      ["checkpoint", guest.id, "--count", String(count), "--interval", "0s", "--cycle-details", "--json"],
+      limit: limit)
+    let swiftCycles = swift.decode(XenResumeCheckpointDocument.self)?.succeeded ?? 0
+    tally(guest.guest) { tally in
+      tally.cycles += swiftCycles
+      if onXenstore { tally.swiftXenstoreSuspends += swiftCycles }
+    }
+    var c: CommandRecord?
+    if swift.succeeded {
+      let loop = await tools.cClient(
+        ["cycle", guest.id, "--count", String(count), "--path", guest.guest.cClientPath], limit: limit)
+      let seenBy = loop.decode(CClientCycleDocument.self)?.seenBy
+      tally(guest.guest) { tally in
+        tally.cycles += loop.decode(CClientCycleDocument.self)?.succeeded ?? 0
+        tally.cSeenByReleaseDomain += seenBy?.releaseDomain ?? 0
+        tally.cSeenByPoll += seenBy?.poll ?? 0
+      }
+      c = loop
+    }
+    let liveness = await GuestConsole.alive(guest.guest)
+    record(
+      "checkpoint", guest: guest.guest,
+      CheckpointFacts(
+        requested: count, blockSize: count, succeeded: swiftCycles, blocks: [swift],
+        failed: swift.succeeded ? nil : swift, liveness: liveness))
+    let recovered = await recover(guest, .fast)
+    record(
+      GuestScenario.rate.rawValue, guest: guest.guest,
+      RateFacts(count: count, swift: swift, c: c, liveness: liveness, recovered: recovered))
   }
 }

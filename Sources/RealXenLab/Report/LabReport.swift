@@ -327,12 +327,14 @@ extension LabReport {
   /// xen-resume's merged distribution). The `pause-ratio` lines scripts read come from the paced comparison
   /// (`PauseComparisonReport`).
   static func pauses(guests: [LabGuest], byKey: [ResultKey: Row]) -> [String] {
+    let compared = columnOrder(guests).filter { LabPlan.group(for: $0).contains(.compare) }
+    guard !compared.isEmpty else { return [] }
     var out = [
       "Pause time (microseconds, request -> resumed), xen-resume vs the C client (libxenguest), "
-        + "alternating blocks of 10 on the same guest:",
+        + "alternating blocks of 10 on the same guest (the guests there for another kernel):",
       "guest   swift p50 (blocks)  C p50 (blocks)  swift/C   xen-resume checkpoint p50/p90/p99/max (merged blocks)",
     ]
-    for guest in columnOrder(guests) where guest.role != .throwaway {
+    for guest in compared {
       let compare = byKey[ResultKey("compare", guest.name)]?.results.last?.facts(as: ReportedCompare.self)
       let swift = SampleStatistics.median(compare?.swiftBlockP50 ?? [])
       let c = SampleStatistics.median(compare?.cBlockP50 ?? [])

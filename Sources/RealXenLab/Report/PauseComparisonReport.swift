@@ -47,6 +47,7 @@ enum PauseComparisonReport {
         out.append(row([guest.name, tool] + medians(summary.stageMedians), stages))
       }
     }
+    out += rates(xen: xen, guests: guests, byKey: byKey)
     out.append("")
     for (guest, facts) in compared {
       let ratio = facts.ratio
@@ -59,6 +60,32 @@ enum PauseComparisonReport {
           + "cycles=\(min(facts.swift.pauses.count, facts.c.pauses.count))")
     }
     return out
+  }
+
+  /// The loops' sustained rates beside Remus's 40 checkpoints/s, and a `checkpoint-rate` line per guest.
+  static func rates(xen: String, guests: [LabGuest], byKey: [ResultKey: LabReport.Row]) -> [String] {
+    let measured = LabReport.columnOrder(guests).compactMap { guest in
+      byKey[ResultKey(GuestScenario.rate.rawValue, guest.name)]?.results.last.flatMap {
+        $0.facts(as: RateFacts.self).map { (guest, $0) }
+      }
+    }
+    guard !measured.isEmpty else { return [] }
+    var out = [
+      "",
+      "Sustained checkpoint rate (back-to-back loops, checkpoints per second; Remus checkpoints "
+        + "\(LabReport.whole(RateFacts.remusRate)) times a second):",
+      row(["guest", "cycles", "xen-resume", "C"], rateColumns),
+    ]
+    var lines: [String] = []
+    for (guest, facts) in measured {
+      let swift = facts.swiftRate.map { LabReport.number($0) } ?? "n/a"
+      let c = facts.cRate.map { LabReport.number($0) } ?? "n/a"
+      out.append(row([guest.name, String(facts.count), swift, c], rateColumns))
+      lines.append(
+        "checkpoint-rate xen=\(xen) guest=\(guest.type.rawValue) path=\(guest.expectedSuspendPath) "
+          + "swift-per-s=\(swift) c-per-s=\(c) cycles=\(facts.count)")
+    }
+    return out + lines
   }
 
   /// `200` per tool, or `63/63 (budget)` when the budget ended it.
@@ -93,6 +120,7 @@ enum PauseComparisonReport {
   private static let pauses = [9, 19, 14, 26, 26, 7]
   private static let counts = [9, 12, 8, 7, 7, 9, 8, 7, 7]
   private static let stages = [9, 12, 9, 14, 11, 9]
+  private static let rateColumns = [9, 8, 12]
 
   /// Cells padded to `widths` (the last cell, and any beyond the widths, as they are).
   private static func row(_ cells: [String], _ widths: [Int]) -> String {

@@ -249,7 +249,8 @@ import Testing
       ]))
     let report = LabReport(
       lab: lab, guests: lab.guests,
-      log: log(lab, replacing: [ResultKey("compare", "pv510"): [compare], ResultKey("checkpoint", "pv510"): [checkpoint]]))
+      log: log(
+        lab, replacing: [ResultKey("compare", "pv510"): [compare], ResultKey("checkpoint", "pv510"): [checkpoint]]))
     let lines = report.text.split(separator: "\n").map(String.init)
     // swift: median of 100, 120, 110; C: of 200, 220, 210, 230 (215); 110/215 = 0.51.
     // The script lines come from the paced comparison alone (its facts are empty here).

@@ -8,6 +8,7 @@ import DomZeroProcess
 ///     rx.pause-cycles=N           cycles per tool of the paced pause comparison (default 200)
 ///     rx.pause-budget=S           seconds a guest's paced comparison may take before it stops short (default 300)
 ///     rx.rate-budget=S            seconds each tool's back-to-back loop may take at the paced median (default 60)
+///     rx.strace-cycles=N          cycles per tool traced with strace -c after the comparison (default 10; 0: none)
 ///     rx.deadline=S               dom0 uptime after which no scenario starts (run.sh sets it from QEMU's timeout)
 ///     rx.xenstored-lost=0         leave out the last act (killing xenstored while a suspend waits on it)
 public struct Dom0Options: Sendable {
@@ -26,6 +27,8 @@ public struct Dom0Options: Sendable {
   public var pauseBudget: Double = 300
   /// Seconds each tool's back-to-back loop should take at the paced comparison's median pause (200 cycles at most).
   public var rateBudget: Double = 60
+  /// Cycles per tool traced with `strace -f -c` after the timed comparison, to count system calls; 0: none.
+  public var straceCycles = 10
   /// dom0 uptime in seconds after which no scenario starts.
   public var deadline: Double = 100_000
   /// Whether the run ends by killing xenstored under a waiting suspend.
@@ -49,6 +52,7 @@ public struct Dom0Options: Sendable {
       case "pause-cycles": pauseCycles = Int(value) ?? pauseCycles
       case "pause-budget": pauseBudget = Double(value) ?? pauseBudget
       case "rate-budget": rateBudget = Double(value) ?? rateBudget
+      case "strace-cycles": straceCycles = Int(value) ?? straceCycles
       case "deadline": deadline = Double(value) ?? deadline
       case "xenstored-lost": xenstoredLost = value != "0"
       default: continue

@@ -287,7 +287,12 @@ import Testing
     let c = (0..<21).map { cycle(190 + Double($0), resume: ["domainResumed": 12], cpu: 100) }
     let facts = PauseCompareFacts(
       path: "xenstoreControl", wanted: 21, cutByBudget: false, budgetSeconds: 300, seed: 7,
-      swift: PacedToolSummary(swift), c: PacedToolSummary(c), swiftExit: 0, cExit: 0,
+      swift: PacedToolSummary(swift),
+      c: PacedToolSummary(
+        c,
+        syscalls: SyscallCounts(
+          cycles: 10, perCycle: 12.5, top: [.init(name: "ioctl", perCycle: 6), .init(name: "poll", perCycle: 3)])),
+      swiftExit: 0, cExit: 0,
       liveness: Liveness(alive: true, counter: "1->2"), recovered: nil)
     let report = LabReport(
       lab: lab, guests: lab.guests,
@@ -302,7 +307,12 @@ import Testing
     #expect(bounds.count == 2 && bounds[0] <= 0.5 && 0.5 <= bounds[1] && bounds[1] < 0.6, "\(ratioLine)")
     #expect(lines.contains { $0.hasPrefix("pv       xenstoreControl    21/21         100/108/110") })
     // dom0 per cycle: CPU user+system, switches and wake-ups over the pause, then between pauses.
-    #expect(lines.contains("pv       xen-resume  300     6.0    1.0    7.0      | 50    2.0    1.0    3.0"))
+    #expect(lines.contains("pv       xen-resume  300     6.0    1.0    7.0      | 50    2.0    1.0    3.0      | n/a"))
+    // System calls from the traced run: the total and the most frequent.
+    #expect(
+      lines.contains(
+        "pv       C           100     6.0    1.0    7.0      | 50    2.0    1.0    3.0      | 12.5 (ioctl 6.0, poll 3.0)"
+      ))
     // The common resume stage adds xen-resume's three resume stages (2 + 3 + 4).
     #expect(lines.contains("pv       xen-resume  10       60            5          9        -"))
     // Only the guest that ran it has a line.

@@ -106,3 +106,30 @@ import Testing
     #expect(RateFacts.cycles(budget: 60, medianPauseMicroseconds: nil) == 50)
   }
 }
+
+/// Reading `strace -c`'s summary.
+@Suite struct SyscallCountsTests {
+  @Test func theTotalAndTheMostFrequentCallsPerCycle() throws {
+    let summary = """
+      % time     seconds  usecs/call     calls    errors syscall
+      ------ ----------- ----------- --------- --------- ----------------
+       40.00    0.000400          20        20           ioctl
+       30.00    0.000300          10        30         5 poll
+       20.00    0.000200          20        10           write
+       10.00    0.000100          10        10           read
+      ------ ----------- ----------- --------- --------- ----------------
+      100.00    0.001000          14        70         5 total
+      """
+    let counts = try #require(SyscallCounts(straceSummary: summary, cycles: 10))
+    #expect(counts.perCycle == 7)
+    #expect(counts.top.map(\.name) == ["poll", "ioctl", "read", "write"])
+    #expect(counts.top.first?.perCycle == 3)
+  }
+
+  @Test func noTotalNoCounts() {
+    #expect(
+      SyscallCounts(straceSummary: "strace: attach: ptrace(PTRACE_SEIZE, 9): Operation not permitted", cycles: 5) == nil
+    )
+    #expect(SyscallCounts(straceSummary: "100.00 0.1 1 7 total", cycles: 0) == nil)
+  }
+}

@@ -1,4 +1,5 @@
 import DomZeroProcess
+import Glibc
 import RealXenLab
 
 extension Dom0Lab {
@@ -21,6 +22,8 @@ extension Dom0Lab {
     var swiftExit: Int32?
     var cExit: Int32?
     var cutByBudget = false
+    var swiftSyscalls: SyscallCounts?
+    var cSyscalls: SyscallCounts?
     let onXenstore = guest.guest.expectedSuspendPath == "xenstoreControl"
     do {
       // The path both take is the guest's own (the C client needs it named; xen-resume chooses it as libxl does).
@@ -55,6 +58,11 @@ extension Dom0Lab {
           if isSwift { swiftCycles.append(cycle) } else { cCycles.append(cycle) }
         }
       }
+      // The traced runs come after the timed one, each tool alone, so tracing slows no measured cycle.
+      if swiftEnd == nil, cEnd == nil, options.straceCycles > 0 {
+        swiftSyscalls = await syscalls(of: swift, cycles: options.straceCycles, label: "swift-\(guest.guest.name)")
+        cSyscalls = await syscalls(of: c, cycles: options.straceCycles, label: "c-\(guest.guest.name)")
+      }
       swiftExit = await swift.finish(within: .seconds(30))
       cExit = await c.finish(within: .seconds(30))
     } catch {
@@ -72,8 +80,9 @@ extension Dom0Lab {
       GuestScenario.pauseCompare.rawValue, guest: guest.guest,
       PauseCompareFacts(
         path: guest.guest.expectedSuspendPath, wanted: wanted, cutByBudget: cutByBudget, budgetSeconds: budget,
-        seed: seed, swift: PacedToolSummary(swiftCycles, endedBy: swiftEnd),
-        c: PacedToolSummary(cCycles, endedBy: cEnd), swiftExit: swiftExit, cExit: cExit, liveness: liveness,
+        seed: seed, swift: PacedToolSummary(swiftCycles, endedBy: swiftEnd, syscalls: swiftSyscalls),
+        c: PacedToolSummary(cCycles, endedBy: cEnd, syscalls: cSyscalls), swiftExit: swiftExit, cExit: cExit,
+        liveness: liveness,
         recovered: recovered))
   }
 
@@ -117,5 +126,31 @@ extension Dom0Lab {
     record(
       GuestScenario.rate.rawValue, guest: guest.guest,
       RateFacts(count: count, swift: swift, c: c, liveness: liveness, recovered: recovered))
+  }
+
+  /// `strace -f -c` attached to a warm paced process for `cycles` of its cycles, then interrupted, which detaches
+  /// it and writes the summary; `nil` when strace could not attach or a cycle failed (the comparison's own cycles
+  /// are what the judge reads: the traced ones are for counting only).
+  private func syscalls(of tool: LineChild, cycles: Int, label: String) async -> SyscallCounts? {
+    let summary = "/tmp/rx-strace-\(label).txt"
+    // strace's messages go to its stdout pipe (its stderr opened as /proc/self/fd/1), so its attach message is the
+    // line to wait for.
+    guard
+      let strace = try? LineChild(
+        ["strace", "-f", "-c", "-o", summary, "-p", String(tool.pid)], errorPath: "/proc/self/fd/1")
+    else { return nil }
+    let attached = await strace.nextLine(within: .seconds(30))
+    var traced = 0
+    if attached?.contains("attached") == true {
+      while traced < cycles, tool.send("cycle"), let line = await tool.nextLine(within: .seconds(90)),
+        LabJSON.decode(PacedCycleDocument.self, from: line)?.completed == true
+      {
+        traced += 1
+      }
+    }
+    kill(strace.pid, SIGINT)
+    _ = await strace.finish(within: .seconds(30))
+    guard traced == cycles else { return nil }
+    return SyscallCounts(straceSummary: FileTail.read(summary, maxBytes: 16_384) ?? "", cycles: traced)
   }
 }

@@ -93,9 +93,12 @@ public struct PacedToolSummary: Codable, Sendable, Equatable {
   public var between: PacedCycleDocument.Counts?
   /// The error that ended this tool's cycles, if one did.
   public var error: String?
+  /// Its system calls per cycle, from a traced run after the timed one (`nil`: not traced, or strace failed).
+  public var syscalls: SyscallCounts?
 
   /// The summary of a tool's cycle lines (the completed ones; the first error, if any).
-  public init(_ cycles: [PacedCycleDocument], endedBy error: String? = nil) {
+  public init(_ cycles: [PacedCycleDocument], endedBy error: String? = nil, syscalls: SyscallCounts? = nil) {
+    self.syscalls = syscalls
     let completed = cycles.filter(\.completed)
     pauses = completed.compactMap(\.pauseMicroseconds).map { ($0 * 10).rounded() / 10 }
     var byStage: [String: [Double]] = [:]

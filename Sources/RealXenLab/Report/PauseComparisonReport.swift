@@ -28,12 +28,22 @@ enum PauseComparisonReport {
     out += [
       "",
       "dom0 per cycle (means; the pause's window, then between pauses): CPU user+system µs, voluntary and "
-        + "involuntary context switches, thread wake-ups:",
+        + "involuntary context switches, thread wake-ups; system calls of the whole cycle (a traced run of its own):",
     ]
-    out.append(row(["guest", "tool", "cpu", "vcsw", "ivcsw", "wakeups", "| cpu", "vcsw", "ivcsw", "wakeups"], counts))
+    out.append(
+      row(
+        ["guest", "tool", "cpu", "vcsw", "ivcsw", "wakeups", "| cpu", "vcsw", "ivcsw", "wakeups", "| syscalls"], counts)
+    )
     for (guest, facts) in compared {
       for (tool, summary) in [("xen-resume", facts.swift), ("C", facts.c)] {
-        out.append(row([guest.name, tool] + figures(summary.window) + figures(summary.between, leading: "| "), counts))
+        let syscalls = summary.syscalls.map { calls in
+          "| \(LabReport.number(calls.perCycle)) ("
+            + calls.top.prefix(4).map { "\($0.name) \(LabReport.number($0.perCycle))" }.joined(separator: ", ") + ")"
+        }
+        out.append(
+          row(
+            [guest.name, tool] + figures(summary.window) + figures(summary.between, leading: "| ")
+              + [syscalls ?? "| n/a"], counts))
       }
     }
     out += [
@@ -118,7 +128,7 @@ enum PauseComparisonReport {
 
   /// The column widths of the three tables.
   private static let pauses = [9, 19, 14, 26, 26, 7]
-  private static let counts = [9, 12, 8, 7, 7, 9, 8, 7, 7]
+  private static let counts = [9, 12, 8, 7, 7, 9, 8, 7, 7, 9]
   private static let stages = [9, 12, 9, 14, 11, 9]
   private static let rateColumns = [9, 8, 12]
 

@@ -4,9 +4,10 @@ import SwiftXenResume
 /// harness can interleave this process's cycles with another tool's on the same guest (the C reference client's
 /// `paced` command speaks the same protocol) and compare them cycle by cycle.
 ///
-/// Before each cycle the domain is prepared (`SuspendController.prepare`), so no cycle's pause holds learning the
-/// domain. After a cycle through the guest's suspend event channel the controller forgets the domain: the channel
-/// and the suspend lock are given back for the other tool's cycle, as that tool gives them back for ours.
+/// Before the first cycle the domain is prepared (`SuspendController.prepare`), so no cycle's pause holds learning
+/// the domain. After a cycle through the guest's suspend event channel the controller forgets the domain: the channel
+/// and the suspend lock are given back for the other tool's cycle, as that tool gives them back for ours, and taken
+/// again (prepared) before the next.
 struct PacedCheckpointRun: Sendable {
   /// The controller every cycle uses.
   var controller: SuspendController
@@ -23,18 +24,25 @@ struct PacedCheckpointRun: Sendable {
     let clock = ContinuousClock()
     var lastLeft = ProcessCounters.leavingWindow()
     var cycle = 0
+    // Prepared before the first cycle and after each that gave the channel back: between two xenstore or hypervisor
+    // cycles nothing is to be done, and nothing is done (a harness counting system calls per cycle counts only the
+    // cycle's own).
+    var prepared = false
     while nextLine() != nil {
       cycle += 1
       do {
         try Task.checkCancellation()
-        let plan = try await controller.prepare(domain, path: path)
+        if !prepared {
+          let plan = try await controller.prepare(domain, path: path)
+          prepared = plan.path != .eventChannel
+        }
         let entered = ProcessCounters.enteringWindow()
         let start = clock.now
         let suspended = try await controller.suspend(domain, timeout: timeout, path: path)
         let resumed = try await controller.resume(domain, mode: .fast)
         let pause = start.duration(to: clock.now)
         let left = ProcessCounters.leavingWindow()
-        if plan.path == .eventChannel { controller.forget(domain) }
+        if suspended.path == .eventChannel { controller.forget(domain) }
         report(
           PacedCycleReport(
             cycle: cycle, domain: domain, guestType: suspended.guestType, path: suspended.path, pause: pause,

@@ -48,23 +48,15 @@ public final class LineChild: Sendable {
     posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
     posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
     posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    var attributes = Spawn.defaultSignalAttributes()
-    defer { posix_spawnattr_destroy(&attributes) }
-    let path = getenv("PATH").map { String(cString: $0) } ?? "/bin:/sbin:/usr/bin:/usr/sbin"
-    let argv = arguments.map { strdup($0) } + [nil]
-    let envp = [strdup("PATH=" + path)] + [nil]
-    defer {
-      for pointer in argv + envp { free(pointer) }
+    let pid: pid_t
+    do throws(Spawn.Failure) {
+      pid = try Spawn.spawn(arguments, actions: &actions)
+    } catch {
+      for descriptor in toChild + fromChild { close(descriptor) }
+      throw error
     }
-    var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
     close(toChild[0])
     close(fromChild[1])
-    guard spawned == 0 else {
-      close(toChild[1])
-      close(fromChild[0])
-      throw Spawn.Failure(description: "posix_spawnp \(arguments[0]): \(String(cString: strerror(spawned)))")
-    }
     self.pid = pid
     input = toChild[1]
     startReader(fromChild[0])

@@ -63,13 +63,7 @@ final class PrepareTests: XCTestCase {
     XCTAssertNil(host.suspendLockHolder(for: domain))
     XCTAssertTrue(host.holdSuspendLockInAnotherProcess(for: domain))
     host.releaseSuspendLockOfAnotherProcess(for: domain)
-    // Nothing left subscribed: someone else's suspend through xenstore is announced by @releaseDomain.
-    let watch = try host.watch(XenStorePath.releaseDomain)
-    _ = try await host.nextWatchEvent(watch)  // the registration event
-    try host.write(XenStorePath.controlShutdown(of: domain), value: "suspend")
-    XCTAssertTrue(try host.domainInfo(domain).isSuspended)
-    XCTAssertEqual(host.queuedEventCount(of: watch), 1, "@releaseDomain must fire for the suspend")
-    try host.unwatch(watch)
+    try await assertReleaseDomainFiresForAnotherToolstacksSuspend(host, domain)
   }
 
   func testAForcedPathIsPreparedAndNamedAsForced() async throws {

@@ -59,6 +59,10 @@ struct SimulatedDomain {
   let handle: DomainHandle
   /// `cpu_time`: grows on every look while the domain runs, starts from 0 for each new domain.
   var cpuTime: UInt64 = 0
+  /// What a reading taken while the domain runs adds to `cpuTime`: Xen counts a running vcpu's current stint with
+  /// the reading CPU's clock, which may run ahead of the clock of the vcpu's CPU, so such a reading can exceed a
+  /// later one taken once the domain stopped (seen on real Xen: `DomainSession.cpuTimeReadingSkew`).
+  static let runningReadingSkew: UInt64 = 5_000_000
   /// `XEN_DOMCTL_subscribe`: a port in the guest's port space that Xen signals from when the domain suspends
   /// (0: none, then `VIRQ_DOM_EXC` is raised instead).
   var subscribedSuspendPort: UInt32 = 0
@@ -151,7 +155,7 @@ struct SimulatedDomain {
       emulationFlags: Self.emulationFlags(of: type),
       totalPages: UInt64(memory?.pageCount ?? 0x20000),
       handle: handle,
-      cpuTime: cpuTime
+      cpuTime: isRunning ? cpuTime + Self.runningReadingSkew : cpuTime
     )
   }
 

@@ -40,17 +40,19 @@ struct DomZeroToolstack: OtherToolstack {
   /// The C reference client (what libxl does, over libxenctrl, libxenguest and libxenstore): a suspend over the
   /// xenstore control node, awaited on `@releaseDomain`.
   func suspendCooperatively(_ guest: LifecycleGuest, timeout: Duration) async throws -> String {
-    let milliseconds = timeout.components.seconds * 1000
-    return try await tool(
-      ["xc-suspend-resume", "suspend", "\(guest.domain)", "--path", "xenstore", "--timeout-ms", "\(milliseconds)"],
-      domain: guest.domain, limit: timeout + .seconds(10))
+    try await cClientSuspend(guest, path: "xenstore", timeout: timeout)
   }
 
   /// The C reference client through the guest's suspend event channel, with libxenguest's lock and binding.
   func suspendThroughChannel(_ guest: LifecycleGuest, timeout: Duration) async throws -> String {
+    try await cClientSuspend(guest, path: "evtchn", timeout: timeout)
+  }
+
+  /// `xc-suspend-resume suspend` on `path` (its `--path` word), given `timeout` and ten seconds more to exit.
+  private func cClientSuspend(_ guest: LifecycleGuest, path: String, timeout: Duration) async throws -> String {
     let milliseconds = timeout.components.seconds * 1000
     return try await tool(
-      ["xc-suspend-resume", "suspend", "\(guest.domain)", "--path", "evtchn", "--timeout-ms", "\(milliseconds)"],
+      ["xc-suspend-resume", "suspend", "\(guest.domain)", "--path", path, "--timeout-ms", "\(milliseconds)"],
       domain: guest.domain, limit: timeout + .seconds(10))
   }
 

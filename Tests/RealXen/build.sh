@@ -173,8 +173,8 @@ cp "$R/bin/busybox" "$G/bin/busybox"
 ln -s busybox "$G/bin/sh"
 install -m 0755 "$HERE/guest/init" "$G/init"
 
-# The suspend event channel module (guest/module), for each kernel a guest loads it in (labs.json:
-# suspendEventChannel), into the initramfs as /modules/RELEASE/rx_suspend_evtchn.ko. Built in the lab's root with
+# The suspend event channel module (guest/module), for each kernel a guest loads it in (labs.json: role
+# eventchannel), into the initramfs as /modules/RELEASE/rx_suspend_evtchn.ko. Built in the lab's root with
 # its suite's gcc, against the kernel's own headers packages, fetched like the kernel itself (so their version is
 # the image's) and unpacked into the root, where their absolute paths point.
 build_module() { # KERNEL

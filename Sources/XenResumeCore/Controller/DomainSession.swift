@@ -7,7 +7,7 @@
 struct DomainSession: Sendable {
   /// The domain's handle when the session was learned.
   let handle: DomainHandle
-  /// The largest `cpu_time` seen: it only grows while one domain lives, so a smaller one means a new domain.
+  /// The largest `cpu_time` seen: it grows while one domain lives, so a clearly smaller one means a new domain.
   var cpuTime: UInt64
   /// PV, PVH or PVHVM never change while a domain lives. A pure HVM guest may still load PV drivers, so its
   /// type is re-read on every suspend.
@@ -54,10 +54,21 @@ struct DomainSession: Sendable {
   }
 
   /// Whether `info` is the domain this session was learned from: the same handle, and no less CPU time than
-  /// already seen. Records the CPU time.
+  /// already seen, give or take `cpuTimeReadingSkew`. Records the largest CPU time seen.
   mutating func describes(_ info: DomainInfo) -> Bool {
-    guard info.handle == handle, info.cpuTime >= cpuTime else { return false }
-    cpuTime = info.cpuTime
+    guard info.handle == handle, info.cpuTime &+ Self.cpuTimeReadingSkew >= cpuTime else { return false }
+    cpuTime = max(cpuTime, info.cpuTime)
     return true
   }
+
+  /// How much less CPU time a reading may show than an earlier one of the same domain, in nanoseconds.
+  ///
+  /// `cpu_time` is not monotonic across readings: for a vcpu running at the time, Xen adds its current stint as
+  /// the reading CPU's `NOW()` minus the entry time the vcpu's own CPU stamped (`vcpu_runstate_get`), so a reading
+  /// taken while the guest runs can exceed a later one by the skew between two CPUs' clocks. The labs' emulated
+  /// Xen 4.17 showed it: a reading taken once the guest was suspended was smaller, and the controller took its own
+  /// guest for a new domain. 250 ms is far beyond any skew Xen's once-a-second time calibration leaves, and far
+  /// below the CPU time of a guest anyone checkpoints: a new domain under the same handle (`xl restore` of an image
+  /// saved with `-D`) starts from zero.
+  static let cpuTimeReadingSkew: UInt64 = 250_000_000
 }

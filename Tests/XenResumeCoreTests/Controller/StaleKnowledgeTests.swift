@@ -144,8 +144,38 @@ final class StaleKnowledgeTests: XCTestCase {
     var session = try XCTUnwrap(controller.existingSession(domain))
     var info = try host.domainInfo(domain)
     XCTAssertTrue(session.describes(info))
+    // A guest someone checkpoints has run for a while: say 40 s of CPU time.
+    info.cpuTime = 40_000_000_000
+    XCTAssertTrue(session.describes(info))
     info.cpuTime = 0
     XCTAssertFalse(session.describes(info), "less CPU time under the same handle is another domain")
+  }
+
+  func testAReadingBelowAnEarlierOneByAClockSkewIsTheSameDomain() async throws {
+    // Xen counts a running vcpu's current stint with the reading CPU's clock: a reading taken while the guest ran
+    // may exceed one taken once it stopped (seen on the emulated Xen 4.17).
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv())
+    let controller = SuspendController(host: host)
+    _ = try await controller.checkpoint(domain) { _ in }
+    var session = try XCTUnwrap(controller.existingSession(domain))
+    var info = try host.domainInfo(domain)
+    info.cpuTime = 40_000_000_000
+    XCTAssertTrue(session.describes(info))
+    info.cpuTime = 40_000_000_000 - 3_000_000
+    XCTAssertTrue(session.describes(info), "3 ms less is the skew between two CPUs' clocks, not a new domain")
+    XCTAssertEqual(session.cpuTime, 40_000_000_000, "the largest reading is kept")
+    info.cpuTime = 40_000_000_000 - 2_000_000_000
+    XCTAssertFalse(session.describes(info), "2 s less is another domain")
+  }
+
+  func testTheSimulatorsRunningReadingsRunAheadOfItsStoppedOnesAsXensDo() throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv())
+    let running = try host.domainInfo(domain)
+    try host.shutdownDomain(domain, reason: .suspend)
+    let stopped = try host.domainInfo(domain)
+    XCTAssertLessThan(stopped.cpuTime, running.cpuTime)
   }
 
   // MARK: Suspend subscriptions

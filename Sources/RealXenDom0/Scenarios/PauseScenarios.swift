@@ -98,7 +98,7 @@ extension Dom0Lab {
     if onXenstore { tally(guest.guest) { $0.swiftXenstoreSuspendsAsked += count } }
     let swift = await tools.xenResume(
       ["checkpoint", guest.id, "--count", String(count), "--interval", "0s", "--cycle-details", "--json"],
-      limit: limit)
+      limit: limit, outputBytes: RateFacts.documentBytes)
     let swiftCycles = swift.decode(XenResumeCheckpointDocument.self)?.succeeded ?? 0
     tally(guest.guest) { tally in
       tally.cycles += swiftCycles

@@ -24,6 +24,10 @@ public struct RateFacts: ScenarioFacts {
     self.recovered = recovered
   }
 
+  /// How much of xen-resume's loop document the harness keeps: every cycle's stages of 200 cycles take about 40 KB,
+  /// more than a command's default 16 KiB tail, and a cut document cannot be judged.
+  public static let documentBytes = 1 << 18
+
   /// How many cycles a loop gets: as many as `budget` seconds hold at the guest's paced median pause, at least
   /// `CheckpointFacts.minimumCycles` doubled, at most 200 (the figure). Without a median, 50.
   public static func cycles(budget: Double, medianPauseMicroseconds: Double?) -> Int {

@@ -102,7 +102,7 @@ import Testing
   @Test func loopsAreSizedByTheBudgetAtThePacedMedian() {
     #expect(RateFacts.cycles(budget: 60, medianPauseMicroseconds: 200_000) == 200)
     #expect(RateFacts.cycles(budget: 60, medianPauseMicroseconds: 1_200_000) == 50)
-    #expect(RateFacts.cycles(budget: 60, medianPauseMicroseconds: 7_000_000) == 20)
+    #expect(RateFacts.cycles(budget: 60, medianPauseMicroseconds: 7_000_000) == 10)
     #expect(RateFacts.cycles(budget: 60, medianPauseMicroseconds: nil) == 50)
   }
 }

@@ -1,7 +1,8 @@
 extension SuspendController {
   /// Takes, ahead of time, everything the domain's suspends need, so that none of it falls into a guest's pause:
-  /// the domain's facts and the suspend path, the cross-process suspend lock, and on the event channel path the
-  /// guest's port bound and subscribed (libxl likewise sets up the channel before a save's first checkpoint).
+  /// the domain's facts and the suspend path, the cross-process suspend lock, on the xenstore path the watch on
+  /// the guest's `control/shutdown`, and on the event channel path the guest's port bound and subscribed (libxl
+  /// likewise sets up the channel before a save's first checkpoint).
   ///
   /// Without it the first suspend does all this itself, inside the pause it reports. A checkpointing toolstack
   /// calls it once before its loop; what it takes is held until `forget(_:)`, as after a suspend. Every later
@@ -32,6 +33,7 @@ extension SuspendController {
       } else {
         try clearSuspendSubscription(of: &session, domain: domain)
       }
+      if chosen == .xenstoreControl { _ = try keptControlWatch(of: &session) }
       guard chosen != session.plan.path else { return session.plan }
       return SuspendPlan(
         domain: domain, guestType: session.guestType, width: session.width, path: chosen,

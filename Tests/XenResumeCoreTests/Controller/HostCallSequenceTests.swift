@@ -36,13 +36,14 @@ final class HostCallSequenceTests: XCTestCase {
     let (suspends, resumes) = try await cycle(.pv())
     // First cycle: learn the toolstack's domain, the state, the width, that there is no suspend event channel,
     // that the control node exists; take the suspend lock and clear any suspend subscription left behind (it
-    // would silence @releaseDomain); then libxl's pvcontrol: write, read the ack; then one @releaseDomain watch
-    // for the controller's lifetime and the domain info that shows the suspend.
+    // would silence @releaseDomain); one @releaseDomain watch for the controller's lifetime, and beside it the
+    // watch on the control node the session keeps; then libxl's pvcontrol: write, read the ack after the guest's
+    // event (the events themselves are filtered out here); then the domain info that shows the suspend.
     XCTAssertEqual(
       suspends[0],
       [
         .toolstackDomain, .domainInfo, .guestWidth, .read, .read, .acquireSuspendLock, .subscribeForSuspend,
-        .write, .read, .watch, .domainInfo,
+        .watch, .watch, .write, .read, .domainInfo,
       ])
     // Steady state: the domain's state and identity, the advertised suspend port (libxl reads both for every
     // suspend), any suspend subscription cleared (one left behind would silence @releaseDomain), request,
@@ -76,7 +77,7 @@ final class HostCallSequenceTests: XCTestCase {
       suspends[0],
       [
         .toolstackDomain, .domainInfo, .hvmParameter, .hostWidth, .hvmParameter, .read, .read,
-        .acquireSuspendLock, .subscribeForSuspend, .write, .read, .watch, .domainInfo,
+        .acquireSuspendLock, .subscribeForSuspend, .watch, .watch, .write, .read, .domainInfo,
       ])
     // Every suspend: state, HVM_PARAM_CALLBACK_IRQ and HVM_PARAM_ACPI_S_STATE (as libxl), the advertised port.
     XCTAssertEqual(

@@ -264,11 +264,13 @@ import Testing
 
   @Test func thePacedComparisonGivesTheTableTheCountsTheStagesAndOnePauseRatioLinePerGuest() throws {
     let lab = try lab()
-    func cycle(_ pause: Double, resume: [String: Double], cpu: Double) -> PacedCycleDocument {
-      let stages = ["requestWritten": 10.0, "acknowledged": pause - 40, "suspended": 5].merging(resume) { $1 }
+    // `pause` is from the request; the tool reports its whole pause, `planned` (the reads before the request) more.
+    func cycle(_ pause: Double, planned: Double, resume: [String: Double], cpu: Double) -> PacedCycleDocument {
+      let stages = ["planned": planned, "requestWritten": 10.0, "acknowledged": pause - 40, "suspended": 5]
+        .merging(resume) { $1 }
       let text = LabJSON.text(
         JSONDocument.object([
-          "pauseMicroseconds": .number(pause),
+          "pauseMicroseconds": .number(pause + planned),
           "stageMicroseconds": .object(stages.mapValues { .number($0) }),
           "window": counts(cpu: cpu, voluntary: 6), "between": counts(cpu: 50, voluntary: 2),
         ]))
@@ -280,11 +282,14 @@ import Testing
         "voluntarySwitches": .number(voluntary), "involuntarySwitches": .number(1), "wakeups": .number(voluntary + 1),
       ])
     }
-    // xen-resume pauses 90..110 µs (median 100), the C client 190..210 (median 200).
+    // From the request, xen-resume pauses 90..110 µs (median 100), the C client 190..210 (median 200); before it,
+    // xen-resume reads for 150 µs and the C client for 20, which the comparison leaves out.
     let swift = (0..<21).map {
-      cycle(90 + Double($0), resume: ["stateChecked": 2, "returnRegisterSet": 3, "domainResumed": 4], cpu: 300)
+      cycle(
+        90 + Double($0), planned: 150, resume: ["stateChecked": 2, "returnRegisterSet": 3, "domainResumed": 4],
+        cpu: 300)
     }
-    let c = (0..<21).map { cycle(190 + Double($0), resume: ["domainResumed": 12], cpu: 100) }
+    let c = (0..<21).map { cycle(190 + Double($0), planned: 20, resume: ["domainResumed": 12], cpu: 100) }
     let facts = PauseCompareFacts(
       path: "xenstoreControl", wanted: 21, cutByBudget: false, budgetSeconds: 300, seed: 7,
       swift: PacedToolSummary(swift),
@@ -313,8 +318,13 @@ import Testing
       lines.contains(
         "pv       C           100     6.0    1.0    7.0      | 50    2.0    1.0    3.0      | 12.5 (ioctl 6.0, poll 3.0)"
       ))
-    // The common resume stage adds xen-resume's three resume stages (2 + 3 + 4).
-    #expect(lines.contains("pv       xen-resume  10       60            5          9        -"))
+    // The pause table says what it measures.
+    #expect(lines.contains { $0.hasPrefix("Pause time (microseconds, from the request until the resume returned") })
+    // The stages: planned first, then the request alone; the common resume stage adds xen-resume's three resume
+    // stages (2 + 3 + 4).
+    #expect(lines.contains("guest    tool        planned  request  acknowledged  suspended  resume   XS_RESUME"))
+    #expect(lines.contains("pv       xen-resume  150      10       60            5          9        -"))
+    #expect(lines.contains("pv       C           20       10       160           5          12       -"))
     // Only the guest that ran it has a line.
     #expect(lines.filter { $0.hasPrefix("pause-ratio") }.count == 1)
   }

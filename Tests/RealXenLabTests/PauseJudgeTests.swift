@@ -50,12 +50,54 @@ import Testing
 
   @Test func theCommonStagesAddTheResumeStagesAndNameTheRequest() {
     let line =
-      #"{"pauseMicroseconds":100,"stageMicroseconds":{"requestSent":4,"suspended":50,"stateChecked":1,"#
+      #"{"pauseMicroseconds":100,"stageMicroseconds":{"planned":31,"requestSent":4,"suspended":50,"stateChecked":1,"#
       + #""returnRegisterSet":2,"domainResumed":3,"xenstoreResumed":9},"error":null}"#
     let summary = PacedToolSummary([LabJSON.decode(PacedCycleDocument.self, from: line)!])
+    #expect(PacedToolSummary.commonStages.first == "planned")
+    #expect(summary.stageMedians["planned"] == 31)
     #expect(summary.stageMedians["request"] == 4)
     #expect(summary.stageMedians["resume"] == 6)
     #expect(summary.stageMedians["acknowledged"] == nil)
+  }
+
+  /// A cycle line with the given whole pause and, when given, a `planned` stage.
+  private func cycle(pause: Double, planned: Double?) -> PacedCycleDocument {
+    let plannedStage = planned.map { #""planned":\#($0),"# } ?? ""
+    return LabJSON.decode(
+      PacedCycleDocument.self,
+      from: #"{"pauseMicroseconds":\#(pause),"stageMicroseconds":{\#(plannedStage)"requestWritten":5,"#
+        + #""acknowledged":40,"suspended":20},"error":null}"#)!
+  }
+
+  @Test func aCycleWithAPlannedStageIsComparedWithoutIt() {
+    let document = cycle(pause: 250, planned: 30)
+    #expect(document.pauseMicroseconds == 250)
+    #expect(document.comparedPauseMicroseconds == 220)
+    let summary = PacedToolSummary([document, cycle(pause: 300.04, planned: 40)])
+    #expect(summary.pauses == [220, 260])
+    #expect(summary.stageMedians["planned"] == 35)
+  }
+
+  @Test func aCycleWithoutAPlannedStageIsComparedWhole() {
+    let document = cycle(pause: 250, planned: nil)
+    #expect(document.comparedPauseMicroseconds == 250)
+    #expect(PacedToolSummary([document]).pauses == [250])
+    #expect(PacedToolSummary([document]).stageMedians["planned"] == nil)
+    let failed = LabJSON.decode(PacedCycleDocument.self, from: #"{"error":"cycle 1: xs_write: EACCES"}"#)!
+    #expect(failed.comparedPauseMicroseconds == nil)
+  }
+
+  @Test func theRatioComparesThePausesFromTheRequest() {
+    // xen-resume spends 100 µs before its request, the C client 10: whole, 300 against 200 (1.5); from the
+    // request, 200 against 190.
+    let swift = (0..<20).map { _ in cycle(pause: 300, planned: 100) }
+    let c = (0..<20).map { _ in cycle(pause: 200, planned: 10) }
+    let facts = PauseCompareFacts(
+      path: "xenstoreControl", wanted: 20, cutByBudget: false, budgetSeconds: 300, seed: 1,
+      swift: PacedToolSummary(swift), c: PacedToolSummary(c), swiftExit: 0, cExit: 0,
+      liveness: Liveness(alive: true, counter: "1->2"), recovered: nil)
+    #expect(facts.ratio.map { ($0.ratio * 1000).rounded() / 1000 } == 1.053)
+    #expect(facts.problems(in: context(.pv)) == [])
   }
 
   @Test func xenResumesStructuredErrorAndTheCClientsStringAreBothRead() {

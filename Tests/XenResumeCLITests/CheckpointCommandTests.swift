@@ -96,8 +96,8 @@ final class PacedCheckpointTests: XCTestCase {
       XCTAssertEqual(
         Set(stages.keys),
         [
-          "requestWritten", "acknowledged", "suspended", "stateChecked", "returnRegisterSet", "domainResumed",
-          "xenstoreResumed",
+          "planned", "requestWritten", "acknowledged", "suspended", "stateChecked", "returnRegisterSet",
+          "domainResumed", "xenstoreResumed",
         ])
       // The stages lie inside the pause, which also holds the calls between them.
       XCTAssertLessThanOrEqual(stages.values.reduce(0, +), pause + 1)
@@ -124,6 +124,7 @@ final class PacedCheckpointTests: XCTestCase {
     let cycles = try lines(result)
     XCTAssertEqual(cycles.map { $0["path"] as? String }, ["eventChannel", "eventChannel"])
     let stages = try XCTUnwrap(cycles[1]["stageMicroseconds"] as? [String: Double])
+    XCTAssertNotNil(stages["planned"])
     XCTAssertNotNil(stages["requestSent"])
     XCTAssertNil(stages["acknowledged"])
   }

@@ -28,7 +28,7 @@ public struct PacedCycleDocument: Decodable, Sendable, Equatable {
     }
   }
 
-  /// The cycle's pause.
+  /// The cycle's whole pause, from the start of the suspend (its state check) until the resume returned.
   public var pauseMicroseconds: Double?
   /// Its stages by name.
   public var stageMicroseconds: [String: Double]?
@@ -64,20 +64,31 @@ public struct PacedCycleDocument: Decodable, Sendable, Equatable {
 
   /// A cycle that completed: a pause, and no error.
   public var completed: Bool { error == nil && pauseMicroseconds != nil }
+
+  /// The pause the comparison compares: from the request until the resume returned. The guest feels nothing before
+  /// it is asked, so the reads before the request (the `planned` stage, reported on its own) are left out; a
+  /// document of a tool that reports no `planned` stage is compared whole.
+  public var comparedPauseMicroseconds: Double? {
+    guard let pauseMicroseconds else { return nil }
+    return pauseMicroseconds - (stageMicroseconds?["planned"] ?? 0)
+  }
 }
 
 /// What one tool did over a paced comparison, reduced in dom0 so that a result line stays short: every completed
 /// cycle's pause (the bootstrap needs them all), each stage's median, and the mean counts per cycle.
 public struct PacedToolSummary: Codable, Sendable, Equatable {
-  /// Every completed cycle's pause, in order, to 0.1 µs.
+  /// Every completed cycle's compared pause (`PacedCycleDocument.comparedPauseMicroseconds`: from the request until
+  /// the resume returned), in order, to 0.1 µs.
   public var pauses: [Double]
   /// Each stage's median over the completed cycles, by the tool's own stage names and by the `commonStages`.
   public var stageMedians: [String: Double]
 
-  /// The stages both tools pass, each the same moments on both sides: `request` (the state check and the request
-  /// written or sent), `acknowledged` (xenstore path only), `suspended`, `resume` (xen-resume's state check, return
-  /// register and resumedomain; the C client's `xc_domain_resume`, which does the same), `xenstoreResumed`.
-  public static let commonStages = ["request", "acknowledged", "suspended", "resume", "xenstoreResumed"]
+  /// The stages both tools pass, each the same moments on both sides: `planned` (the state check and the facts read,
+  /// before anything is asked of the guest: outside the compared pause), `request` (from `planned` until the request
+  /// was written or sent; from the start in documents without `planned`), `acknowledged` (xenstore path only),
+  /// `suspended`, `resume` (xen-resume's state check, return register and resumedomain; the C client's
+  /// `xc_domain_resume`, which does the same), `xenstoreResumed`.
+  public static let commonStages = ["planned", "request", "acknowledged", "suspended", "resume", "xenstoreResumed"]
 
   /// A cycle's stages with the common ones added.
   static func withCommonStages(_ stages: [String: Double]) -> [String: Double] {
@@ -100,7 +111,7 @@ public struct PacedToolSummary: Codable, Sendable, Equatable {
   public init(_ cycles: [PacedCycleDocument], endedBy error: String? = nil, syscalls: SyscallCounts? = nil) {
     self.syscalls = syscalls
     let completed = cycles.filter(\.completed)
-    pauses = completed.compactMap(\.pauseMicroseconds).map { ($0 * 10).rounded() / 10 }
+    pauses = completed.compactMap(\.comparedPauseMicroseconds).map { ($0 * 10).rounded() / 10 }
     var byStage: [String: [Double]] = [:]
     for cycle in completed {
       for (stage, value) in Self.withCommonStages(cycle.stageMicroseconds ?? [:]) {

@@ -1,6 +1,6 @@
-/// The report's section on the paced comparison ("pause-compare"): the pause distributions of both tools with the
-/// ratio of their medians and its 95 % interval, what each cycle cost the dom0 process, where the time went stage by
-/// stage, and one `pause-ratio` line per guest for scripts.
+/// The report's section on the paced comparison ("pause-compare"): the pause distributions of both tools (from the
+/// request until the resume returned) with the ratio of their medians and its 95 % interval, what each cycle cost the
+/// dom0 process, where the time went stage by stage, and one `pause-ratio` line per guest for scripts.
 enum PauseComparisonReport {
   /// The section, or nothing when no guest ran the comparison.
   static func lines(xen: String, guests: [LabGuest], byKey: [ResultKey: LabReport.Row]) -> [String] {
@@ -11,8 +11,9 @@ enum PauseComparisonReport {
     }
     guard !compared.isEmpty else { return [] }
     var out = [
-      "Pause time (microseconds, from the suspend's state check until the resume returned), xen-resume and the C "
-        + "client (libxenguest) interleaved a cycle at a time on the same guest, both processes warm:",
+      "Pause time (microseconds, from the request until the resume returned: the reads before the request are the "
+        + "\"planned\" stage in the stages table), xen-resume and the C client (libxenguest) interleaved a cycle at a "
+        + "time on the same guest, both processes warm:",
       row(["guest", "path", "cycles", "xen-resume p50/p90/p99", "C p50/p90/p99", "ratio", "95 % interval"], pauses),
     ]
     for (guest, facts) in compared {
@@ -48,10 +49,12 @@ enum PauseComparisonReport {
     }
     out += [
       "",
-      "Stages (medians, microseconds; resume: xen-resume's state check, register and resumedomain, the "
-        + "C client's xc_domain_resume):",
+      "Stages (medians, microseconds; planned: the state check and facts read before the request, outside the "
+        + "pause above; resume: xen-resume's state check, register and resumedomain, the C client's "
+        + "xc_domain_resume):",
     ]
-    out.append(row(["guest", "tool", "request", "acknowledged", "suspended", "resume", "XS_RESUME"], stages))
+    out.append(
+      row(["guest", "tool", "planned", "request", "acknowledged", "suspended", "resume", "XS_RESUME"], stages))
     for (guest, facts) in compared {
       for (tool, summary) in [("xen-resume", facts.swift), ("C", facts.c)] {
         out.append(row([guest.name, tool] + medians(summary.stageMedians), stages))
@@ -129,7 +132,7 @@ enum PauseComparisonReport {
   /// The column widths of the three tables.
   private static let pauses = [9, 19, 14, 26, 26, 7]
   private static let counts = [9, 12, 8, 7, 7, 9, 8, 7, 7, 9]
-  private static let stages = [9, 12, 9, 14, 11, 9]
+  private static let stages = [9, 12, 9, 9, 14, 11, 9]
   private static let rateColumns = [9, 8, 12]
 
   /// Cells padded to `widths` (the last cell, and any beyond the widths, as they are).

@@ -56,10 +56,11 @@ struct PacedCheckpointRun: Sendable {
 }
 
 /// One paced cycle: `{"cycle":3,"domain":5,"guestType":"pv","path":"xenstoreControl","pauseMicroseconds":…,
-/// "stageMicroseconds":{"requestWritten":…,"acknowledged":…,"suspended":…,"stateChecked":…,"returnRegisterSet":…,
-/// "domainResumed":…,"xenstoreResumed":…},"window":{…},"between":{…}}`. `window` counts the process from just
-/// before the pause's first clock reading to just after its last; `between` from the previous window's end to
-/// this one's start (the report line, the wait for the next one, preparing, and giving back a channel).
+/// "stageMicroseconds":{"planned":…,"requestWritten":…,"acknowledged":…,"suspended":…,"stateChecked":…,
+/// "returnRegisterSet":…,"domainResumed":…,"xenstoreResumed":…},"window":{…},"between":{…}}`. `planned` is the
+/// part of the pause before the request went out (nothing asked of the guest yet). `window` counts the process
+/// from just before the pause's first clock reading to just after its last; `between` from the previous window's
+/// end to this one's start (the report line, the wait for the next one, preparing, and giving back a channel).
 struct PacedCycleReport: Encodable, Sendable {
   /// The cycle's number, from 1.
   var cycle: Int

@@ -1,7 +1,7 @@
 import SwiftXenResume
 
 /// What `checkpoint` prints: `{"backend":…,"domain":1,"guestType":"pv","path":"xenstoreControl","count":50,
-/// "succeeded":50,"pauseMicroseconds":{…},"stageMicroseconds":{"requestWritten":{…},…,"xenstoreResumed":{…}},
+/// "succeeded":50,"pauseMicroseconds":{…},"stageMicroseconds":{"planned":{…},…,"xenstoreResumed":{…}},
 /// "elapsedMicroseconds":…,"hostCallsPerCycle":9.0,"hostCalls":{"xs_write":50,…}}`, and with `--cycle-details`
 /// `"cycles":[{"pauseMicroseconds":…,"suspendMicroseconds":…,"resumeMicroseconds":…},…]`.
 struct CheckpointReport: Encodable, Sendable {

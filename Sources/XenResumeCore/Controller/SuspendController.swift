@@ -174,6 +174,7 @@ public final class SuspendController: Sendable {
       // after a failure half-way (a host call failing once the guest has suspended) must not be refused as
       // someone else's.
       session.suspendedBy = chosen
+      marks.mark(.planned, at: clock.elapsed())
       do {
         switch chosen {
         case .eventChannel:

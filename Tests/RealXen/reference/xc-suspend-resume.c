@@ -363,10 +363,11 @@ struct cycle_ctx {
 };
 
 /* The moments of one cycle (microseconds on CLOCK_MONOTONIC), and what woke the suspend wait. The stages are the
- * differences: request (state check and the request), acknowledged (xenstore only), suspended, domainResumed
- * (xc_domain_resume: its state check, the return register and XEN_DOMCTL_resumedomain), xenstoreResumed. */
+ * differences: planned (the state check; nothing asked of the guest yet), request (the request written or sent),
+ * acknowledged (xenstore only), suspended, domainResumed (xc_domain_resume: its state check, the return register
+ * and XEN_DOMCTL_resumedomain), xenstoreResumed. */
 struct cycle_times {
-    double start, requested, acked, suspended, resumed, xs_resumed;
+    double start, planned, requested, acked, suspended, resumed, xs_resumed;
     int woke;
 };
 
@@ -418,6 +419,8 @@ static int one_cycle(struct cycle_ctx *c, int n, struct cycle_times *t, char *er
         snprintf(err, errlen, "cycle %d: domain not running (%s, reason %u)", n, state_name(st), st.reason);
         return 1;
     }
+    /* The guest feels nothing until it is asked: the compared pause runs from here (xen-resume's `planned`). */
+    t->planned = now_us();
     if (c->xenstore) {
         if (!xs_write(xsh, XBT_NULL, c->node, "suspend", strlen("suspend"))) {
             snprintf(err, errlen, "cycle %d: write %s: %s", n, c->node, strerror(errno));
@@ -654,8 +657,10 @@ static int cmd_paced(xc_interface *xch, uint32_t domid, struct opts o)
         emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"paced\",\"domain\":%u,\"cycle\":%d,\"path\":", domid, n);
         emit_str(o.path);
         if (result == 0) {
+            /* pauseMicroseconds stays the whole window from the state check; readers compare it less "planned". */
             emit(",\"pauseMicroseconds\":%.1f,\"stageMicroseconds\":{", t.xs_resumed - t.start);
-            emit("\"%s\":%.1f", c.xenstore ? "requestWritten" : "requestSent", t.requested - t.start);
+            emit("\"planned\":%.1f", t.planned - t.start);
+            emit(",\"%s\":%.1f", c.xenstore ? "requestWritten" : "requestSent", t.requested - t.planned);
             if (c.xenstore)
                 emit(",\"acknowledged\":%.1f", t.acked - t.requested);
             emit(",\"suspended\":%.1f,\"domainResumed\":%.1f,\"xenstoreResumed\":%.1f}", t.suspended - t.acked,

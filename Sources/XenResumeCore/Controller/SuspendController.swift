@@ -167,6 +167,8 @@ public final class SuspendController: Sendable {
       storeSession(session, for: domain)
       let chosen = try choosePath(path, session: &session, domain: domain)
       if chosen != .eventChannel { try clearSuspendSubscription(of: &session, domain: domain) }
+      // Set up before the plan is complete, so that `planned` holds everything done before the guest is asked.
+      if chosen == .xenstoreControl { _ = try keptControlWatch(of: &session) }
       logger.debug(
         "suspending",
         metadata: ["domain": "\(domain)", "path": "\(chosen)", "guest": "\(session.guestType)"])

@@ -89,13 +89,13 @@ extension Scenario {
       + "@releaseDomain; made before the guest is asked, so outside the pause")
   private static let keptWatchEvents = [
     HostCallBudget.Addition(
-      operation: .nextWatchEvent,
-      reason: "the control node's kept watch: the request's own event, taken without a read. An event take is a "
-        + "queue in the process, no round trip; against a guest that takes time to answer, the two takes replace "
+      operation: .takeWatchEvent,
+      reason: "the control node's kept watch: the request's own event, taken without a read. A take is a queue in "
+        + "the process, no round trip and no wait; against a guest that takes time to answer, the kept watch saves "
         + "an xs_watch, a read and an xs_unwatch per suspend, each a round trip to xenstored (this host's guests "
         + "answer inside the write, so the old sequence needed none of them here)"),
     HostCallBudget.Addition(
-      operation: .nextWatchEvent,
+      operation: .takeWatchEvent,
       reason: "the control node's kept watch: the guest's answer, after which the node is read"),
   ]
 }

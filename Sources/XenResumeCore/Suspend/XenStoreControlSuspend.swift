@@ -101,10 +101,13 @@ extension SuspendController {
     let host = host
     var skipsNextEvent = true
     while true {
-      do {
-        _ = try await deadline.race { try await host.nextWatchEvent(watch) }
-      } catch is DeadlineExceeded {
-        return false
+      // An event already queued needs no timed wait (a guest that answers at once, or our own write's event).
+      if try host.takeWatchEvent(watch) == nil {
+        do {
+          _ = try await deadline.race { try await host.nextWatchEvent(watch) }
+        } catch is DeadlineExceeded {
+          return false
+        }
       }
       if skipsNextEvent {
         skipsNextEvent = false

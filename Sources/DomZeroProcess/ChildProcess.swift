@@ -49,33 +49,9 @@ public enum Spawn {
     } else {
       posix_spawn_file_actions_adddup2(&actions, 1, 2)
     }
-    // The child starts with no signal blocked and every signal at its default. Otherwise it inherits the spawning
-    // thread's mask, which in a Swift process blocks nearly everything, SIGCHLD included: `xl save` then never heard
-    // its save helper exit and hung after writing the whole image (seen on real Xen, killed at its limit).
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var unblocked = sigset_t()
-    sigemptyset(&unblocked)
-    posix_spawnattr_setsigmask(&attributes, &unblocked)
-    var everySignal = sigset_t()
-    sigfillset(&everySignal)
-    posix_spawnattr_setsigdefault(&attributes, &everySignal)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    // The child gets PATH only: xl finds its helpers through it, and nothing else of ours is its business.
-    let path = getenv("PATH").map { String(cString: $0) } ?? "/bin:/sbin:/usr/bin:/usr/sbin"
-    let argv = arguments.map { strdup($0) } + [nil]
-    let envp = [strdup("PATH=" + path)] + [nil]
-    defer {
-      for pointer in argv + envp { free(pointer) }
-    }
     let clock = ContinuousClock()
     let start = clock.now
-    var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
-    guard spawned == 0 else {
-      throw Failure(description: "posix_spawnp \(arguments[0]): \(String(cString: strerror(spawned)))")
-    }
+    let pid = try spawn(arguments, actions: &actions)
     var status: Int32 = 0
     var timedOut = false
     // Polled, not waited on with a blocking waitpid: a cooperative thread must not block for minutes.
@@ -100,5 +76,35 @@ public enum Spawn {
       exitCode: timedOut ? nil : exitCode, timedOut: timedOut,
       output: FileTail.read(outputPath, maxBytes: outputBytes) ?? "",
       milliseconds: Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000))
+  }
+
+  /// Starts `arguments` (looked up on PATH) with the file actions given, no signal blocked, every signal at its
+  /// default, and PATH as its whole environment (xl finds its helpers through it, and nothing else of ours is its
+  /// business). The child would otherwise inherit the spawning thread's mask, which in a Swift process blocks nearly
+  /// everything, SIGCHLD included: `xl save` then never heard its save helper exit and hung after writing the whole
+  /// image (seen on real Xen, killed at its limit).
+  static func spawn(_ arguments: [String], actions: inout posix_spawn_file_actions_t) throws(Failure) -> pid_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    posix_spawnattr_setsigmask(&attributes, &unblocked)
+    var everySignal = sigset_t()
+    sigfillset(&everySignal)
+    posix_spawnattr_setsigdefault(&attributes, &everySignal)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let path = getenv("PATH").map { String(cString: $0) } ?? "/bin:/sbin:/usr/bin:/usr/sbin"
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = [strdup("PATH=" + path)] + [nil]
+    defer {
+      for pointer in argv + envp { free(pointer) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+    guard spawned == 0 else {
+      throw Failure(description: "posix_spawnp \(arguments[0]): \(String(cString: strerror(spawned)))")
+    }
+    return pid
   }
 }

@@ -101,6 +101,8 @@ extension Dom0Lab {
       case .status: await status(guest)
       case .fastCycles: await fastCycles(guest)
       case .compare: await compare(guest)
+      case .pauseCompare: await pauseCompare(guest)
+      case .rate: await rate(guest)
       case .registers: await registers(guest)
       case .slowRefused: await slowRefused(guest)
       case .shutdownRefused: await shutdownRefused(guest)

@@ -5,6 +5,10 @@ import DomZeroProcess
 ///     rx.guests=pv,pvh,throw      which of the lab's guests to start (default: all)
 ///     rx.blocks=N                 blocks of 10 checkpoint cycles per tool (default 5: 50 cycles)
 ///     rx.pvhvm-blocks=N rx.pvhvm-block=N   PVHVM's blocks (default 2 blocks of 5 cycles per tool)
+///     rx.pause-cycles=N           cycles per tool of the paced pause comparison (default 200)
+///     rx.pause-budget=S           seconds a guest's paced comparison may take before it stops short (default 200)
+///     rx.rate-budget=S            seconds each tool's back-to-back loop may take at the paced median (default 30)
+///     rx.strace-cycles=N          cycles per tool traced with strace -c after the comparison (default 10; 0: none)
 ///     rx.deadline=S               dom0 uptime after which no scenario starts (run.sh sets it from QEMU's timeout)
 ///     rx.xenstored-lost=0         leave out the last act (killing xenstored while a suspend waits on it)
 public struct Dom0Options: Sendable {
@@ -16,6 +20,15 @@ public struct Dom0Options: Sendable {
   public var pvhvmBlocks = 2
   /// PVHVM's block size.
   public var pvhvmBlock = 5
+  /// Cycles per tool of the paced pause comparison.
+  public var pauseCycles = 200
+  /// Seconds a guest's paced comparison may take; it stops short after the pair under way (a PVHVM cycle takes
+  /// seconds under this emulation: 200 pairs would take most of an hour on Xen 4.20).
+  public var pauseBudget: Double = 200
+  /// Seconds each tool's back-to-back loop should take at the paced comparison's median pause (200 cycles at most).
+  public var rateBudget: Double = 30
+  /// Cycles per tool traced with `strace -f -c` after the timed comparison, to count system calls; 0: none.
+  public var straceCycles = 10
   /// dom0 uptime in seconds after which no scenario starts.
   public var deadline: Double = 100_000
   /// Whether the run ends by killing xenstored under a waiting suspend.
@@ -36,6 +49,10 @@ public struct Dom0Options: Sendable {
       case "blocks": blocks = Int(value) ?? blocks
       case "pvhvm-blocks": pvhvmBlocks = Int(value) ?? pvhvmBlocks
       case "pvhvm-block": pvhvmBlock = Int(value) ?? pvhvmBlock
+      case "pause-cycles": pauseCycles = Int(value) ?? pauseCycles
+      case "pause-budget": pauseBudget = Double(value) ?? pauseBudget
+      case "rate-budget": rateBudget = Double(value) ?? rateBudget
+      case "strace-cycles": straceCycles = Int(value) ?? straceCycles
       case "deadline": deadline = Double(value) ?? deadline
       case "xenstored-lost": xenstoredLost = value != "0"
       default: continue

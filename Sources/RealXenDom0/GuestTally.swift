@@ -4,6 +4,11 @@ public struct GuestTally: Sendable {
   public var cycles = 0
   /// xen-resume suspends that succeeded on the xenstore path.
   public var swiftXenstoreSuspends = 0
+  /// xen-resume suspends on the xenstore path the scenarios asked for (all of them should succeed).
+  public var swiftXenstoreSuspendsAsked = 0
+  /// The paced comparison's median pause of both tools together, in microseconds: the rate loops' length follows
+  /// from it.
+  public var pacedMedianPause: Double?
   /// C client suspends announced by @releaseDomain.
   public var cSeenByReleaseDomain = 0
   /// C client suspends noticed only by its poll (non-zero: XS_RESUME was missing before them).

@@ -34,8 +34,8 @@ public final class LabTools: Sendable {
   }
 
   /// `xen-resume ARGS` (limit 120 s unless given).
-  public func xenResume(_ arguments: [String], limit: Double = 120) async -> CommandRecord {
-    await run(.xenResume, [paths.xenResume] + arguments, limit: limit)
+  public func xenResume(_ arguments: [String], limit: Double = 120, outputBytes: Int = 16_384) async -> CommandRecord {
+    await run(.xenResume, [paths.xenResume] + arguments, limit: limit, outputBytes: outputBytes)
   }
 
   /// `xc-suspend-resume ARGS` (limit 120 s unless given).

@@ -6,6 +6,10 @@ public enum GuestScenario: String, CaseIterable, Sendable {
   case fastCycles = "fast-cycles"
   /// xen-resume's checkpoint blocks interleaved with the C client's cycles: rows "checkpoint" and "compare".
   case compare
+  /// Both tools' paced processes interleaved a cycle at a time: the pause ratio with its interval, stages and counts.
+  case pauseCompare = "pause-compare"
+  /// Both tools' back-to-back loops: rows "checkpoint" (xen-resume's loop, judged alone) and "rate".
+  case rate
   /// vcpu0's registers across a fast resume (PV: rax set to 1; pure HVM: untouched).
   case registers
   /// A slow resume of a PV-aware guest is refused without `--confirm-slow`, nothing touched.
@@ -38,7 +42,13 @@ public enum GuestScenario: String, CaseIterable, Sendable {
   case channelCrash = "evtchn-crash"
 
   /// The result rows it reports.
-  public var rows: [String] { self == .compare ? ["checkpoint", "compare"] : [rawValue] }
+  public var rows: [String] {
+    switch self {
+    case .compare: ["checkpoint", "compare"]
+    case .rate: ["checkpoint", "rate"]
+    default: [rawValue]
+    }
+  }
 }
 
 /// What a lab runs and so what a complete run reports: the one place that says which scenario runs on which guest.
@@ -49,7 +59,10 @@ public enum LabPlan {
   /// guest broken, comes last but for the slow-resume outcome).
   public static func group(for guest: LabGuest) -> [GuestScenario] {
     if guest.role == .throwaway { return [.slowOutcome] }
-    var scenarios: [GuestScenario] = [.status, .fastCycles, .compare]
+    // The main guests and the event channel guests measure each guest type's and path's pause: the paced
+    // comparison, then the loops' rates. A guest there for another kernel gets the shorter block comparison.
+    var scenarios: [GuestScenario] = [.status, .fastCycles]
+    scenarios += guest.role == .kernel ? [.compare] : [.pauseCompare, .rate]
     // An event channel guest's cycles and comparisons go through its channel, then its own scenarios; the other
     // scenarios of its type are the main guest's. The PVH one ends with the crash.
     if guest.role == .eventChannel { return scenarios + [.pathCompare, .channelLock, .channelSilent] }

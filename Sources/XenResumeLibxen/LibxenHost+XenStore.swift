@@ -67,6 +67,13 @@ extension LibxenHost {
     }
   }
 
+  /// The oldest event the watch reader has already delivered, without waiting; ENOENT for an unknown watch.
+  public func takeWatchEvent(_ watch: XenStoreWatchID) throws -> String? {
+    try callObservers.observe(.takeWatchEvent, domain: nil) {
+      try xenstore.takeEvent(watch)
+    }
+  }
+
   /// `xs_unwatch`; queued events are dropped and pending waits fail. An unknown watch throws errno ENOENT; a watch of a
   /// lost connection is just forgotten (xenstored has already dropped it).
   public func unwatch(_ watch: XenStoreWatchID) throws {

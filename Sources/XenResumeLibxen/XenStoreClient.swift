@@ -212,6 +212,15 @@ final class XenStoreClient: Sendable {
     return try await connection.events.next(from: watch.rawValue, missing: Self.unknownWatch(.nextWatchEvent))
   }
 
+  /// The oldest queued event of a watch, without waiting: `nil` when none is queued (also once its connection was
+  /// lost and its queue is empty; the next wait reports the loss). ENOENT for an unknown watch.
+  func takeEvent(_ watch: XenStoreWatchID) throws(XenCallError) -> String? {
+    guard let connection = state.withLock({ $0.watches[watch.rawValue]?.connection }) else {
+      throw Self.unknownWatch(.takeWatchEvent)
+    }
+    return connection.events.take(from: watch.rawValue)
+  }
+
   /// How many tasks wait on a watch right now; lets tests act only once a waiter is parked.
   func waiterCount(_ watch: XenStoreWatchID) -> Int {
     state.withLock { $0.watches[watch.rawValue]?.connection }?.events.waiterCount(watch.rawValue) ?? 0

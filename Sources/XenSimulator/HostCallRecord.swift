@@ -166,6 +166,8 @@ public enum HostCallResult: Sendable, Hashable {
   case watch(XenStoreWatchID)
   /// The path a watch event named.
   case watchEvent(String)
+  /// The path of a queued watch event taken without waiting, `nil` when none was queued.
+  case queuedWatchEvent(String?)
   /// A local event channel port.
   case port(EventChannelPort)
   /// Whether an event was pending.
@@ -189,6 +191,7 @@ extension HostCallResult: CustomStringConvertible {
     case .transaction(let transaction): "transaction \(transaction.rawValue)"
     case .watch(let watch): "watch \(watch.rawValue)"
     case .watchEvent(let path): path
+    case .queuedWatchEvent(let path): path ?? "no event queued"
     case .port(let port): "port \(port)"
     case .pending(let pending): pending ? "pending" : "nothing pending"
     }

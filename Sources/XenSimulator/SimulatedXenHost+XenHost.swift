@@ -196,6 +196,16 @@ extension SimulatedXenHost {
     try await wait(WatchEventWait(watch: watch))
   }
 
+  /// The oldest queued event of a watch without waiting, `nil` when none is queued (and, for a watch of a lost
+  /// connection, once its queued events are taken). ENOENT for an unknown watch.
+  public func takeWatchEvent(_ watch: XenStoreWatchID) throws -> String? {
+    try call(.takeWatchEvent, domain: nil, { .watch(watch) }, result: { .queuedWatchEvent($0) }) { state in
+      if state.watches.isLost(watch) { return state.watches.dequeue(from: watch) }
+      guard state.watches.contains(watch) else { throw Errno.noSuchFileOrDirectory }
+      return state.watches.dequeue(from: watch)
+    }
+  }
+
   /// Removes a watch and its queued events. ENOENT for an unknown watch.
   public func unwatch(_ watch: XenStoreWatchID) throws {
     try call(.unwatch, domain: nil, { .watch(watch) }, result: { .none }) { state in

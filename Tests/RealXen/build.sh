@@ -234,6 +234,8 @@ cp "$R/usr/bin/xenstore" "$D/usr/bin/"
 for t in read write ls list rm exists watch chmod; do ln -s xenstore "$D/usr/bin/xenstore-$t"; done
 cp "$R/etc/xen/xl.conf" "$D/etc/xen/"
 cp "$OUT/xc-suspend-resume" "$D/usr/bin/"
+# strace counts the paced comparison's system calls per cycle (a traced run of its own, after the timed one).
+cp "$R/usr/bin/strace" "$D/usr/bin/"
 
 # HVM and PVHVM guests: device model at the path libxl expects, hvmloader, SeaBIOS, QEMU's option ROMs for direct
 # kernel boot.
@@ -271,7 +273,7 @@ xr_info="$xr_info,\"xenResumeLab\":$BIN_INFO"
 # Every shared library the dynamic binaries need, resolved inside the root (the lab's own libraries), plus
 # libgcc_s: glibc dlopen()s it for pthread_cancel and xl aborts without it.
 dyn=("$XB"/xl "$XB"/xenstored "$XB"/xenconsoled "$XB"/xenconsole "$XB"/xen-init-dom0 "$XB"/libxl-save-helper
-  "$XB"/xenstore-control /usr/bin/xenstore /usr/libexec/xen-qemu-system-i386 "$OUT/xc-suspend-resume")
+  "$XB"/xenstore-control /usr/bin/xenstore /usr/libexec/xen-qemu-system-i386 "$OUT/xc-suspend-resume" /usr/bin/strace)
 for b in xen-resume xen-host-conformance xen-resume-lifecycle xen-resume-lab; do
   if [ -e "$D/usr/bin/$b" ]; then dyn+=("$D/usr/bin/$b"); fi
 done

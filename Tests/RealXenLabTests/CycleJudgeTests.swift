@@ -73,14 +73,15 @@ import Testing
 
   @Test func stagesOutOfOrderOrNotAddingUpAreProblems() {
     var facts = fastCycles(.pv)
-    facts.steps[0] = suspend(.pv, stages: [("acknowledged", 1500), ("requestWritten", 20.25), ("suspended", 314)])
+    facts.steps[0] = suspend(
+      .pv, stages: [("planned", 12), ("acknowledged", 1500), ("requestWritten", 8.25), ("suspended", 314)])
     facts.steps[3] = resume(.pv, stages: [("stateChecked", 10.5), ("domainResumed", 150), ("xenstoreResumed", 52)])
     facts.steps[5] = resume(.pv, stages: [("stateChecked", 10.5), ("returnRegisterSet", 100), ("domainResumed", 150)])
     facts.steps[6].stdout = facts.steps[6].stdout.replacingFirst(#","stages":["#, with: #","nostages":["#)
     #expect(
       facts.problems(in: context(.pv)) == [
-        #"suspend 1: stages ["acknowledged", "requestWritten", "suspended"], expected ["requestWritten", "#
-          + #""acknowledged", "suspended"]"#,
+        #"suspend 1: stages ["planned", "acknowledged", "requestWritten", "suspended"], expected ["planned", "#
+          + #""requestWritten", "acknowledged", "suspended"]"#,
         #"resume 2: stages ["stateChecked", "domainResumed", "xenstoreResumed"], expected ["stateChecked", "#
           + #""returnRegisterSet", "domainResumed", "xenstoreResumed"]"#,
         "resume 2: stages add up to 212.5 µs, the duration is 312.5 µs",
@@ -387,8 +388,8 @@ import Testing
   /// A suspend's stages on the guest type's path, adding up to 1834.25 µs.
   private func suspendStages(_ kind: GuestKind) -> [(String, Double)] {
     kind.expectedSuspendPath == "xenstoreControl"
-      ? [("requestWritten", 20.25), ("acknowledged", 1500), ("suspended", 314)]
-      : [("requestSent", 34.25), ("suspended", 1800)]
+      ? [("planned", 12), ("requestWritten", 8.25), ("acknowledged", 1500), ("suspended", 314)]
+      : [("planned", 12), ("requestSent", 22.25), ("suspended", 1800)]
   }
 
   /// A fast resume's stages for the guest type, adding up to 312.5 µs.

@@ -231,14 +231,14 @@ import Testing
   @Test func pauseTimesComeFromTheCompareAndCheckpointFacts() throws {
     let lab = try lab()
     let compare = line(
-      "compare", "pv",
+      "compare", "pv510",
       facts: .object([
         "blocks": .number(3), "blockSize": .number(10), "swiftSucceeded": .number(30), "cSucceeded": .number(30),
         "swiftBlockP50": .array([.number(100), .number(120), .number(110)]),
         "cBlockP50": .array([.number(200), .number(220), .number(210), .number(230)]),
       ]))
     let checkpoint = line(
-      "checkpoint", "pv",
+      "checkpoint", "pv510",
       facts: .object([
         "requested": .number(20), "blockSize": .number(10), "succeeded": .number(20),
         "blocks": .array(
@@ -249,14 +249,84 @@ import Testing
       ]))
     let report = LabReport(
       lab: lab, guests: lab.guests,
-      log: log(lab, replacing: [ResultKey("compare", "pv"): [compare], ResultKey("checkpoint", "pv"): [checkpoint]]))
+      log: log(
+        lab, replacing: [ResultKey("compare", "pv510"): [compare], ResultKey("checkpoint", "pv510"): [checkpoint]]))
     let lines = report.text.split(separator: "\n").map(String.init)
     // swift: median of 100, 120, 110; C: of 200, 220, 210, 230 (215); 110/215 = 0.51.
-    #expect(lines.contains("pause-ratio guest=pv path=xenstoreControl swift-p50=110 c-p50=215 ratio=0.51"))
-    #expect(lines.contains("pause-ratio guest=hvm path=hypervisorShutdown swift-p50=n/a c-p50=n/a ratio=n/a"))
-    #expect(lines.contains("pv      110                 215             0.51      110/170/300/900"))
+    // The script lines come from the paced comparison alone (its facts are empty here).
+    #expect(!lines.contains { $0.hasPrefix("pause-ratio") })
+    #expect(lines.contains("pv510   110                 215             0.51      110/170/300/900"))
+    // Only the guests that ran the block comparison have a line in its table.
+    #expect(!lines.contains { $0.hasPrefix("pv      ") || $0.hasPrefix("hvm     ") })
     #expect(!lines.contains { $0.contains("guest=throw") })
-    #expect(lines.contains("note: pv ran reduced counts: 3 blocks of 10 checkpoint cycles per tool (50 elsewhere)"))
+    #expect(lines.contains("note: pv510 ran reduced counts: 3 blocks of 10 checkpoint cycles per tool (50 elsewhere)"))
+  }
+
+  @Test func thePacedComparisonGivesTheTableTheCountsTheStagesAndOnePauseRatioLinePerGuest() throws {
+    let lab = try lab()
+    // `pause` is from the request; the tool reports its whole pause, `planned` (the reads before the request) more.
+    func cycle(_ pause: Double, planned: Double, resume: [String: Double], cpu: Double) -> PacedCycleDocument {
+      let stages = ["planned": planned, "requestWritten": 10.0, "acknowledged": pause - 40, "suspended": 5]
+        .merging(resume) { $1 }
+      let text = LabJSON.text(
+        JSONDocument.object([
+          "pauseMicroseconds": .number(pause + planned),
+          "stageMicroseconds": .object(stages.mapValues { .number($0) }),
+          "window": counts(cpu: cpu, voluntary: 6), "between": counts(cpu: 50, voluntary: 2),
+        ]))
+      return LabJSON.decode(PacedCycleDocument.self, from: text)!
+    }
+    func counts(cpu: Double, voluntary: Double) -> JSONDocument {
+      .object([
+        "userMicroseconds": .number(cpu / 2), "systemMicroseconds": .number(cpu / 2),
+        "voluntarySwitches": .number(voluntary), "involuntarySwitches": .number(1), "wakeups": .number(voluntary + 1),
+      ])
+    }
+    // From the request, xen-resume pauses 90..110 µs (median 100), the C client 190..210 (median 200); before it,
+    // xen-resume reads for 150 µs and the C client for 20, which the comparison leaves out.
+    let swift = (0..<21).map {
+      cycle(
+        90 + Double($0), planned: 150, resume: ["stateChecked": 2, "returnRegisterSet": 3, "domainResumed": 4],
+        cpu: 300)
+    }
+    let c = (0..<21).map { cycle(190 + Double($0), planned: 20, resume: ["domainResumed": 12], cpu: 100) }
+    let facts = PauseCompareFacts(
+      path: "xenstoreControl", wanted: 21, cutByBudget: false, budgetSeconds: 300, seed: 7,
+      swift: PacedToolSummary(swift),
+      c: PacedToolSummary(
+        c,
+        syscalls: SyscallCounts(
+          cycles: 10, perCycle: 12.5, top: [.init(name: "ioctl", perCycle: 6), .init(name: "poll", perCycle: 3)])),
+      swiftExit: 0, cExit: 0,
+      liveness: Liveness(alive: true, counter: "1->2"), recovered: nil)
+    let report = LabReport(
+      lab: lab, guests: lab.guests,
+      log: log(lab, replacing: [ResultKey("pause-compare", "pv"): [line("pause-compare", "pv", facts)]]))
+    let lines = report.text.split(separator: "\n").map(String.init)
+    let ratioLine = try #require(lines.first { $0.hasPrefix("pause-ratio xen=4.17 guest=pv ") })
+    #expect(ratioLine.hasPrefix("pause-ratio xen=4.17 guest=pv path=xenstoreControl swift-p50-us=100 c-p50-us=200 "))
+    #expect(ratioLine.contains(" ratio=0.50 "))
+    #expect(ratioLine.hasSuffix(" cycles=21"))
+    let interval = try #require(ratioLine.firstRange(of: "ci95=").map { ratioLine[$0.upperBound...] })
+    let bounds = try #require(interval.split(separator: " ").first?.split(separator: "..").compactMap { Double($0) })
+    #expect(bounds.count == 2 && bounds[0] <= 0.5 && 0.5 <= bounds[1] && bounds[1] < 0.6, "\(ratioLine)")
+    #expect(lines.contains { $0.hasPrefix("pv       xenstoreControl    21/21         100/108/110") })
+    // dom0 per cycle: CPU user+system, switches and wake-ups over the pause, then between pauses.
+    #expect(lines.contains("pv       xen-resume  300     6.0    1.0    7.0      | 50    2.0    1.0    3.0      | n/a"))
+    // System calls from the traced run: the total and the most frequent.
+    #expect(
+      lines.contains(
+        "pv       C           100     6.0    1.0    7.0      | 50    2.0    1.0    3.0      | 12.5 (ioctl 6.0, poll 3.0)"
+      ))
+    // The pause table says what it measures.
+    #expect(lines.contains { $0.hasPrefix("Pause time (microseconds, from the request until the resume returned") })
+    // The stages: planned first, then the request alone; the common resume stage adds xen-resume's three resume
+    // stages (2 + 3 + 4).
+    #expect(lines.contains("guest    tool        planned  request  acknowledged  suspended  resume   XS_RESUME"))
+    #expect(lines.contains("pv       xen-resume  150      10       60            5          9        -"))
+    #expect(lines.contains("pv       C           20       10       160           5          12       -"))
+    // Only the guest that ran it has a line.
+    #expect(lines.filter { $0.hasPrefix("pause-ratio") }.count == 1)
   }
 
   @Test func theBootAndDom0Lines() throws {

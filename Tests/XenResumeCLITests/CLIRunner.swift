@@ -45,12 +45,16 @@ struct CLIResult: Equatable {
 final class CapturedConsole: Sendable {
   private let output = Mutex("")
   private let error = Mutex("")
+  /// The input lines not read yet.
+  private let input: Mutex<[String]>
   /// Whether the console claims stderr is a terminal.
   let standardErrorIsTerminal: Bool
 
   /// An empty capture; `standardErrorIsTerminal` makes progress lines overwrite themselves, as on a terminal.
-  init(standardErrorIsTerminal: Bool = false) {
+  /// `input` is what the run reads from stdin, a line at a time, then the end of input.
+  init(standardErrorIsTerminal: Bool = false, input: [String] = []) {
     self.standardErrorIsTerminal = standardErrorIsTerminal
+    self.input = Mutex(input)
   }
 
   /// The console to hand `EntryPoint.run(_:console:)`.
@@ -58,7 +62,8 @@ final class CapturedConsole: Sendable {
     Console(
       standardErrorIsTerminal: standardErrorIsTerminal,
       standardOutput: { text in self.output.withLock { $0 += text } },
-      standardError: { text in self.error.withLock { $0 += text } })
+      standardError: { text in self.error.withLock { $0 += text } },
+      standardInput: { self.input.withLock { $0.isEmpty ? nil : $0.removeFirst() } })
   }
 
   /// Everything written to stdout so far.
@@ -69,16 +74,19 @@ final class CapturedConsole: Sendable {
 
 /// Runs `xen-resume` command lines in-process, through `EntryPoint.run(_:console:)`.
 enum CLIRunner {
-  /// Runs `xen-resume` with `arguments` in this process and returns its status and what it printed.
-  static func run(_ arguments: [String], standardErrorIsTerminal: Bool = false) async -> CLIResult {
-    let capture = CapturedConsole(standardErrorIsTerminal: standardErrorIsTerminal)
+  /// Runs `xen-resume` with `arguments` in this process and returns its status and what it printed; `input` is
+  /// the run's stdin, a line at a time.
+  static func run(_ arguments: [String], standardErrorIsTerminal: Bool = false, input: [String] = []) async
+    -> CLIResult
+  {
+    let capture = CapturedConsole(standardErrorIsTerminal: standardErrorIsTerminal, input: input)
     let status = await EntryPoint.run(arguments, console: capture.console)
     return CLIResult(status: status, stdout: capture.stdout, stderr: capture.stderr)
   }
 
   /// Runs `xen-resume` on the simulator (the default guests unless `arguments` says otherwise).
-  static func simulated(_ arguments: [String]) async -> CLIResult {
-    await run(arguments + ["--backend", "simulator"])
+  static func simulated(_ arguments: [String], input: [String] = []) async -> CLIResult {
+    await run(arguments + ["--backend", "simulator"], input: input)
   }
 }
 

@@ -6,9 +6,9 @@ import XCTest
 final class StageReportTests: XCTestCase {
   func testSuspendJSONListsItsStagesInOrderAddingUpToItsDuration() async throws {
     let expected: [(String, [String])] = [
-      ("1", ["requestWritten", "acknowledged", "suspended"]),
-      ("4", ["requestSent", "suspended"]),
-      ("5", ["requestSent", "suspended"]),
+      ("1", ["planned", "requestWritten", "acknowledged", "suspended"]),
+      ("4", ["planned", "requestSent", "suspended"]),
+      ("5", ["planned", "requestSent", "suspended"]),
     ]
     for (domain, names) in expected {
       let result = await CLIRunner.run(["suspend", domain, "--json", "--backend", "simulator"])
@@ -47,7 +47,8 @@ final class StageReportTests: XCTestCase {
     XCTAssertEqual(suspend.status, 0, suspend.stderr)
     let lines = suspend.stdout.split(separator: "\n")
     XCTAssertEqual(lines.count, 2, suspend.stdout)
-    XCTAssertTrue(lines[1].hasPrefix("simulated: stages: request written "), suspend.stdout)
+    XCTAssertTrue(lines[1].hasPrefix("simulated: stages: planned "), suspend.stdout)
+    XCTAssertTrue(lines[1].contains(", request written "), suspend.stdout)
     XCTAssertTrue(lines[1].contains(", acknowledged "), suspend.stdout)
     XCTAssertTrue(lines[1].contains(", suspended "), suspend.stdout)
 
@@ -66,8 +67,8 @@ final class StageReportTests: XCTestCase {
     XCTAssertEqual(
       Set(stages.keys),
       [
-        "requestWritten", "acknowledged", "suspended", "stateChecked", "returnRegisterSet", "domainResumed",
-        "xenstoreResumed",
+        "planned", "requestWritten", "acknowledged", "suspended", "stateChecked", "returnRegisterSet",
+        "domainResumed", "xenstoreResumed",
       ])
     for (stage, summary) in stages {
       XCTAssertEqual(Set(summary.keys), ["min", "p50", "p90", "p99", "max", "mean"], stage)

@@ -90,6 +90,13 @@ extension NullXenHost {
     }
   }
 
+  /// The oldest queued event without waiting, `nil` when none is; ENOENT for a watch this host does not have.
+  public func takeWatchEvent(_ watch: XenStoreWatchID) throws -> String? {
+    try observed(.takeWatchEvent, nil) {
+      try state.withLock { state in try state.takeWatchEvent(watch, waiter: nil) }
+    }
+  }
+
   /// Removes a watch; a waiter on it gets `CancellationError`. ENOENT for a watch this host does not have.
   public func unwatch(_ watch: XenStoreWatchID) throws {
     let waiter = try observed(.unwatch, nil) {

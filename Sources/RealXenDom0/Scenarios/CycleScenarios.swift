@@ -11,8 +11,10 @@ extension Dom0Lab {
     var resumeMicroseconds: [Double?] = []
     var alive: [Bool] = []
     var counter = "not read"
+    let onXenstore = guest.guest.expectedSuspendPath == "xenstoreControl"
     while cycles < FastCyclesFacts.cycleCount {
       cycles += 1
+      if onXenstore { tally(guest.guest) { $0.swiftXenstoreSuspendsAsked += 1 } }
       let suspend = await tools.xenResume(["suspend", guest.id, "--json"])
       steps.append(suspend)
       guard suspend.succeeded else { break }
@@ -20,7 +22,7 @@ extension Dom0Lab {
       paths.append(suspended?.path)
       suspendMicroseconds.append(suspended?.durationMicroseconds)
       // Only xenstore-path suspends say something about XS_RESUME (pure HVM suspends through xc_domain_shutdown).
-      if guest.guest.expectedSuspendPath == "xenstoreControl" { tally(guest.guest) { $0.swiftXenstoreSuspends += 1 } }
+      if onXenstore { tally(guest.guest) { $0.swiftXenstoreSuspends += 1 } }
       let resume = await tools.xenResume(["resume", guest.id, "--fast", "--json"])
       steps.append(resume)
       guard resume.succeeded else { break }
@@ -48,6 +50,7 @@ extension Dom0Lab {
     // The same path for both tools: a pure HVM guest only suspends through xc_domain_shutdown.
     let cPath = guest.guest.cClientPath
     let onXenstore = guest.guest.expectedSuspendPath == "xenstoreControl"
+    if onXenstore { tally(guest.guest) { $0.swiftXenstoreSuspendsAsked += blockCount * size } }
     var blocks = 0
     var swiftBlocks: [CommandRecord] = []
     var swiftSucceeded = 0
@@ -123,15 +126,14 @@ extension Dom0Lab {
         failedSwiftBlock: failedSwiftBlock, failedCBlock: failedCBlock, liveness: liveness, recovered: recovered))
   }
 
-  /// xs-resume: the group's xenstore-path summary from the guest's tally, against the fast cycles' five suspends and
-  /// the checkpoint blocks' cycles.
+  /// xs-resume: the group's xenstore-path summary from the guest's tally, against the xenstore-path suspends its
+  /// scenarios asked of xen-resume (the fast cycles', the comparisons', the loops').
   public func xsResume(_ guest: GuestRun) async {
-    let (blocks, size) = checkpointBlocks(for: guest.guest)
     let counted = tally(of: guest.guest)
     record(
       "xs-resume", guest: guest.guest,
       XSResumeFacts(
-        expectedSwiftXenstoreSuspends: FastCyclesFacts.cycleCount + blocks * size,
+        expectedSwiftXenstoreSuspends: counted.swiftXenstoreSuspendsAsked,
         swiftXenstoreSuspends: counted.swiftXenstoreSuspends, cSeenByReleaseDomain: counted.cSeenByReleaseDomain,
         cSeenByPoll: counted.cSeenByPoll))
   }

@@ -31,8 +31,8 @@ public struct PathCompareFacts: ScenarioFacts {
 
   /// The median of the event channel blocks' p50 over the xenstore blocks', `nil` without both.
   public var ratio: Double? {
-    guard let channel = LabReport.median(channelBlockP50), let xenstore = LabReport.median(xenstoreBlockP50),
-      xenstore > 0
+    guard let channel = SampleStatistics.median(channelBlockP50),
+      let xenstore = SampleStatistics.median(xenstoreBlockP50), xenstore > 0
     else { return nil }
     return channel / xenstore
   }

@@ -43,9 +43,10 @@ public enum StageJudge {
   /// may lose more to a descheduled dom0, so the median is judged, not each cycle.
   public static let minimumMedianCoverage = 0.8
 
-  /// The suspend stages of a path, in order.
+  /// The suspend stages of a path, in order: `planned` (the reads before the request) on every path first.
   public static func suspendStages(path: String) -> [String] {
-    path == "xenstoreControl" ? ["requestWritten", "acknowledged", "suspended"] : ["requestSent", "suspended"]
+    ["planned"]
+      + (path == "xenstoreControl" ? ["requestWritten", "acknowledged", "suspended"] : ["requestSent", "suspended"])
   }
 
   /// The stages of a fast resume by a fresh process: vcpu0's return register is written only for a guest with PV

@@ -229,7 +229,7 @@ extension LabReport {
     }
     guard !pauses.isEmpty else { return nil }
     return MergedPause(
-      p50: median(pauses.map(\.p50))!, p90: pauses.map(\.p90).max()!, p99: pauses.map(\.p99).max()!,
+      p50: SampleStatistics.median(pauses.map(\.p50))!, p90: pauses.map(\.p90).max()!, p99: pauses.map(\.p99).max()!,
       max: pauses.map(\.max).max()!)
   }
 
@@ -243,14 +243,6 @@ extension LabReport {
     var text: String { [p50, p90, p99, max].map(LabReport.whole).joined(separator: "/") }
   }
 
-  /// The median (the mean of the two middle values of an even count); `nil` for none.
-  static func median(_ values: [Double]) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let sorted = values.sorted()
-    let middle = sorted.count / 2
-    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-  }
-
   /// The whole report: the table, the pause times, the notes, the boot and dom0 lines, the survival cells, the
   /// failures, and `N passed, M failed` last.
   static func text(
@@ -261,6 +253,7 @@ extension LabReport {
     out += table(lab: lab, guests: guests, rows: rows)
     out.append("")
     out += pauses(guests: guests, byKey: byKey)
+    out += PauseComparisonReport.lines(xen: lab.xen, guests: guests, byKey: byKey)
     out += pathRatios(xen: lab.xen, guests: guests, byKey: byKey)
     out += notes(guests: guests, byKey: byKey)
     out.append("")
@@ -330,29 +323,28 @@ extension LabReport {
     return result.facts["steps"]?.array?.contains { $0["outcome"]?.string == "skipped" } ?? false
   }
 
-  /// The pause-time table (xen-resume's and the C client's medians of their blocks' p50, the ratio, xen-resume's
-  /// merged distribution), then a `pause-ratio` line per guest for scripts.
+  /// The block comparison's table (xen-resume's and the C client's medians of their blocks' p50, the ratio,
+  /// xen-resume's merged distribution). The `pause-ratio` lines scripts read come from the paced comparison
+  /// (`PauseComparisonReport`).
   static func pauses(guests: [LabGuest], byKey: [ResultKey: Row]) -> [String] {
+    let compared = columnOrder(guests).filter { LabPlan.group(for: $0).contains(.compare) }
+    guard !compared.isEmpty else { return [] }
     var out = [
       "Pause time (microseconds, request -> resumed), xen-resume vs the C client (libxenguest), "
-        + "alternating blocks of 10 on the same guest:",
+        + "alternating blocks of 10 on the same guest (the guests there for another kernel):",
       "guest   swift p50 (blocks)  C p50 (blocks)  swift/C   xen-resume checkpoint p50/p90/p99/max (merged blocks)",
     ]
-    var ratios: [String] = []
-    for guest in columnOrder(guests) where guest.role != .throwaway {
+    for guest in compared {
       let compare = byKey[ResultKey("compare", guest.name)]?.results.last?.facts(as: ReportedCompare.self)
-      let swift = median(compare?.swiftBlockP50 ?? [])
-      let c = median(compare?.cBlockP50 ?? [])
+      let swift = SampleStatistics.median(compare?.swiftBlockP50 ?? [])
+      let c = SampleStatistics.median(compare?.cBlockP50 ?? [])
       let ratio = swift.flatMap { s in c.flatMap { $0 > 0 && s > 0 ? twoPlaces(s / $0) : nil } } ?? "n/a"
       let blocks = byKey[ResultKey("checkpoint", guest.name)]?.results.last?.facts(as: ReportedCheckpoint.self)?.blocks
       let merged = mergedPause(blocks ?? [])?.text ?? "n/a"
       let figures = [pad(guest.name, 8), pad(swift.map(whole) ?? "n/a", 20), pad(c.map(whole) ?? "n/a", 16)]
       out.append((figures + [pad(ratio, 10), merged]).joined())
-      ratios.append(
-        "pause-ratio guest=\(guest.name) path=\(guest.expectedSuspendPath) swift-p50=\(swift.map(whole) ?? "n/a") c-p50=\(c.map(whole) ?? "n/a") "
-          + "ratio=\(ratio)")
     }
-    return out + ratios
+    return out
   }
 
   /// One `path-ratio` line per event channel guest: the pause through its channel over the pause through xenstore
@@ -421,7 +413,7 @@ extension String {
   }
 
   /// Without trailing spaces (the table's last column is padded too).
-  fileprivate var trimmingTrailingSpaces: String {
+  var trimmingTrailingSpaces: String {
     String(reversed().drop { $0 == " " }.reversed())
   }
 }

@@ -43,6 +43,14 @@ struct CheckpointCommand: XenResumeCommand {
   @Flag(help: "With --json: add each cycle's pause, suspend and resume in microseconds (\"cycles\").")
   var cycleDetails = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "One checkpoint per line read on stdin, each reported on its own JSON line with its stages and what it cost "
+        + "this process (CPU, context switches, wake-ups), until end of input; --count and --interval are not used.",
+      discussion: "For harnesses that interleave tools on one guest; the C reference client's paced command speaks "
+        + "the same protocol."))
+  var paced = false
+
   func validate() throws {
     guard count >= 1 else { throw ValidationError("--count must be at least 1, not \(count)") }
     guard timeout.duration > .zero else { throw ValidationError("--timeout must be longer than 0") }
@@ -55,6 +63,11 @@ struct CheckpointCommand: XenResumeCommand {
     let counting = HostCallCounter(observing: backend.host)
     let controller = SuspendController(host: backend.host, logger: CommandLogging.logger())
     defer { controller.forget(domain) }
+    if paced {
+      let run = PacedCheckpointRun(controller: controller, domain: domain, timeout: timeout.duration, path: path.path)
+      try await run.execute(nextLine: { Console.readLine() }, report: { JSONOutput.print($0) })
+      return
+    }
     let run = CheckpointRun(
       controller: controller, domain: domain, count: count, interval: interval.duration, timeout: timeout.duration,
       path: path.path, keepsCycles: cycleDetails)

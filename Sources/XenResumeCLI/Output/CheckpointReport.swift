@@ -1,8 +1,8 @@
 import SwiftXenResume
 
 /// What `checkpoint` prints: `{"backend":…,"domain":1,"guestType":"pv","path":"xenstoreControl","count":50,
-/// "succeeded":50,"pauseMicroseconds":{…},"stageMicroseconds":{"requestWritten":{…},…,"xenstoreResumed":{…}},
-/// "hostCallsPerCycle":9.0,"hostCalls":{"xs_write":50,…}}`, and with `--cycle-details`
+/// "succeeded":50,"pauseMicroseconds":{…},"stageMicroseconds":{"planned":{…},…,"xenstoreResumed":{…}},
+/// "elapsedMicroseconds":…,"hostCallsPerCycle":9.0,"hostCalls":{"xs_write":50,…}}`, and with `--cycle-details`
 /// `"cycles":[{"pauseMicroseconds":…,"suspendMicroseconds":…,"resumeMicroseconds":…},…]`.
 struct CheckpointReport: Encodable, Sendable {
   /// The backend.
@@ -24,7 +24,9 @@ struct CheckpointReport: Encodable, Sendable {
   var stageMicroseconds: [String: PauseStatistics.Summary]
   /// Each cycle, only with `--cycle-details`.
   var cycles: [CycleReport]?
-  /// All host calls of the run divided by the cycles; the first cycle's learning is included.
+  /// From the first cycle's start to the last one's end, intervals included (count / elapsed is the loop's rate).
+  var elapsedMicroseconds: Double
+  /// All host calls of the run divided by the cycles; learning the domain before the first cycle is included.
   var hostCallsPerCycle: Double
   /// Host calls by C call name (`XenHostOperation.rawValue`), only those made.
   var hostCalls: [String: Int]
@@ -43,6 +45,7 @@ struct CheckpointReport: Encodable, Sendable {
     for (stage, summary) in stageSummaries { stages[stage.rawValue] = summary }
     stageMicroseconds = stages
     cycles = result.cycles?.map(CycleReport.init)
+    elapsedMicroseconds = result.elapsed.microseconds
     var calls: [String: Int] = [:]
     for (operation, number) in hostCalls { calls[operation.rawValue] = number }
     self.hostCalls = calls
@@ -54,8 +57,11 @@ struct CheckpointReport: Encodable, Sendable {
 
   private enum CodingKeys: String, CodingKey {
     case backend, domain, guestType, path, count, succeeded, pauseMicroseconds, stageMicroseconds, cycles
-    case hostCallsPerCycle, hostCalls
+    case elapsedMicroseconds, hostCallsPerCycle, hostCalls
   }
+
+  /// Checkpoints per second over the whole loop.
+  var rate: Double { elapsedMicroseconds > 0 ? Double(succeeded) / (elapsedMicroseconds / 1e6) : 0 }
 
   /// The human-readable form: the distribution, each stage's, and the host-call cost, one fact per line.
   var text: String {
@@ -65,7 +71,8 @@ struct CheckpointReport: Encodable, Sendable {
       domain \(domain) (\(guestType)): \(succeeded) of \(count) checkpoints through \(path)
       pause: \(pauseMicroseconds.line)
       stages:
-      \(stageLines)host calls per cycle: \(Duration.decimal(hostCallsPerCycle, places: 2))
+      \(stageLines)rate: \(Duration.decimal(rate, places: 1)) checkpoints/s over \(Duration.humanReadable(microseconds: elapsedMicroseconds))
+      host calls per cycle: \(Duration.decimal(hostCallsPerCycle, places: 2))
 
       """
   }

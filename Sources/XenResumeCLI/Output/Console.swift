@@ -18,6 +18,7 @@ import Synchronization
 public struct Console: Sendable {
   private let outputWriter: @Sendable (String) -> Void
   private let errorWriter: @Sendable (String) -> Void
+  private let inputReader: @Sendable () -> String?
   private let errorIsTerminal: Bool
   private let run: RunMarks
 
@@ -39,12 +40,16 @@ public struct Console: Sendable {
   ///     itself (`\r`, erase to the end of line) instead of writing a new line per update.
   ///   - standardOutput: receives what the run writes to stdout (results and JSON documents).
   ///   - standardError: receives what the run writes to stderr (errors, warnings, progress, log messages).
+  ///   - standardInput: returns the next line of input without its newline, or `nil` at its end; only
+  ///     `checkpoint --paced` reads input. The process's own stdin unless told otherwise.
   public init(
     standardErrorIsTerminal: Bool = false, standardOutput: @escaping @Sendable (String) -> Void,
-    standardError: @escaping @Sendable (String) -> Void
+    standardError: @escaping @Sendable (String) -> Void,
+    standardInput: @escaping @Sendable () -> String? = { Swift.readLine() }
   ) {
     outputWriter = standardOutput
     errorWriter = standardError
+    inputReader = standardInput
     errorIsTerminal = standardErrorIsTerminal
     run = RunMarks()
   }
@@ -52,7 +57,9 @@ public struct Console: Sendable {
   /// The same streams with nothing marked yet: each run starts from its own marks, even when a caller hands the same
   /// console to several runs.
   func forNewRun() -> Console {
-    Console(standardErrorIsTerminal: errorIsTerminal, standardOutput: outputWriter, standardError: errorWriter)
+    Console(
+      standardErrorIsTerminal: errorIsTerminal, standardOutput: outputWriter, standardError: errorWriter,
+      standardInput: inputReader)
   }
 
   /// The process's own stdout and stderr, written without buffering; what `EntryPoint.main()` uses.
@@ -63,6 +70,12 @@ public struct Console: Sendable {
 
   /// The console of the run this task belongs to; the standard streams outside any run (e.g. in a signal handler).
   @TaskLocal static var current: Console = .standardStreams
+
+  /// The next line of the run's input, or `nil` at its end. It blocks its thread until a line comes: only a paced
+  /// checkpoint reads, between its cycles, when nothing else of the run is under way.
+  static func readLine() -> String? {
+    current.inputReader()
+  }
 
   /// The word every line of a simulated run starts with.
   static let simulatedPrefix = "simulated: "

@@ -12,7 +12,7 @@ struct StageReport: Encodable, Sendable, Hashable {
     stages.map { StageReport(stage: $0.stage, microseconds: $0.duration.microseconds) }
   }
 
-  /// `stages: request written 12 µs, acknowledged 80 µs, suspended 95 µs` for people.
+  /// `stages: planned 30 µs, request written 12 µs, acknowledged 80 µs, suspended 95 µs` for people.
   static func line(_ stages: [StageReport]) -> String {
     "stages: "
       + stages.map { "\($0.stage) \(Duration.humanReadable(microseconds: $0.microseconds))" }

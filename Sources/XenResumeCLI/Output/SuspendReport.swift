@@ -1,7 +1,8 @@
 import SwiftXenResume
 
 /// What `suspend` prints: `{"backend":…,"domain":1,"guestType":"pv","path":"xenstoreControl",
-/// "durationMicroseconds":1234.5,"stages":[{"stage":"requestWritten","microseconds":210.5},…]}`.
+/// "durationMicroseconds":1234.5,"stages":[{"stage":"planned","microseconds":95.5},{"stage":"requestWritten",
+/// "microseconds":115},…]}`.
 struct SuspendReport: Encodable, Sendable {
   /// The backend.
   var backend: BackendKind

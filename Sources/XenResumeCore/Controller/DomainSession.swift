@@ -21,6 +21,10 @@ struct DomainSession: Sendable {
   /// Our bound local port, subscribed for suspend, and the guest port it is bound to, once the event channel
   /// path has been used.
   var suspendChannel: (local: EventChannelPort, remote: EventChannelPort)?
+  /// The watch on `control/shutdown` the xenstore control path keeps between suspends, with the registration of
+  /// the `@releaseDomain` watch it was made beside (see `keptControlWatch(of:)`); removed when the session is
+  /// dropped.
+  var controlWatch: (watch: XenStoreWatchID, registration: UInt64)?
   /// Whether this controller holds the domain's cross-process suspend lock.
   var holdsSuspendLock = false
   /// How this controller last suspended the domain, until it resumes it. It decides whether vcpu0 is inside its

@@ -107,6 +107,7 @@ extension SuspendController {
     if var stale = known.session {
       heldLock = heldLock || stale.holdsSuspendLock
       if stale.suspendChannel != nil { releaseSuspendChannel(of: &stale, domain: domain) }
+      releaseControlWatch(of: &stale)
       state.withLock { $0.sessions[domain] = nil }
       noLongerSuspended(domain)
     }
@@ -140,6 +141,7 @@ extension SuspendController {
     noLongerSuspended(domain)
     // The old domain's port died with it and its subscription is not the new domain's: unbind only.
     if let channel = session.suspendChannel { unbindQuietly(channel.local, domain: domain) }
+    releaseControlWatch(of: &session)
     return (nil, session.holdsSuspendLock)
   }
 

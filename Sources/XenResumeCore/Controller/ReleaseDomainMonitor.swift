@@ -20,6 +20,8 @@ final class ReleaseDomainMonitor: Sendable {
     var failure: (error: any Error, generation: UInt64)?
     /// Changes to the parked waiters and to the pump (see `waitSnapshot`).
     var changes: UInt64 = 0
+    /// How many watches have been installed: a new one means the last one failed (its connection was lost).
+    var registrations: UInt64 = 0
   }
 
   private let host: any XenHost
@@ -38,6 +40,7 @@ final class ReleaseDomainMonitor: Sendable {
     let installed = state.withLock { state -> Bool in
       guard state.watch == nil, !state.stopped else { return false }
       state.watch = watch
+      state.registrations &+= 1
       state.failure = nil
       state.pump = Task.detached { await self.pump(watch) }
       state.changes &+= 1
@@ -48,6 +51,14 @@ final class ReleaseDomainMonitor: Sendable {
       return state.withLock { $0.generation }
     }
     return generation
+  }
+
+  /// Which registration of the watch is current, registering it first if it is not (again after a failure). Other
+  /// watches made beside one registration live on its connection; a later registration means that connection, and
+  /// the watches on it, may be gone.
+  func registration() throws -> UInt64 {
+    _ = try currentGeneration()
+    return state.withLock { $0.registrations }
   }
 
   private func pump(_ watch: XenStoreWatchID) async {

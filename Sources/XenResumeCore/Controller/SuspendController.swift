@@ -167,6 +167,8 @@ public final class SuspendController: Sendable {
       storeSession(session, for: domain)
       let chosen = try choosePath(path, session: &session, domain: domain)
       if chosen != .eventChannel { try clearSuspendSubscription(of: &session, domain: domain) }
+      // Set up before the plan is complete, so that `planned` holds everything done before the guest is asked.
+      if chosen == .xenstoreControl { _ = try keptControlWatch(of: &session) }
       logger.debug(
         "suspending",
         metadata: ["domain": "\(domain)", "path": "\(chosen)", "guest": "\(session.guestType)"])
@@ -174,6 +176,7 @@ public final class SuspendController: Sendable {
       // after a failure half-way (a host call failing once the guest has suspended) must not be refused as
       // someone else's.
       session.suspendedBy = chosen
+      marks.mark(.planned, at: clock.elapsed())
       do {
         switch chosen {
         case .eventChannel:
@@ -382,6 +385,7 @@ public final class SuspendController: Sendable {
   func releaseResources(of session: DomainSession, domain: DomainID) {
     var session = session
     if session.suspendChannel != nil { releaseSuspendChannel(of: &session, domain: domain) }
+    releaseControlWatch(of: &session)
     if session.holdsSuspendLock {
       do {
         try host.releaseSuspendLock(for: domain)
@@ -406,6 +410,22 @@ public final class SuspendController: Sendable {
         "could not withdraw the suspend subscription", metadata: ["domain": "\(domain)", "error": "\(error)"])
     }
     unbindQuietly(channel.local, domain: domain)
+  }
+
+  /// Removes the session's kept `control/shutdown` watch. A watch already gone (its xenstored connection was lost)
+  /// needs nothing; any other failure is logged, as nothing else can be done about it.
+  func releaseControlWatch(of session: inout DomainSession) {
+    guard let watch = session.controlWatch?.watch else { return }
+    session.controlWatch = nil
+    do {
+      try host.unwatch(watch)
+    } catch let error as XenCallError where error.errno == .noSuchFileOrDirectory {
+      // Already gone.
+    } catch {
+      logger.warning(
+        "could not remove the control node watch",
+        metadata: ["domain": "\(session.plan.domain)", "error": "\(error)"])
+    }
   }
 
   /// Unbinds a local port, logging a failure (nothing else can be done about it).

@@ -93,6 +93,12 @@ public protocol XenHost: Sendable {
   /// Events that arrived before the call are queued and returned first.
   func nextWatchEvent(_ watch: XenStoreWatchID) async throws -> String
 
+  /// The oldest event of a watch that has already arrived, without waiting (`xs_check_watch`); `nil` when none
+  /// has. A watch whose connection to xenstored was lost still hands out the events that came before; after them
+  /// it returns `nil`, and `nextWatchEvent(_:)` reports the loss. Lets a caller skip a timed wait when the event
+  /// is there already. A host that cannot tell without waiting returns `nil` (the default).
+  func takeWatchEvent(_ watch: XenStoreWatchID) throws -> String?
+
   /// Removes a watch (`xs_unwatch`); pending events are dropped.
   func unwatch(_ watch: XenStoreWatchID) throws
 
@@ -137,6 +143,9 @@ public protocol XenHost: Sendable {
 }
 
 extension XenHost {
+  /// Always `nil`: a host that does not implement it makes callers wait with `nextWatchEvent(_:)`.
+  public func takeWatchEvent(_ watch: XenStoreWatchID) throws -> String? { nil }
+
   /// Reads a node outside any transaction.
   public func read(_ path: String) throws -> String? {
     try read(path, transaction: .none)

@@ -47,6 +47,8 @@ public enum XenHostOperation: String, CaseIterable, Sendable, Hashable, Codable 
   case watch = "xs_watch"
   /// `nextWatchEvent(_:)`.
   case nextWatchEvent = "xs_read_watch"
+  /// `takeWatchEvent(_:)`.
+  case takeWatchEvent = "xs_check_watch"
   /// `unwatch(_:)`.
   case unwatch = "xs_unwatch"
   /// `resumeDomainInXenStore(_:)`.

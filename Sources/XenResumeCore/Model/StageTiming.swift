@@ -17,12 +17,16 @@ public struct StageTiming: Sendable, Hashable {
   /// A stage of a suspend or a resume, named after the moment that ends it. The raw values are the names JSON
   /// reports use; the cases are declared in the order an operation passes them.
   public enum Stage: String, Sendable, Hashable, CaseIterable, Codable, CustomStringConvertible {
-    /// Suspend, xenstore control path: from the start (the domain's state and facts read, the path chosen) until
-    /// `suspend` was written to `control/shutdown`.
+    /// Suspend, every path: from the start until the domain's state and the facts that may change were read and
+    /// the path chosen (the suspend subscription cleared on paths that wait for `@releaseDomain`); nothing has been
+    /// asked of the guest yet.
+    case planned
+    /// Suspend, xenstore control path: from `planned` until the request went out: `suspend` written to
+    /// `control/shutdown`.
     case requestWritten
-    /// Suspend, event channel and hypervisor paths: from the start (the domain's state and facts read, the path
-    /// chosen) until the request went out: the guest's suspend port notified (bound and subscribed first on the
-    /// session's first suspend), or `xc_domain_shutdown(SHUTDOWN_suspend)` returned.
+    /// Suspend, event channel and hypervisor paths: from `planned` until the request went out: the guest's suspend
+    /// port notified (bound and subscribed first on the session's first suspend), or
+    /// `xc_domain_shutdown(SHUTDOWN_suspend)` returned.
     case requestSent
     /// Suspend, xenstore control path only: from the request until the controller saw the guest change or delete
     /// `control/shutdown`. The event channel path has no such moment: the guest answers by suspending.
@@ -48,6 +52,7 @@ public struct StageTiming: Sendable, Hashable {
     /// Words for people: `request written`, `return register set`.
     public var description: String {
       switch self {
+      case .planned: "planned"
       case .requestWritten: "request written"
       case .requestSent: "request sent"
       case .acknowledged: "acknowledged"
@@ -65,9 +70,9 @@ public struct StageTiming: Sendable, Hashable {
 
 /// An operation's stage durations in the order they happened, held inline: an array would cost an allocation per
 /// operation, and a checkpoint loop suspends and resumes many times a second. Room for five, the most any operation
-/// passes (a slow resume of a PV guest), so `SuspendedDomain` and `ResumedDomain` stay small: the async frames that
-/// carry them are allocated per task, and the parallel benchmark's tasks paid for every byte more. Only stages given
-/// to a public initialiser can outnumber that; they are then kept in an array.
+/// passes (a slow resume of a PV guest; a suspend passes at most four), so `SuspendedDomain` and `ResumedDomain`
+/// stay small: the async frames that carry them are allocated per task, and the parallel benchmark's tasks paid for
+/// every byte more. Only stages given to a public initialiser can outnumber that; they are then kept in an array.
 struct StageDurations: Sendable, Hashable {
   private static let capacity = 5
   private var count = 0

@@ -34,10 +34,11 @@ public struct SuspendedDomain: Sendable, Hashable {
   }
 
   /// The stages of the suspend in the order they happened, measured on the controller's clock from the same
-  /// start as `duration`, each from the end of the one before: they add up exactly to `duration`. The xenstore
-  /// control path passes `requestWritten`, `acknowledged`, `suspended`; the event channel path `requestSent`,
-  /// `suspended`; the hypervisor path `requestSent`, `suspended`. Built on each read: `duration(of:)` reads one
-  /// stage without allocating.
+  /// start as `duration`, each from the end of the one before: they add up exactly to `duration`. Every path
+  /// starts with `planned` (the reads before anything is asked of the guest); then the xenstore control path
+  /// passes `requestWritten`, `acknowledged`, `suspended`; the event channel path `requestSent`, `suspended`; the
+  /// hypervisor path `requestSent`, `suspended`. Built on each read: `duration(of:)` reads one stage without
+  /// allocating.
   public var stages: [StageTiming] { stageDurations.timings }
 
   /// How long `stage` took, `nil` for a stage this suspend's path does not pass.

@@ -37,7 +37,7 @@ extension SuspendController {
   }
 
   /// The session's local port, bound to the guest's advertised port and subscribed for suspend on first use.
-  private func boundSuspendPort(_ domain: DomainID, session: inout DomainSession) throws -> EventChannelPort {
+  func boundSuspendPort(_ domain: DomainID, session: inout DomainSession) throws -> EventChannelPort {
     if let channel = session.suspendChannel { return channel.local }
     guard let remote = session.remoteSuspendPort else {
       throw SuspendResumeError.refused(domain, reason: "the guest advertises no suspend event channel")

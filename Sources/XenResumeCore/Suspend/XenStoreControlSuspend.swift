@@ -13,13 +13,17 @@ extension SuspendController {
     marks: inout StageMarks
   ) async throws {
     let node = session.controlNode
+    let watch = try keptControlWatch(of: &session)
     try requestSuspend(at: node, of: domain, recreatingNode: session.controlNodeMissing)
     marks.mark(.requestWritten, at: clock.elapsed())
     do {
       let acknowledged: Bool
       do {
-        acknowledged = try await awaitAcknowledgement(at: node, deadline: deadline, session: &session)
-      } catch let error as XenCallError where error.errno == .connectionReset {
+        acknowledged = try await awaitAcknowledgement(at: node, watch: watch, deadline: deadline, session: &session)
+      } catch let error as XenCallError {
+        // The watch is of no further use (its connection may be gone): the next suspend registers a new one.
+        releaseControlWatch(of: &session)
+        guard error.errno == .connectionReset else { throw error }
         // xenstored went away while the request was out: the guest may still act on it once xenstored is back,
         // so try once to take it back (the host reconnects when it can) and say which it is.
         throw SuspendResumeError.hostCall(
@@ -83,27 +87,49 @@ extension SuspendController {
   }
 
   /// `true` once the guest changed or removed the node; `false` when the deadline passed first.
+  ///
+  /// The first event after the request is never the guest's answer, so it is taken without a read: xenstored fires
+  /// the watch for our own write while it processes it, before the guest can even see the request, and an event
+  /// queued before the write (the watch's registration, or an answer already read in an earlier suspend) comes
+  /// earlier still. Every later event is followed by a read, so an extra event only costs a read and an answer is
+  /// never missed. Against a guest that takes time to answer, that is one read per suspend where a watch made per
+  /// suspend costs a read, an `xs_watch`, a read of the registration event and an `xs_unwatch`, each a round trip
+  /// to xenstored (the C client and libxl read after their own write's event too).
   private func awaitAcknowledgement(
-    at node: String, deadline: Deadline, session: inout DomainSession
+    at node: String, watch: XenStoreWatchID, deadline: Deadline, session: inout DomainSession
   ) async throws -> Bool {
-    if try acknowledgement(of: try host.read(node), session: &session) { return true }
-    let watch = try host.watch(node)
-    defer {
-      do {
-        try host.unwatch(watch)
-      } catch {
-        logger.warning("could not remove the control node watch", metadata: ["node": "\(node)", "error": "\(error)"])
-      }
-    }
     let host = host
+    var skipsNextEvent = true
     while true {
-      do {
-        _ = try await deadline.race { try await host.nextWatchEvent(watch) }
-      } catch is DeadlineExceeded {
-        return false
+      // An event already queued needs no timed wait (a guest that answers at once, or our own write's event).
+      if try host.takeWatchEvent(watch) == nil {
+        do {
+          _ = try await deadline.race { try await host.nextWatchEvent(watch) }
+        } catch is DeadlineExceeded {
+          return false
+        }
+      }
+      if skipsNextEvent {
+        skipsNextEvent = false
+        continue
       }
       if try acknowledgement(of: try host.read(node), session: &session) { return true }
     }
+  }
+
+  /// The session's watch on `control/shutdown`, registered on its first suspend through the node (or by
+  /// `prepare`) and kept until the session is dropped: the events it queues between suspends only cost a read.
+  ///
+  /// A watch lives on one connection to xenstored. When the controller's shared `@releaseDomain` watch had to be
+  /// registered again since this one was (its connection was lost: xenstored restarted), this one died with it
+  /// and is replaced before the request goes out, so a restart between suspends goes unnoticed.
+  func keptControlWatch(of session: inout DomainSession) throws -> XenStoreWatchID {
+    let connection = try releaseDomainMonitor.registration()
+    if let kept = session.controlWatch, kept.registration == connection { return kept.watch }
+    releaseControlWatch(of: &session)
+    let watch = try host.watch(session.controlNode)
+    session.controlWatch = (watch, connection)
+    return watch
   }
 
   /// Whether a read of the node is an acknowledgement: anything but `suspend` (Linux writes "", Windows PV

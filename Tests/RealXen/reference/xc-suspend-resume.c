@@ -7,6 +7,9 @@
  *
  *   xc-suspend-resume cycle  DOMID [--count N] [--path xenstore|evtchn|shutdown] [--resume fast|slow|none]
  *                                  [--timeout-ms N] [--interval-ms N] [--samples]
+ *   xc-suspend-resume paced  DOMID [--path xenstore|evtchn|shutdown] [--resume fast|slow] [--timeout-ms N]
+ *                                  one cycle per line on stdin, one JSON line per cycle (its pause, stages and what
+ *                                  it cost the process: CPU, context switches, wake-ups), until end of input
  *   xc-suspend-resume suspend DOMID [--path xenstore|evtchn|shutdown] [--timeout-ms N]   (a cycle without resume)
  *   xc-suspend-resume lock   DOMID [--hold-ms N]   take the guest's suspend event channel as libxl does, hold it
  *                                  (stderr says when), release it
@@ -47,6 +50,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -103,6 +108,8 @@ static void finish(void)
     fputs(out, stdout);
     fputc('\n', stdout);
     fflush(stdout);
+    outlen = 0;
+    out[0] = 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -342,134 +349,202 @@ static int do_resume(xc_interface *xch, struct xs_handle *xsh, uint32_t domid, c
     return rc;
 }
 
+/* ---------- one suspend/resume cycle ---------- */
+
+/* What a cycle needs across cycles: the xenstore handle with its watches, and (outside paced mode) the channel. */
+struct cycle_ctx {
+    xc_interface *xch;
+    uint32_t domid;
+    struct opts o;
+    bool xenstore, evtchn, resume;
+    struct xs_handle *xsh;
+    struct suspend_channel ch;
+    char node[96];
+};
+
+/* The moments of one cycle (microseconds on CLOCK_MONOTONIC), and what woke the suspend wait. The stages are the
+ * differences: planned (the state check; nothing asked of the guest yet), request (the request written or sent),
+ * acknowledged (xenstore only), suspended, domainResumed (xc_domain_resume: its state check, the return register
+ * and XEN_DOMCTL_resumedomain), xenstoreResumed. */
+struct cycle_times {
+    double start, planned, requested, acked, suspended, resumed, xs_resumed;
+    int woke;
+};
+
+/* Opens xenstore and registers the watches, once, like a checkpointing toolstack (each fires once on
+ * registration, which is drained). 0, or -1 with the failure in err. */
+static int cycle_ctx_open(struct cycle_ctx *c, char *err, size_t errlen)
+{
+    c->xenstore = !strcmp(c->o.path, "xenstore");
+    c->evtchn = !strcmp(c->o.path, "evtchn");
+    c->resume = strcmp(c->o.resume, "none") != 0;
+    c->ch = (struct suspend_channel){ .xce = NULL, .port = -1, .lockfd = -1 };
+    snprintf(c->node, sizeof(c->node), "/local/domain/%u/control/shutdown", c->domid);
+    c->xsh = xs_open(0);
+    if (!c->xsh) {
+        snprintf(err, errlen, "xs_open: %s", strerror(errno));
+        return -1;
+    }
+    if (!xs_watch(c->xsh, "@releaseDomain", "rel") || (c->xenstore && !xs_watch(c->xsh, c->node, "ack"))) {
+        snprintf(err, errlen, "xs_watch: %s", strerror(errno));
+        return -1;
+    }
+    wait_events(c->xsh, 50);
+    drain_events(c->xsh);
+    return 0;
+}
+
+static void cycle_ctx_close(struct cycle_ctx *c)
+{
+    channel_close(c->xch, c->domid, &c->ch);
+    if (c->xsh)
+        xs_close(c->xsh);
+    c->xsh = NULL;
+}
+
+/* One cycle, numbered n (from 1) in messages. 0 when it completed; 1 when it failed with the guest left as it was
+ * (the loop may stop); -1 when it failed half-way (err says how). */
+static int one_cycle(struct cycle_ctx *c, int n, struct cycle_times *t, char *err, size_t errlen)
+{
+    xc_interface *xch = c->xch;
+    struct xs_handle *xsh = c->xsh;
+    uint32_t domid = c->domid;
+    *t = (struct cycle_times){ 0 };
+    drain_events(xsh);
+    /* The pause starts with the state check, as xen-resume's does: a suspend must look before it asks. */
+    t->start = now_us();
+    double deadline = t->start + c->o.timeout_ms * 1000.0;
+    struct dstate st = get_state(xch, domid);
+    if (!st.exists || st.shutdown) {
+        snprintf(err, errlen, "cycle %d: domain not running (%s, reason %u)", n, state_name(st), st.reason);
+        return 1;
+    }
+    /* The guest feels nothing until it is asked: the compared pause runs from here (xen-resume's `planned`). */
+    t->planned = now_us();
+    if (c->xenstore) {
+        if (!xs_write(xsh, XBT_NULL, c->node, "suspend", strlen("suspend"))) {
+            snprintf(err, errlen, "cycle %d: write %s: %s", n, c->node, strerror(errno));
+            return 1;
+        }
+        t->requested = now_us();
+        /* Ack: the node holds anything but "suspend" (Linux writes ""), or is gone. */
+        for (;;) {
+            unsigned len = 0;
+            char *v = xs_read(xsh, XBT_NULL, c->node, &len);
+            bool acked = !v || strcmp(v, "suspend") != 0;
+            free(v);
+            if (acked)
+                break;
+            double left_ms = (deadline - now_us()) / 1000.0;
+            if (left_ms <= 0) {
+                if (withdraw_request(xsh, c->node))
+                    break;
+                snprintf(err, errlen, "cycle %d: guest did not acknowledge (request withdrawn)", n);
+                return -1;
+            }
+            wait_events(xsh, left_ms < 200 ? (int)left_ms + 1 : 200);
+        }
+        t->acked = now_us();
+    } else if (c->evtchn) {
+        if (xenevtchn_notify(c->ch.xce, c->ch.port) < 0) {
+            snprintf(err, errlen, "cycle %d: xenevtchn_notify: %s", n, strerror(errno));
+            return 1;
+        }
+        t->requested = t->acked = now_us();
+    } else {
+        if (xc_domain_shutdown(xch, domid, SHUTDOWN_suspend)) {
+            snprintf(err, errlen, "cycle %d: xc_domain_shutdown: %s", n, strerror(errno));
+            return 1;
+        }
+        t->requested = t->acked = now_us();
+    }
+    /* Wait for SHUTDOWN_suspend; note what woke us when we saw it (0: the first look). */
+    for (;;) {
+        st = get_state(xch, domid);
+        if (is_suspended(st))
+            break;
+        if (!st.exists || st.dying || st.shutdown) {
+            snprintf(err, errlen, "cycle %d: domain %s (reason %u) instead of suspended", n, state_name(st),
+                     st.reason);
+            return -1;
+        }
+        double left_ms = (deadline - now_us()) / 1000.0;
+        if (left_ms <= 0) {
+            snprintf(err, errlen, "cycle %d: guest did not suspend within %d ms", n, c->o.timeout_ms);
+            return -1;
+        }
+        int wait_ms = left_ms < 200 ? (int)left_ms + 1 : 200;
+        t->woke = c->evtchn ? wait_channel(xch, &c->ch, wait_ms) : wait_events(xsh, wait_ms);
+    }
+    t->suspended = now_us();
+    if (c->resume) {
+        int e;
+        int rc = do_resume(xch, NULL, domid, c->o.resume, &e);
+        t->resumed = now_us();
+        /* libxl sends XS_RESUME after every resume (even a failed one); C xenstored re-arms @releaseDomain for
+         * this domain on it. */
+        if (!xs_resume_domain(xsh, domid) && !rc) {
+            e = errno;
+            rc = -2;
+        }
+        t->xs_resumed = now_us();
+        if (rc) {
+            snprintf(err, errlen, "cycle %d: resume (%s) failed rc=%d: %s", n, c->o.resume, rc, strerror(e));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Did @releaseDomain (or the channel) announce the cycle's suspend? Decided after the resume, so that waiting for a
+ * late event never lengthens the measured pause. */
+static void count_seen_by(struct cycle_ctx *c, const struct cycle_times *t, int *by_rel, int *by_evtchn,
+                          int *by_poll)
+{
+    if (c->evtchn && (t->woke & WAKE_EVTCHN))
+        (*by_evtchn)++;
+    else if (c->evtchn)
+        (*by_poll)++;
+    else if ((t->woke & WAKE_REL) || await_release(c->xsh, LATE_RELEASE_MS))
+        (*by_rel)++;
+    else
+        (*by_poll)++;
+}
+
 static int cmd_cycle(xc_interface *xch, uint32_t domid, struct opts o)
 {
-    bool xenstore = !strcmp(o.path, "xenstore"), evtchn = !strcmp(o.path, "evtchn");
-    bool resume = strcmp(o.resume, "none") != 0;
-    struct suspend_channel ch = { .xce = NULL, .port = -1, .lockfd = -1 };
-    struct xs_handle *xsh = xs_open(0);
+    struct cycle_ctx c = { .xch = xch, .domid = domid, .o = o };
     double *susp = calloc(o.count, sizeof(double)), *res = calloc(o.count, sizeof(double));
     double *pause = calloc(o.count, sizeof(double));
     int ok = 0, by_rel = 0, by_poll = 0, by_evtchn = 0;
-    char node[96], err[256] = "";
+    char err[256] = "";
+    double loop_start = now_us(), loop_end = loop_start;
 
-    snprintf(node, sizeof(node), "/local/domain/%u/control/shutdown", domid);
-    if (!xsh) {
-        snprintf(err, sizeof(err), "xs_open: %s", strerror(errno));
-        goto done;
+    if (cycle_ctx_open(&c, err, sizeof(err)) == 0 &&
+        (!c.evtchn || channel_open(xch, c.xsh, domid, &c.ch, err, sizeof(err)) == 0)) {
+        loop_start = now_us();
+        for (int i = 0; i < o.count; i++) {
+            if (i > 0 && o.interval_ms > 0)
+                usleep(o.interval_ms * 1000);
+            struct cycle_times t;
+            if (one_cycle(&c, i + 1, &t, err, sizeof(err)))
+                break;
+            susp[i] = t.suspended - t.start;
+            res[i] = c.resume ? t.xs_resumed - t.suspended : 0;
+            pause[i] = (c.resume ? t.xs_resumed : t.suspended) - t.start;
+            count_seen_by(&c, &t, &by_rel, &by_evtchn, &by_poll);
+            ok++;
+        }
+        loop_end = now_us();
     }
-    /* Watches are registered once, like a checkpointing toolstack; each fires once on registration. */
-    if (!xs_watch(xsh, "@releaseDomain", "rel") || (xenstore && !xs_watch(xsh, node, "ack"))) {
-        snprintf(err, sizeof(err), "xs_watch: %s", strerror(errno));
-        goto done;
-    }
-    wait_events(xsh, 50);
-    drain_events(xsh);
-    if (evtchn && channel_open(xch, xsh, domid, &ch, err, sizeof(err)))
-        goto done;
-
-    for (int i = 0; i < o.count; i++) {
-        if (i > 0 && o.interval_ms > 0)
-            usleep(o.interval_ms * 1000);
-        struct dstate st = get_state(xch, domid);
-        if (!st.exists || st.shutdown) {
-            snprintf(err, sizeof(err), "cycle %d: domain not running (%s, reason %u)", i + 1, state_name(st),
-                     st.reason);
-            break;
-        }
-        drain_events(xsh);
-        double t0 = now_us(), deadline = t0 + o.timeout_ms * 1000.0;
-        if (xenstore) {
-            if (!xs_write(xsh, XBT_NULL, node, "suspend", strlen("suspend"))) {
-                snprintf(err, sizeof(err), "cycle %d: write %s: %s", i + 1, node, strerror(errno));
-                break;
-            }
-            /* Ack: the node holds anything but "suspend" (Linux writes ""), or is gone. */
-            bool acked = false;
-            while (!acked) {
-                unsigned len = 0;
-                char *v = xs_read(xsh, XBT_NULL, node, &len);
-                acked = !v || strcmp(v, "suspend") != 0;
-                free(v);
-                if (acked)
-                    break;
-                double left_ms = (deadline - now_us()) / 1000.0;
-                if (left_ms <= 0) {
-                    acked = withdraw_request(xsh, node);
-                    if (!acked) {
-                        snprintf(err, sizeof(err), "cycle %d: guest did not acknowledge (request withdrawn)",
-                                 i + 1);
-                        goto done;
-                    }
-                    break;
-                }
-                wait_events(xsh, left_ms < 200 ? (int)left_ms + 1 : 200);
-            }
-        } else if (evtchn) {
-            if (xenevtchn_notify(ch.xce, ch.port) < 0) {
-                snprintf(err, sizeof(err), "cycle %d: xenevtchn_notify: %s", i + 1, strerror(errno));
-                break;
-            }
-        } else if (xc_domain_shutdown(xch, domid, SHUTDOWN_suspend)) {
-            snprintf(err, sizeof(err), "cycle %d: xc_domain_shutdown: %s", i + 1, strerror(errno));
-            break;
-        }
-        /* Wait for SHUTDOWN_suspend; note what woke us when we saw it (0: the first look). */
-        int woke = 0;
-        for (;;) {
-            st = get_state(xch, domid);
-            if (is_suspended(st))
-                break;
-            if (!st.exists || st.dying || st.shutdown) {
-                snprintf(err, sizeof(err), "cycle %d: domain %s (reason %u) instead of suspended", i + 1,
-                         state_name(st), st.reason);
-                goto done;
-            }
-            double left_ms = (deadline - now_us()) / 1000.0;
-            if (left_ms <= 0) {
-                snprintf(err, sizeof(err), "cycle %d: guest did not suspend within %d ms", i + 1, o.timeout_ms);
-                goto done;
-            }
-            int wait_ms = left_ms < 200 ? (int)left_ms + 1 : 200;
-            woke = evtchn ? wait_channel(xch, &ch, wait_ms) : wait_events(xsh, wait_ms);
-        }
-        double t1 = now_us();
-        susp[i] = t1 - t0;
-        if (resume) {
-            int e;
-            int rc = do_resume(xch, xsh, domid, o.resume, &e);
-            double t2 = now_us();
-            if (rc) {
-                snprintf(err, sizeof(err), "cycle %d: resume (%s) failed rc=%d: %s", i + 1, o.resume, rc,
-                         strerror(e));
-                break;
-            }
-            res[i] = t2 - t1;
-            pause[i] = t2 - t0;
-        } else {
-            pause[i] = t1 - t0;
-        }
-        /* Did @releaseDomain fire for this suspend? Decided after the resume, so that waiting for a late
-         * event never lengthens the measured pause. */
-        if (evtchn && (woke & WAKE_EVTCHN))
-            by_evtchn++;
-        else if (evtchn)
-            by_poll++;
-        else if ((woke & WAKE_REL) || await_release(xsh, LATE_RELEASE_MS))
-            by_rel++;
-        else
-            by_poll++;
-        ok++;
-    }
-done:
-    channel_close(xch, domid, &ch);
+    cycle_ctx_close(&c);
     emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"cycle\",\"domain\":%u,\"path\":", domid);
     emit_str(o.path);
     emit(",\"resume\":");
     emit_str(o.resume);
-    emit(",\"count\":%d,\"succeeded\":%d", o.count, ok);
+    emit(",\"count\":%d,\"succeeded\":%d,\"elapsedMicroseconds\":%.1f", o.count, ok, loop_end - loop_start);
     emit_stats("suspendMicroseconds", susp, ok);
-    emit_stats("resumeMicroseconds", resume ? res : NULL, resume ? ok : 0);
+    emit_stats("resumeMicroseconds", c.resume ? res : NULL, c.resume ? ok : 0);
     emit_stats("pauseMicroseconds", pause, ok);
     emit(",\"seenBy\":{\"releaseDomain\":%d,\"eventChannel\":%d,\"poll\":%d}", by_rel, by_evtchn, by_poll);
     if (o.samples) {
@@ -479,9 +554,129 @@ done:
         emit("]");
     }
     emit_error_and_finish(err);
-    if (xsh)
-        xs_close(xsh);
+    free(susp);
+    free(res);
+    free(pause);
     return (ok == o.count && !err[0]) ? 0 : 1;
+}
+
+/* ---------- paced cycles: what the process costs dom0 per cycle ---------- */
+
+/* The process's CPU time, context switches (getrusage sums every thread, live and ended) and wake-ups: how often
+ * any of its threads was put on a CPU (the second field of each thread's /proc schedstat). */
+struct dom0_counts {
+    double user_us, system_us;
+    long voluntary, involuntary, wakeups;
+};
+
+static long thread_wakeups(void)
+{
+    long total = 0;
+    char path[300];
+    struct dirent *entry;
+    DIR *dir = opendir("/proc/self/task");
+    if (!dir)
+        return -1;
+    while ((entry = readdir(dir)) != NULL) {
+        if (entry->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", entry->d_name);
+        FILE *f = fopen(path, "r");
+        unsigned long long run_ns, wait_ns, slices;
+        if (f && fscanf(f, "%llu %llu %llu", &run_ns, &wait_ns, &slices) == 3)
+            total += (long)slices;
+        if (f)
+            fclose(f);
+    }
+    closedir(dir);
+    return total;
+}
+
+/* Wake-ups are read outside getrusage's bracket (first on the way in, last on the way out), so reading /proc costs
+ * the window nothing. */
+static void counts_begin(struct dom0_counts *c)
+{
+    struct rusage ru;
+    c->wakeups = thread_wakeups();
+    getrusage(RUSAGE_SELF, &ru);
+    c->user_us = ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec;
+    c->system_us = ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec;
+    c->voluntary = ru.ru_nvcsw;
+    c->involuntary = ru.ru_nivcsw;
+}
+
+static void counts_end(struct dom0_counts *c)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    c->user_us = ru.ru_utime.tv_sec * 1e6 + ru.ru_utime.tv_usec;
+    c->system_us = ru.ru_stime.tv_sec * 1e6 + ru.ru_stime.tv_usec;
+    c->voluntary = ru.ru_nvcsw;
+    c->involuntary = ru.ru_nivcsw;
+    c->wakeups = thread_wakeups();
+}
+
+static void emit_counts(const char *name, const struct dom0_counts *a, const struct dom0_counts *b)
+{
+    emit(",\"%s\":{\"userMicroseconds\":%.0f,\"systemMicroseconds\":%.0f,\"voluntarySwitches\":%ld,"
+         "\"involuntarySwitches\":%ld,\"wakeups\":%ld}",
+         name, b->user_us - a->user_us, b->system_us - a->system_us, b->voluntary - a->voluntary,
+         b->involuntary - a->involuntary, b->wakeups - a->wakeups);
+}
+
+/* Paced cycles: one cycle per line read on stdin, one JSON line per cycle on stdout, until end of input. The harness
+ * interleaves this process's cycles with xen-resume's on the same guest. On the event channel path the channel is
+ * taken before each cycle and released after it (the other tool needs it in between), outside the counted window.
+ * "window" counts the cycle (from its first clock reading to its last); "between" the time since the previous
+ * cycle's window ended (the line on stdout, waiting for the next one, the channel). */
+static int cmd_paced(xc_interface *xch, uint32_t domid, struct opts o)
+{
+    struct cycle_ctx c = { .xch = xch, .domid = domid, .o = o };
+    char err[256] = "", line[64];
+    struct dom0_counts last_end, before, after;
+    int rc = 0;
+    if (cycle_ctx_open(&c, err, sizeof(err))) {
+        emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"paced\",\"domain\":%u", domid);
+        emit_error_and_finish(err);
+        cycle_ctx_close(&c);
+        return 1;
+    }
+    counts_end(&last_end);
+    for (int n = 1; fgets(line, sizeof(line), stdin); n++) {
+        struct cycle_times t = { 0 };
+        int result = 1;
+        err[0] = 0;
+        if (!c.evtchn || channel_open(xch, c.xsh, domid, &c.ch, err, sizeof(err)) == 0) {
+            counts_begin(&before);
+            result = one_cycle(&c, n, &t, err, sizeof(err));
+            counts_end(&after);
+        } else {
+            before = after = last_end;
+        }
+        channel_close(xch, domid, &c.ch);
+        emit("{\"tool\":\"xc-suspend-resume\",\"command\":\"paced\",\"domain\":%u,\"cycle\":%d,\"path\":", domid, n);
+        emit_str(o.path);
+        if (result == 0) {
+            /* pauseMicroseconds stays the whole window from the state check; readers compare it less "planned". */
+            emit(",\"pauseMicroseconds\":%.1f,\"stageMicroseconds\":{", t.xs_resumed - t.start);
+            emit("\"planned\":%.1f", t.planned - t.start);
+            emit(",\"%s\":%.1f", c.xenstore ? "requestWritten" : "requestSent", t.requested - t.planned);
+            if (c.xenstore)
+                emit(",\"acknowledged\":%.1f", t.acked - t.requested);
+            emit(",\"suspended\":%.1f,\"domainResumed\":%.1f,\"xenstoreResumed\":%.1f}", t.suspended - t.acked,
+                 t.resumed - t.suspended, t.xs_resumed - t.resumed);
+            emit_counts("window", &before, &after);
+            emit_counts("between", &last_end, &before);
+        }
+        emit_error_and_finish(err);
+        last_end = after;
+        if (result < 0) {
+            rc = 1;
+            break;
+        }
+    }
+    cycle_ctx_close(&c);
+    return rc;
 }
 
 static int cmd_resume(xc_interface *xch, uint32_t domid, const char *mode)
@@ -637,6 +832,7 @@ static int usage(void)
     fprintf(stderr,
             "usage: xc-suspend-resume cycle DOMID [--count N] [--path xenstore|evtchn|shutdown]\n"
             "                                     [--resume fast|slow|none] [--timeout-ms N] [--interval-ms N] [--samples]\n"
+            "       xc-suspend-resume paced DOMID [--path xenstore|evtchn|shutdown] [--resume fast|slow] [--timeout-ms N]\n"
             "       xc-suspend-resume suspend DOMID [--path xenstore|evtchn|shutdown] [--timeout-ms N]\n"
             "       xc-suspend-resume lock DOMID [--hold-ms N]\n"
             "       xc-suspend-resume resume DOMID --fast|--slow|--uncooperative\n"
@@ -682,7 +878,8 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.count < 1 || o.count > MAX_SAMPLES || o.timeout_ms < 1 || hold_ms < 0)
+    if (o.count < 1 || o.count > MAX_SAMPLES || o.timeout_ms < 1 || hold_ms < 0 ||
+        (!strcmp(cmd, "paced") && !strcmp(o.resume, "none")))
         return usage();
 
     /* A quiet logger: errors are reported in the JSON line, not by libxc on stderr. */
@@ -698,6 +895,8 @@ int main(int argc, char **argv)
     int rc;
     if (!strcmp(cmd, "cycle"))
         rc = cmd_cycle(xch, domid, o);
+    else if (!strcmp(cmd, "paced"))
+        rc = cmd_paced(xch, domid, o);
     else if (!strcmp(cmd, "suspend")) {
         o.count = 1;
         o.resume = "none";

@@ -130,6 +130,21 @@ func assertHealthy(_ host: SimulatedXenHost, _ domain: DomainID, file: StaticStr
   XCTAssertTrue(observed.isHealthy, "domain \(domain): \(observed.failure ?? "")", file: file, line: line)
 }
 
+/// Asserts that no suspend subscription is left on `domain`: someone else (libxl, a hand-written tool) suspends it
+/// over xenstore and waits for `@releaseDomain`, which must fire (a subscription would silence it). Leaves the
+/// domain suspended.
+func assertReleaseDomainFiresForAnotherToolstacksSuspend(
+  _ host: SimulatedXenHost, _ domain: DomainID, file: StaticString = #filePath, line: UInt = #line
+) async throws {
+  let watch = try host.watch(XenStorePath.releaseDomain)
+  _ = try await host.nextWatchEvent(watch)  // the registration event
+  try host.write(XenStorePath.controlShutdown(of: domain), value: "suspend")
+  XCTAssertTrue(try host.domainInfo(domain).isSuspended, file: file, line: line)
+  XCTAssertEqual(
+    host.queuedEventCount(of: watch), 1, "@releaseDomain must fire for the suspend", file: file, line: line)
+  try host.unwatch(watch)
+}
+
 /// Asserts that `body` throws a `SuspendResumeError` matching `matches`.
 func assertThrowsSuspendError(
   _ body: () async throws -> Void,

@@ -20,7 +20,9 @@ final class ControllerXenStoredRestartTests: XCTestCase {
     let controller = SuspendController(host: host, clock: clock)
 
     let suspend = Task { try await controller.suspend(domain, timeout: .seconds(60)) }
-    let parked = await eventually { host.waitingTaskCount == 1 }
+    // Two tasks wait on the host: the shared `@releaseDomain` pump, registered before the request, and the suspend
+    // on its control node watch.
+    let parked = await eventually { host.waitingTaskCount == 2 }
     XCTAssertTrue(parked, "the controller waits for the acknowledgement")
     interrupt(host)
     let lost = await suspend.result
@@ -69,15 +71,10 @@ final class ControllerXenStoredRestartTests: XCTestCase {
     let controller = SuspendController(host: host, clock: clock)
 
     let suspend = Task { try await controller.suspend(waiting, timeout: .seconds(60)) }
-    // The controller reads the domain once after registering the watch, and once more after the event the
-    // registration fires; after that it only waits (nothing else fires), so stopping then always finds it waiting
-    // on the shared watch, parked or about to park.
+    // Once the suspend is parked on the shared watch's monitor and the monitor's pump on the host, nothing else
+    // fires, so stopping then always finds it waiting for the suspension.
     let waitingForSuspension = await eventually {
-      let trace = host.trace
-      guard host.waitingTaskCount == 1,
-        let registered = trace.firstIndex(where: { $0.arguments == .watchPath(XenStorePath.releaseDomain) })
-      else { return false }
-      return trace[registered...].filter { $0.operation == .domainInfo && $0.domain == waiting }.count == 2
+      host.waitingTaskCount == 1 && controller.waitSnapshot.monitorParked == 1
     }
     XCTAssertTrue(waitingForSuspension, "the controller waits for the suspension")
     host.stopXenStored()
@@ -109,7 +106,11 @@ final class ControllerXenStoredRestartTests: XCTestCase {
     XCTAssertTrue(pumpNoticed, "the pump dropped the old watch")
     try await suspendAndResume(domain, with: controller, on: host)
     XCTAssertEqual(releaseDomainRegistrations(host).count, 2, "the shared watch was registered again")
-    XCTAssertEqual(host.watchCount, 1, "one shared watch again, on the new connection")
+    let controlNode = XenStorePath.controlShutdown(of: domain)
+    XCTAssertEqual(
+      host.trace.filter { $0.arguments == .watchPath(controlNode) }.count, 2,
+      "the control node watch the session keeps was registered again beside it")
+    XCTAssertEqual(host.watchCount, 2, "the shared watch and the control node watch, on the new connection")
   }
 
   // MARK: Helpers

@@ -36,18 +36,22 @@ final class HostCallSequenceTests: XCTestCase {
     let (suspends, resumes) = try await cycle(.pv())
     // First cycle: learn the toolstack's domain, the state, the width, that there is no suspend event channel,
     // that the control node exists; take the suspend lock and clear any suspend subscription left behind (it
-    // would silence @releaseDomain); then libxl's pvcontrol: write, read the ack; then one @releaseDomain watch
-    // for the controller's lifetime and the domain info that shows the suspend.
+    // would silence @releaseDomain); one @releaseDomain watch for the controller's lifetime, and beside it the
+    // watch on the control node the session keeps; then libxl's pvcontrol: write, read the ack after the guest's
+    // event (two events taken without waiting, as this guest answers inside the write: the registration's or our
+    // write's, which needs no read, then the next); then the domain info that shows the suspend.
     XCTAssertEqual(
       suspends[0],
       [
         .toolstackDomain, .domainInfo, .guestWidth, .read, .read, .acquireSuspendLock, .subscribeForSuspend,
-        .write, .read, .watch, .domainInfo,
+        .watch, .watch, .write, .takeWatchEvent, .takeWatchEvent, .read, .domainInfo,
       ])
     // Steady state: the domain's state and identity, the advertised suspend port (libxl reads both for every
     // suspend), any suspend subscription cleared (one left behind would silence @releaseDomain), request,
     // acknowledgement, state.
-    XCTAssertEqual(suspends[1], [.domainInfo, .read, .subscribeForSuspend, .write, .read, .domainInfo])
+    XCTAssertEqual(
+      suspends[1],
+      [.domainInfo, .read, .subscribeForSuspend, .write, .takeWatchEvent, .takeWatchEvent, .read, .domainInfo])
     XCTAssertEqual(resumes[0], cooperativeFastResume)
     XCTAssertEqual(resumes[1], cooperativeFastResume)
   }
@@ -76,11 +80,16 @@ final class HostCallSequenceTests: XCTestCase {
       suspends[0],
       [
         .toolstackDomain, .domainInfo, .hvmParameter, .hostWidth, .hvmParameter, .read, .read,
-        .acquireSuspendLock, .subscribeForSuspend, .write, .read, .watch, .domainInfo,
+        .acquireSuspendLock, .subscribeForSuspend, .watch, .watch, .write, .takeWatchEvent, .takeWatchEvent, .read,
+        .domainInfo,
       ])
     // Every suspend: state, HVM_PARAM_CALLBACK_IRQ and HVM_PARAM_ACPI_S_STATE (as libxl), the advertised port.
     XCTAssertEqual(
-      suspends[1], [.domainInfo, .hvmParameter, .hvmParameter, .read, .subscribeForSuspend, .write, .read, .domainInfo])
+      suspends[1],
+      [
+        .domainInfo, .hvmParameter, .hvmParameter, .read, .subscribeForSuspend, .write, .takeWatchEvent,
+        .takeWatchEvent, .read, .domainInfo,
+      ])
     // The controller suspended it cooperatively, so it knows vcpu0 is in the hypercall: no callback-irq read.
     XCTAssertEqual(resumes[1], cooperativeFastResume)
   }

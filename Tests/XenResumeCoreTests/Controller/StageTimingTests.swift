@@ -1,4 +1,5 @@
 import Clocks
+import Synchronization
 import XCTest
 @_spi(XenHostBackends) import XenResumeCore
 import XenSimulator
@@ -15,8 +16,8 @@ final class StageTimingTests: XCTestCase {
       let suspended = try await controller.suspend(domain, timeout: .seconds(5))
       let expectedSuspend: [StageTiming.Stage] =
         switch guestCase.expectedPath {
-        case .xenstoreControl: [.requestWritten, .acknowledged, .suspended]
-        case .eventChannel, .hypervisorShutdown: [.requestSent, .suspended]
+        case .xenstoreControl: [.planned, .requestWritten, .acknowledged, .suspended]
+        case .eventChannel, .hypervisorShutdown: [.planned, .requestSent, .suspended]
         }
       XCTAssertEqual(suspended.stages.map(\.stage), expectedSuspend, "\(guestCase)")
       XCTAssertEqual(total(suspended.stages), suspended.duration, "\(guestCase)")
@@ -91,12 +92,13 @@ final class StageTimingTests: XCTestCase {
     let written = await eventually { (try? controlNode(host, domain)) == "suspend" }
     XCTAssertTrue(written)
     await clock.advance(by: .seconds(2))
-    // The controller removes its watch once it sees the acknowledgement, marks it, then reads the domain's state
-    // for the suspension stage: once that read is seen, the mark was taken at 2 s.
+    // The controller reads the node after each event, marks the acknowledgement once a read shows it, then reads
+    // the domain's state for the suspension stage: once a read of the node is followed by that, the mark was taken
+    // at 2 s (until the guest answers, every read of the node is followed by another wait, not a state read).
     let acknowledgementSeen = await eventually {
       let operations = calls.recordedOperations
-      guard let unwatch = operations.lastIndex(of: .unwatch) else { return false }
-      return operations[unwatch...].contains(.domainInfo)
+      guard let read = operations.lastIndex(of: .read) else { return false }
+      return operations[read...].contains(.domainInfo)
     }
     XCTAssertTrue(acknowledgementSeen)
     await clock.advance(by: .seconds(3))
@@ -105,11 +107,52 @@ final class StageTimingTests: XCTestCase {
     XCTAssertEqual(
       suspended.stages,
       [
+        StageTiming(stage: .planned, duration: .zero),
         StageTiming(stage: .requestWritten, duration: .zero),
         StageTiming(stage: .acknowledged, duration: .seconds(2)),
         StageTiming(stage: .suspended, duration: .seconds(3)),
       ])
     XCTAssertEqual(suspended.duration, .seconds(5))
+  }
+
+  func testEveryPathStartsWithPlannedHoldingWhatComesBeforeTheRequest() async throws {
+    // Each host call moves the clock on by a millisecond, so a stage's duration counts the calls made in it.
+    let cases: [(SimulatedGuest, SuspendPath, request: Set<XenHostOperation>, rest: [StageTiming.Stage])] = [
+      (.pv(), .xenstoreControl, [.write, .startTransaction], [.requestWritten, .acknowledged, .suspended]),
+      (
+        .pv(suspendEventChannel: true), .eventChannel, [.bindInterdomainEventChannel, .notify],
+        [.requestSent, .suspended]
+      ),
+      (.hvm(vcpus: 2), .hypervisorShutdown, [.shutdownDomain], [.requestSent, .suspended]),
+    ]
+    for (guest, path, request, rest) in cases {
+      let host = SimulatedXenHost()
+      let domain = host.createDomain(guest)
+      let clock = CallStepClock()
+      let controller = SuspendController(host: host, clock: clock)
+      // Learns the toolstack's domain, which a suspend reads before its start.
+      _ = try await controller.suspendPlan(for: domain)
+      host.callObservers.add(clock)
+
+      let suspended = try await controller.suspend(domain, timeout: .seconds(60), path: path)
+
+      XCTAssertEqual(suspended.path, path)
+      XCTAssertEqual(suspended.stages.map(\.stage), [.planned] + rest, "\(path)")
+      XCTAssertEqual(total(suspended.stages), suspended.duration, "\(path)")
+      // The calls in `planned` read the domain's state and ask nothing of the guest; the first one after it is
+      // the request.
+      let operations = clock.operations
+      let planned = try XCTUnwrap(suspended.duration(of: .planned))
+      let callsPlanned = Int(planned / .milliseconds(1))
+      XCTAssertGreaterThan(callsPlanned, 0, "\(path)")
+      XCTAssertLessThan(callsPlanned, operations.count, "\(path)")
+      guard callsPlanned > 0, callsPlanned < operations.count else { continue }
+      XCTAssertTrue(operations[..<callsPlanned].contains(.domainInfo), "\(path): \(operations)")
+      XCTAssertTrue(request.isDisjoint(with: operations[..<callsPlanned]), "\(path): \(operations)")
+      XCTAssertTrue(request.contains(operations[callsPlanned]), "\(path): \(operations)")
+      let requestStage = try XCTUnwrap(suspended.duration(of: rest[0]))
+      XCTAssertGreaterThan(requestStage, .zero, "\(path)")
+    }
   }
 
   func testTheInitWithoutStagesStaysAndOrdersGivenStages() {
@@ -128,17 +171,48 @@ final class StageTimingTests: XCTestCase {
   }
 
   func testMoreStagesThanAnOperationPassesAreKeptToo() {
-    // No operation passes more than five stages, so they are held inline; a caller may still give all of them.
+    // No operation passes more than five stages (a suspend four), so they are held inline; a caller may still give
+    // all of them.
     let all = StageTiming.Stage.allCases.enumerated().map { StageTiming(stage: $1, duration: .milliseconds($0)) }
     let resumed = ResumedDomain(
-      domain: 3, guestType: .pv, mode: .fast, duration: .milliseconds(45), stages: all.reversed())
+      domain: 3, guestType: .pv, mode: .fast, duration: .milliseconds(55), stages: all.reversed())
     XCTAssertEqual(resumed.stages, all)
-    XCTAssertEqual(resumed.duration(of: .xenstoreResumed), .milliseconds(9))
+    XCTAssertEqual(resumed.duration(of: .xenstoreResumed), .milliseconds(10))
     XCTAssertEqual(
-      resumed, ResumedDomain(domain: 3, guestType: .pv, mode: .fast, duration: .milliseconds(45), stages: all))
+      resumed, ResumedDomain(domain: 3, guestType: .pv, mode: .fast, duration: .milliseconds(55), stages: all))
   }
 
   private func total(_ stages: [StageTiming]) -> Duration {
     stages.reduce(.zero) { $0 + $1.duration }
+  }
+}
+
+/// A clock that moves on by a millisecond at the end of each host call it observes (but the shared
+/// `@releaseDomain` pump's reads, which run concurrently), and records those calls in order.
+private final class CallStepClock: Clock, HostCallObserver {
+  struct Instant: InstantProtocol {
+    var offset: Duration
+    func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+    func duration(to other: Instant) -> Duration { other.offset - offset }
+    static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+  }
+
+  private let state = Mutex((now: Instant(offset: .zero), operations: [XenHostOperation]()))
+
+  var now: Instant { state.withLock { $0.now } }
+  var minimumResolution: Duration { .nanoseconds(1) }
+  /// The calls observed, in order.
+  var operations: [XenHostOperation] { state.withLock { $0.operations } }
+
+  func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+    while now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+  }
+
+  func hostDidCall(_ operation: XenHostOperation, domain: DomainID?, failure: (any Error)?) {
+    guard operation != .nextWatchEvent else { return }
+    state.withLock { state in
+      state.now = state.now.advanced(by: .milliseconds(1))
+      state.operations.append(operation)
+    }
   }
 }

@@ -209,13 +209,7 @@ final class StaleKnowledgeTests: XCTestCase {
     _ = try await controller.checkpoint(domain) { _ in }
     controller.forget(domain)
 
-    // Someone else (libxl, a hand-written tool) suspends over xenstore and waits for @releaseDomain.
-    let watch = try host.watch(XenStorePath.releaseDomain)
-    _ = try await host.nextWatchEvent(watch)  // the registration event
-    try host.write(XenStorePath.controlShutdown(of: domain), value: "suspend")
-    XCTAssertTrue(try host.domainInfo(domain).isSuspended)
-    XCTAssertEqual(host.queuedEventCount(of: watch), 1, "@releaseDomain must fire for the suspend")
-    try host.unwatch(watch)
+    try await assertReleaseDomainFiresForAnotherToolstacksSuspend(host, domain)
   }
 
   func testASubscriptionLeftBehindByAnotherToolstackDoesNotSilenceTheXenStorePath() async throws {

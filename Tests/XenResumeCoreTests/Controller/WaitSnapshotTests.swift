@@ -21,7 +21,10 @@ final class WaitSnapshotTests: XCTestCase {
     XCTAssertEqual(snapshot.timer.racing, 2, "the control node's watch and the deadline")
     XCTAssertEqual(snapshot.timer.parked, 1)
     XCTAssertTrue(snapshot.timer.pumpAsleepInTime)
-    XCTAssertEqual(host.waitSnapshot.parkedTasks, 1, "the wait on the control node's watch")
+    XCTAssertEqual(
+      host.waitSnapshot.parkedTasks, 2,
+      "the wait on the control node's watch, and the @releaseDomain pump registered before the request")
+    XCTAssertEqual(snapshot.hostWaitsBetweenOperations, 1, "the pump")
 
     // Nine seconds in, the wait is still parked; at ten its deadline ends the race.
     await clock.advance(by: .seconds(9))

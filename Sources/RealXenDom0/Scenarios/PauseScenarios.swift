@@ -5,8 +5,9 @@ import RealXenLab
 extension Dom0Lab {
   /// pause-compare: xen-resume's and the C client's paced processes, both started once and kept warm, take turns on
   /// the guest a cycle at a time, in an order drawn per pair from a generator seeded with the guest's name, until
-  /// each has `options.pauseCycles` cycles or `options.pauseBudget` seconds have passed. Each tool measures its own
-  /// pause, stages and process counts; dom0 keeps the pauses and reduces the rest.
+  /// each has `options.pauseCycles` cycles or `options.pauseBudget` seconds have passed (and each has at least
+  /// `PauseCompareFacts.minimumCycles`). Each tool measures its own pause, stages and process counts; dom0 keeps the
+  /// pauses and reduces the rest.
   public func pauseCompare(_ guest: GuestRun) async {
     let wanted = options.pauseCycles
     let budget = options.pauseBudget
@@ -36,7 +37,10 @@ extension Dom0Lab {
       // A cycle's own timeout is 60 s; its line may take that long and a little more.
       let cycleLimit = Duration.seconds(90)
       pairs: while swiftCycles.count < wanted || cCycles.count < wanted {
-        if start.duration(to: clock.now) >= .seconds(budget) {
+        // The budget stops the run only once each tool has the judge's minimum: a guest whose pause takes seconds
+        // (PVHVM on the 4.20 lab: 5-6 s) would otherwise stop short of it.
+        let hasMinimum = min(swiftCycles.count, cCycles.count) >= PauseCompareFacts.minimumCycles
+        if hasMinimum, start.duration(to: clock.now) >= .seconds(budget) {
           cutByBudget = true
           break
         }

@@ -6,6 +6,8 @@ import PackageDescription
 //   XenResumeCore      model, the XenHost seam, host-call observers, the waiting primitive, SuspendController.
 //                      Pure Swift: builds on Linux and macOS without libxen-dev.
 //   XenSimulator       SimulatedXenHost and its guest models, over XenResumeCore only.
+//   XenResumeSoak      the randomised soak: random operation sequences against the simulator, the library's
+//                      promises checked after every step, failures shrunk (its tests, and Benchmarks' Soak command).
 //   XenHostConformance Xen's rules every XenHost must keep, written once, run over any backend.
 //   XenResumeLibxen    LibxenHost, the real backend: the only target that imports CXen (Linux, libxen-dev).
 //   SwiftXenResume     what a dom0 toolstack imports: re-exports XenResumeCore and XenResumeLibxen.
@@ -32,6 +34,8 @@ let package = Package(
     .library(name: "XenResumeCore", targets: ["XenResumeCore"]),
     // Tests on any machine: a simulated Xen host (pair it with XenResumeCore, or SwiftXenResume on a dom0).
     .library(name: "XenSimulator", targets: ["XenSimulator"]),
+    // Tests on any machine: the randomised soak of SuspendController over the simulator (Benchmarks' Soak runs it long).
+    .library(name: "XenResumeSoak", targets: ["XenResumeSoak"]),
     // Any backend: Xen's rules at the XenHost seam, to run over a simulator, a test double or LibxenHost.
     .library(name: "XenHostConformance", targets: ["XenHostConformance"]),
     .executable(name: "xen-resume", targets: ["xen-resume"]),
@@ -90,6 +94,16 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
         .product(name: "DequeModule", package: "swift-collections"),
+      ]
+    ),
+    .target(
+      name: "XenResumeSoak",
+      dependencies: [
+        "XenResumeCore",
+        "XenSimulator",
+        .product(name: "Clocks", package: "swift-clocks"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .target(
@@ -157,6 +171,12 @@ let package = Package(
         "XenResumeCore",
         "XenSimulator",
         .product(name: "Clocks", package: "swift-clocks"),
+      ]
+    ),
+    .testTarget(
+      name: "XenResumeSoakTests",
+      dependencies: [
+        "XenResumeSoak", "XenResumeCore", "XenSimulator", .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .testTarget(

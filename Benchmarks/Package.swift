@@ -11,6 +11,7 @@ let package = Package(
     .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
     // The null host, the workloads and the reference figures, shared by the benchmarks and the tools.
@@ -44,6 +45,14 @@ let package = Package(
     .executableTarget(name: "MetricsCost", dependencies: ["BenchmarkSupport"]),
     // 10,000 simulated domains, 100,000 cycles, resident memory before, during and after.
     .executableTarget(name: "SimulatorScale", dependencies: ["BenchmarkSupport"]),
+    // The randomised soak for long runs: `swift run -c release --package-path Benchmarks Soak --seed N --steps M`.
+    .executableTarget(
+      name: "Soak",
+      dependencies: [
+        .product(name: "XenResumeSoak", package: "SwiftXenResume"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
     // Splices the collected figures into README.md between its markers (run by update-readme.sh).
     .executableTarget(name: "ReadmeFigures"),
     // The null host under XenHostConformance's suite, and its own strictness.

@@ -63,6 +63,16 @@ extension SimulatedXenHost {
     state.withLock { $0.suspendLocks.releaseFromAnotherProcess(domain) }
   }
 
+  /// What Xen reports about the domain's state (`.gone` when it does not exist), read without a `XenHost` call: not
+  /// traced, never failed by an injected fault, and not counted as a look at the domain. For checks that must not
+  /// disturb the calls under test.
+  public func domainState(of domain: DomainID) -> DomainState {
+    state.withLock { state in
+      guard let info = try? state.existingDomain(domain).info() else { return .gone }
+      return DomainState(info)
+    }
+  }
+
   /// Who holds a domain's suspend lock, if anyone.
   public func suspendLockHolder(for domain: DomainID) -> SuspendLockHolder? {
     state.withLock { $0.suspendLocks.holders[domain] }
@@ -83,6 +93,26 @@ extension SimulatedXenHost {
   /// Local event channel ports bound and not unbound.
   public var boundPortCount: Int {
     state.withLock { $0.eventChannels.count }
+  }
+
+  /// Local event channel ports bound to a port of `domain` and not unbound (a port whose remote end closed, because
+  /// the domain died, no longer counts: Xen no longer ties it to the domain).
+  public func boundPortCount(to domain: DomainID) -> Int {
+    state.withLock { $0.eventChannels.ports.values.count { $0.remote?.domain == domain } }
+  }
+
+  /// Watches registered on exactly `path`.
+  public func watchCount(on path: String) -> Int {
+    state.withLock { $0.watches.watches(on: path).count }
+  }
+
+  /// The local port the domain's suspend is reported on (`subscribeForSuspend`), or `nil` when it has no
+  /// subscription (or does not exist): a subscription left behind silences `@releaseDomain` for its suspends.
+  public func suspendSubscription(of domain: DomainID) -> EventChannelPort? {
+    state.withLock { state in
+      guard let port = state.domains[domain]?.subscribedSuspendPort, port != 0 else { return nil }
+      return EventChannelPort(rawValue: port)
+    }
   }
 
   /// Events queued for a watch and not yet read with `nextWatchEvent`; `nil` for an unknown watch. Lets a test check

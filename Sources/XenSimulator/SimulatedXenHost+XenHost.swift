@@ -174,11 +174,17 @@ extension SimulatedXenHost {
   }
 
   /// Ends a transaction. A commit fails with EAGAIN when a node the transaction read or changed was changed by
-  /// someone else since; the transaction is over either way. ENOENT for an unknown transaction.
+  /// someone else since; the transaction is over either way, whatever the failure (an injected one included: C
+  /// xenstored unlinks the transaction before it even looks at the commit). ENOENT for an unknown transaction.
   public func endTransaction(_ transaction: XenStoreTransaction, commit: Bool) throws {
-    try call(.endTransaction, domain: nil, { .endTransaction(transaction, commit: commit) }, result: { .none }) {
-      state in
-      try state.toolstackEndTransaction(transaction, commit: commit)
+    do {
+      try call(.endTransaction, domain: nil, { .endTransaction(transaction, commit: commit) }, result: { .none }) {
+        state in
+        try state.toolstackEndTransaction(transaction, commit: commit)
+      }
+    } catch {
+      state.withLock { _ = try? $0.toolstackEndTransaction(transaction, commit: false) }
+      throw error
     }
   }
 
@@ -285,10 +291,16 @@ extension SimulatedXenHost {
   }
 
   /// Releases this toolstack's suspend lock. ENOENT when nobody holds it; EBADF when another process does (its
-  /// lock file is left alone).
+  /// lock file is left alone). A failure of this toolstack's own release (an injected one) still ends its lock, as
+  /// on a dom0: closing the lock file's descriptor ends an fcntl lock whatever the unlink before it answered.
   public func releaseSuspendLock(for domain: DomainID) throws {
-    try call(.releaseSuspendLock, domain: domain, { .none }, result: { .none }) { state in
-      try state.suspendLocks.release(domain)
+    do {
+      try call(.releaseSuspendLock, domain: domain, { .none }, result: { .none }) { state in
+        try state.suspendLocks.release(domain)
+      }
+    } catch {
+      state.withLock { _ = try? $0.suspendLocks.release(domain) }
+      throw error
     }
   }
 }

@@ -16,6 +16,15 @@ package struct Deadline: Sendable {
 
   package var hasPassed: Bool { clock.elapsed() >= instant }
 
+  /// Returns once the deadline has passed, with no event to end the wait sooner: for a wait whose events failed
+  /// (its watch lost, its port unreadable) and that must still end at its deadline, not at once.
+  package func passes() async throws {
+    if hasPassed { return }
+    timer.beginRace(sides: 1)
+    defer { timer.endRace(sides: 1) }
+    try await timer.sleep(until: instant)
+  }
+
   /// Runs `wait` until it returns or the deadline passes, whichever is first; the loser is cancelled.
   /// Task cancellation cancels both and surfaces as `CancellationError`.
   package func race<T: Sendable>(_ wait: @escaping @Sendable () async throws -> T) async throws -> T {

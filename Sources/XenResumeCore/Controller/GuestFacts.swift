@@ -91,6 +91,12 @@ extension SuspendController {
   func openSession(_ domain: DomainID) throws -> DomainSession {
     let info = try host.domainInfo(domain)
     let known = currentSession(domain, info: info)
+    // The lock a dropped session held is no session's until the new session carries it: given back if this throws
+    // first (a suspend refused because another toolstack suspended the new domain, a failed host call).
+    var heldLock = known.heldLockOfStaleSession
+    defer {
+      if heldLock { releaseSuspendLockOfNoSession(domain) }
+    }
     try refuseUnlessRunning(info, session: known.session)
     if var session = known.session, session.suspendedBy == nil, !session.needsRelearning, !session.resumeOnly {
       let previousChannel = session.suspendChannel?.remote
@@ -103,7 +109,6 @@ extension SuspendController {
     }
     // Suspended by this controller and resumed by someone else, resumed as a new domain, or never suspended by
     // this controller: learn again, keeping a lock already held. Its channel binding is of no use any more.
-    var heldLock = known.heldLockOfStaleSession
     if var stale = known.session {
       heldLock = heldLock || stale.holdsSuspendLock
       if stale.suspendChannel != nil { releaseSuspendChannel(of: &stale, domain: domain) }
@@ -120,6 +125,7 @@ extension SuspendController {
       }
     }
     session.holdsSuspendLock = true
+    heldLock = false
     return session
   }
 

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// One `@releaseDomain` watch shared by every suspend a controller waits for.
@@ -25,10 +26,12 @@ final class ReleaseDomainMonitor: Sendable {
   }
 
   private let host: any XenHost
+  private let logger: Logger
   private let state = Mutex(State())
 
-  init(host: any XenHost) {
+  init(host: any XenHost, logger: Logger) {
     self.host = host
+    self.logger = logger
   }
 
   /// Registers the watch on first use (again after a failure) and returns the current generation.
@@ -47,7 +50,7 @@ final class ReleaseDomainMonitor: Sendable {
       return true
     }
     guard installed else {
-      try? host.unwatch(watch)
+      unwatchQuietly(watch)
       return state.withLock { $0.generation }
     }
     return generation
@@ -83,7 +86,7 @@ final class ReleaseDomainMonitor: Sendable {
           state.waiters.takeAll(resumingWith: .failure(error), into: &woken)
           state.changes &+= 1
         }
-        if !(error is CancellationError) { try? host.unwatch(watch) }
+        if !(error is CancellationError) { unwatchQuietly(watch) }
         return
       }
     }
@@ -136,6 +139,18 @@ final class ReleaseDomainMonitor: Sendable {
       return (state.pump, state.watch)
     }
     pump?.cancel()
-    if let watch { try? host.unwatch(watch) }
+    if let watch { unwatchQuietly(watch) }
+  }
+
+  /// Removes a watch this monitor gives up, logging a failure (a watch already gone with its connection is no
+  /// failure; nothing else can be done about one).
+  private func unwatchQuietly(_ watch: XenStoreWatchID) {
+    do {
+      try host.unwatch(watch)
+    } catch let error as XenCallError where error.errno == .noSuchFileOrDirectory {
+      // Already gone.
+    } catch {
+      logger.warning("could not remove the @releaseDomain watch", metadata: ["error": "\(error)"])
+    }
   }
 }

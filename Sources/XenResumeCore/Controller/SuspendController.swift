@@ -77,7 +77,7 @@ public final class SuspendController: Sendable {
     let adapter = ClockAdapter(clock)
     self.clock = adapter
     self.logger = logger
-    self.releaseDomainMonitor = ReleaseDomainMonitor(host: host)
+    self.releaseDomainMonitor = ReleaseDomainMonitor(host: host, logger: logger)
     self.deadlineTimer = DeadlineTimer(clock: adapter)
     self.metrics = ControllerMetrics.make(factory: metricsFactory ?? MetricsSystem.factory)
   }

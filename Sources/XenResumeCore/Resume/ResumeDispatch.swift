@@ -12,6 +12,12 @@ extension SuspendController {
       throw SuspendResumeError.notSuspended(domain, state: DomainState(info))
     }
     let known = currentSession(domain, info: info)
+    // A lock the session of an older domain under this id held is no session's now: this resume gives it back,
+    // also when it fails before resuming anything.
+    var releaseLockAfterwards = known.heldLockOfStaleSession
+    defer {
+      if releaseLockAfterwards { releaseSuspendLockOfNoSession(domain) }
+    }
     if let session = known.session, session.suspendedBy == nil, !session.resumeOnly {
       throw SuspendResumeError.refused(
         domain,
@@ -21,19 +27,13 @@ extension SuspendController {
     var session = try known.session ?? resumeSession(domain, info: info)
     // The lock libxenguest and every suspend take, so that two processes never resume one guest at once (both
     // would rewrite vcpu0's context). A session that suspended the domain holds it already.
-    var releaseLockAfterwards = false
-    if known.heldLockOfStaleSession {
-      releaseLockAfterwards = true
-    } else if !session.holdsSuspendLock {
+    if !releaseLockAfterwards && !session.holdsSuspendLock {
       do {
         try host.acquireSuspendLock(for: domain)
       } catch let error as XenCallError where error.errno == .resourceTemporarilyUnavailable {
         throw SuspendResumeError.alreadyInProgress(domain, byAnotherProcess: true)
       }
       releaseLockAfterwards = true
-    }
-    defer {
-      if releaseLockAfterwards { releaseLockTakenForResume(domain) }
     }
     session.holdsSuspendLock = true
     logger.debug("resuming", metadata: ["domain": "\(domain)", "mode": "\(mode)", "guest": "\(session.guestType)"])
@@ -65,6 +65,15 @@ extension SuspendController {
       marks.mark(.stateChecked, at: clock.elapsed())
       try resumeSlow(domain, info: info, session: session, marks: &marks)
     case .uncooperative:
+      if let path = session.suspendedBy, path != .hypervisorShutdown, session.guestType.isPVAware {
+        // This controller asked the guest, and Xen reports the suspend it then made: the guest is inside its
+        // suspend hypercall, and resumed with its return register untouched it would wake as a new domain with
+        // nothing rebuilt for it (a PV guest's start_info still holding frame numbers of the old layout).
+        throw SuspendResumeError.refused(
+          domain,
+          reason: "this controller suspended it through \(path), so the guest is inside its suspend hypercall "
+            + "and would wake as a new domain with nothing rebuilt: resume it fast (or slow)")
+      }
       marks.mark(.stateChecked, at: clock.elapsed())
       try finishResume(domain, marks: &marks)
     }
@@ -86,8 +95,9 @@ extension SuspendController {
     return session
   }
 
-  /// Releases a lock the resume took for itself, and forgets that the stored session holds it.
-  private func releaseLockTakenForResume(_ domain: DomainID) {
+  /// Releases a suspend lock no session keeps (one a resume took for itself, or one a dropped session of an older
+  /// domain under the id held), and forgets that the stored session holds it.
+  func releaseSuspendLockOfNoSession(_ domain: DomainID) {
     state.withLock { state in
       guard let index = state.sessions.index(forKey: domain) else { return }
       state.sessions.values[index].holdsSuspendLock = false

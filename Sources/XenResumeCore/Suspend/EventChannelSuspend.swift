@@ -13,26 +13,31 @@ extension SuspendController {
     marks.mark(.requestSent, at: clock.elapsed())
     let host = host
     let monitor = releaseDomainMonitor
-    // A guest that suspends at once has already fired the port: a non-blocking read of the event device settles
-    // it without setting up a timed wait.
-    if try host.consumePendingEvent(on: port), try isSuspended(try host.domainInfo(domain)) { return }
-    while true {
-      // Xen signals the port for a suspend but raises VIRQ_DOM_EXC (@releaseDomain) for any other shutdown, so
-      // both are waited on: a guest that crashes instead of suspending is reported at once, not at the timeout.
-      let generation = try monitor.currentGeneration()
+    let settling = session
+    // Notified, the guest may still be on its way into suspend when a host call of the wait fails.
+    try await settlingOnFailure(domain, path: .eventChannel, session: settling, suspendPort: port) {
       do {
-        try await deadline.race(
-          { try await host.waitForEvent(on: port) }, or: { try await monitor.waitForChange(after: generation) })
+        // A guest that suspends at once has already fired the port: a non-blocking read of the event device
+        // settles it without setting up a timed wait.
+        if try host.consumePendingEvent(on: port), try isSuspended(try host.domainInfo(domain)) { return }
+        while true {
+          // Xen signals the port for a suspend but raises VIRQ_DOM_EXC (@releaseDomain) for any other shutdown, so
+          // both are waited on: a guest that crashes instead of suspending is reported at once, not at the timeout.
+          let generation = try monitor.currentGeneration()
+          try await deadline.race(
+            { try await host.waitForEvent(on: port) }, or: { try await monitor.waitForChange(after: generation) })
+          // The port also fires once after binding and may fire spuriously: only Xen's state counts.
+          if try isSuspended(try host.domainInfo(domain)) { return }
+        }
       } catch is DeadlineExceeded {
         if try isSuspended(try host.domainInfo(domain)) { return }
         try await settleAfterTimeout(
-          domain, timeout: timeout, path: .eventChannel, session: session, suspendPort: port)
+          domain, timeout: timeout, path: .eventChannel, session: settling, suspendPort: port)
       } catch is CancellationError {
-        undoSuspendAfterCancellation(domain, path: .eventChannel, session: session)
+        // A notification cannot be taken back: the guest may still be on its way into suspend.
+        _ = await settleInOwnTask(domain, path: .eventChannel, session: settling, suspendPort: port)
         throw CancellationError()
       }
-      // The port also fires once after binding and may fire spuriously: only Xen's state counts.
-      if try isSuspended(try host.domainInfo(domain)) { return }
     }
   }
 

@@ -4,18 +4,45 @@ extension SuspendController {
   func waitUntilSuspended(
     _ domain: DomainID, deadline: Deadline, timeout: Duration, path: SuspendPath, session: DomainSession
   ) async throws {
+    // Xen stops a guest at once for `xc_domain_shutdown`: there a failed read leaves nothing on its way, and the
+    // error's state says what happened.
+    guard path != .hypervisorShutdown else {
+      return try await waitForSuspendedState(domain, deadline: deadline, timeout: timeout, path: path, session: session)
+    }
+    try await settlingOnFailure(domain, path: path, session: session, suspendPort: nil) {
+      try await waitForSuspendedState(domain, deadline: deadline, timeout: timeout, path: path, session: session)
+    }
+  }
+
+  private func waitForSuspendedState(
+    _ domain: DomainID, deadline: Deadline, timeout: Duration, path: SuspendPath, session: DomainSession
+  ) async throws {
     let monitor = releaseDomainMonitor
-    while true {
-      // Take the generation before reading: an event between the read and the wait still wakes us.
-      let generation = try monitor.currentGeneration()
-      if try isSuspended(try host.domainInfo(domain)) { return }
-      do {
-        try await deadline.race { try await monitor.waitForChange(after: generation) }
-      } catch is DeadlineExceeded {
+    do {
+      while true {
+        // Take the generation before reading: an event between the read and the wait still wakes us.
+        let generation = try monitor.currentGeneration()
         if try isSuspended(try host.domainInfo(domain)) { return }
-        try await settleAfterTimeout(
-          domain, timeout: timeout, path: path, session: session, suspendPort: nil)
+        try await deadline.race { try await monitor.waitForChange(after: generation) }
       }
+    } catch is DeadlineExceeded {
+      if try isSuspended(try host.domainInfo(domain)) { return }
+      try await settleAfterTimeout(domain, timeout: timeout, path: path, session: session, suspendPort: nil)
+    }
+  }
+
+  /// Runs the wait of a suspend whose request is out (acknowledged, or notified): a host call of it that fails
+  /// leaves a guest that may still suspend with nobody waiting, so the guest gets the grace period first (and is
+  /// resumed if it suspends), and the failure is thrown with what was undone.
+  func settlingOnFailure(
+    _ domain: DomainID, path: SuspendPath, session: DomainSession, suspendPort: EventChannelPort?,
+    _ wait: () async throws -> Void
+  ) async throws {
+    do {
+      try await wait()
+    } catch let error as XenCallError {
+      let undone = await settleInOwnTask(domain, path: path, session: session, suspendPort: suspendPort)
+      throw SuspendResumeError.hostCall(error, state: currentState(of: domain), undone: undone)
     }
   }
 
@@ -33,20 +60,45 @@ extension SuspendController {
     _ domain: DomainID, stage: SuspendStage = .suspension, timeout: Duration, path: SuspendPath,
     session: DomainSession, suspendPort: EventChannelPort?
   ) async throws -> Never {
+    // In a task of its own: a caller that cancels now must not cut the grace period short.
+    let settling = Task {
+      try await resumeLateSuspend(domain, path: path, session: session, suspendPort: suspendPort)
+    }
+    switch try await settling.value {
+    case .resumed:
+      logger.warning("the guest suspended after the timeout and was resumed", metadata: ["domain": "\(domain)"])
+      throw SuspendResumeError.timedOut(
+        domain, stage: stage, timeout: timeout, state: currentState(of: domain) ?? .running)
+    case .notSuspended(let state):
+      // The state last read: one more read could fail and leave nothing true to say.
+      throw SuspendResumeError.timedOut(domain, stage: stage, timeout: timeout, state: state)
+    }
+  }
+
+  /// How a grace period for a guest that may still suspend ended.
+  enum LateSuspend {
+    /// It suspended, and was resumed fast.
+    case resumed
+    /// It did not suspend; the state Xen last reported.
+    case notSuspended(DomainState)
+  }
+
+  /// Waits the grace period for a guest that may still suspend, and resumes it fast if it does (it is inside its
+  /// own suspend hypercall).
+  func resumeLateSuspend(
+    _ domain: DomainID, path: SuspendPath, session: DomainSession, suspendPort: EventChannelPort?
+  ) async throws -> LateSuspend {
     let grace = Deadline(after: Self.suspensionGracePeriod, on: clock, timer: deadlineTimer)
     let monitor = releaseDomainMonitor
     let host = host
+    var suspended = session
+    suspended.suspendedBy = path
     while true {
       let generation = try monitor.currentGeneration()
       let info = try host.domainInfo(domain)
       if try isSuspended(info) {
-        var suspended = session
-        suspended.suspendedBy = path
         try resumeFast(domain, info: info, session: suspended)
-        logger.warning(
-          "the guest suspended after the timeout and was resumed", metadata: ["domain": "\(domain)"])
-        throw SuspendResumeError.timedOut(
-          domain, stage: stage, timeout: timeout, state: currentState(of: domain) ?? .running)
+        return .resumed
       }
       do {
         if let suspendPort {
@@ -56,10 +108,47 @@ extension SuspendController {
         } else {
           try await grace.race { try await monitor.waitForChange(after: generation) }
         }
+        continue
       } catch is DeadlineExceeded {
-        throw SuspendResumeError.timedOut(domain, stage: stage, timeout: timeout, state: DomainState(info))
+        // Fall through to the last look.
+      } catch let error as XenCallError {
+        // The events failed (a lost watch, an unreadable port): the guest may still suspend, so the grace period
+        // is waited out on the clock alone before the last look.
+        logger.debug(
+          "waiting out the grace period without events", metadata: ["domain": "\(domain)", "error": "\(error)"])
+        try await grace.passes()
+      }
+      // A last look: a wake-up can be missing when the guest suspends (its events failed, or a toolstack that
+      // resumed the domain without XS_RESUME left xenstored believing it still shut down, so @releaseDomain did
+      // not fire again).
+      let last = try host.domainInfo(domain)
+      guard try isSuspended(last) else { return .notSuspended(DomainState(last)) }
+      try resumeFast(domain, info: last, session: suspended)
+      return .resumed
+    }
+  }
+
+  /// `resumeLateSuspend` in a task of its own, for a suspend that ends by cancellation or by a failed host call
+  /// after its request could no longer be taken back (the guest acknowledged it, or was notified on its suspend
+  /// channel): a cancelled task cannot wait, so the task of its own does, and the failed suspend waits for it, at
+  /// most the grace period, so that it never returns with a guest about to be left suspended behind the caller's
+  /// back. Says what happened, for an error's `undone` and the log.
+  func settleInOwnTask(
+    _ domain: DomainID, path: SuspendPath, session: DomainSession, suspendPort: EventChannelPort?
+  ) async -> String {
+    let settling = Task {
+      do {
+        switch try await resumeLateSuspend(domain, path: path, session: session, suspendPort: suspendPort) {
+        case .resumed: return "the guest suspended within the grace period and was resumed"
+        case .notSuspended: return "the guest did not suspend within the grace period"
+        }
+      } catch {
+        return "nothing: waiting for the guest to suspend failed (\(error)), so it may still suspend"
       }
     }
+    let outcome = await settling.value
+    logger.debug("settled a suspend that ended early", metadata: ["domain": "\(domain)", "outcome": "\(outcome)"])
+    return outcome
   }
 
   /// `true` once suspended; throws when the domain shut down for another reason or is going away.

@@ -23,14 +23,26 @@ extension SuspendController {
       } catch let error as XenCallError {
         // The watch is of no further use (its connection may be gone): the next suspend registers a new one.
         releaseControlWatch(of: &session)
-        guard error.errno == .connectionReset else { throw error }
-        // xenstored went away while the request was out: the guest may still act on it once xenstored is back,
-        // so try once to take it back (the host reconnects when it can) and say which it is.
-        throw SuspendResumeError.hostCall(
-          error, state: currentState(of: domain), undone: withdrawAfterLostConnection(at: node))
+        // The request is still out and the guest may act on it later (after xenstored came back, for a lost
+        // connection) with nobody waiting: try once to take it back (the host reconnects when it can), and say
+        // which it is.
+        let undone = await withdrawOrSettle(
+          at: node, of: domain, session: session, connectionLost: error.errno == .connectionReset)
+        throw SuspendResumeError.hostCall(error, state: currentState(of: domain), undone: undone)
       }
       if !acknowledged {
-        switch try withdrawRequest(at: node) {
+        let withdrawal: WithdrawOutcome
+        do {
+          withdrawal = try withdrawRequest(at: node)
+        } catch let error as XenCallError {
+          // The guest was not answering and the request stays out: it may still act on it, with nobody waiting.
+          let settled = await settleInOwnTask(domain, path: .xenstoreControl, session: session, suspendPort: nil)
+          throw SuspendResumeError.hostCall(
+            error, state: currentState(of: domain),
+            undone: "the suspend request could not be withdrawn, so \(node) may still ask the guest to suspend; "
+              + settled)
+        }
+        switch withdrawal {
         case .withdrawn:
           // The guest may have read the request and be on its way into suspend with its acknowledgement refused,
           // or suspend without a visible one (seen on real Xen under load): the same grace as a late suspend,
@@ -46,30 +58,44 @@ extension SuspendController {
       try await waitUntilSuspended(
         domain, deadline: deadline, timeout: timeout, path: .xenstoreControl, session: session)
     } catch is CancellationError {
+      var withdrawn = false
       do {
-        _ = try withdrawRequest(at: node)
+        withdrawn = try withdrawRequest(at: node) == .withdrawn
       } catch {
-        logger.error("could not withdraw a cancelled suspend request", metadata: ["domain": "\(domain)"])
+        logger.error(
+          "could not withdraw a cancelled suspend request: control/shutdown may still ask the guest to suspend",
+          metadata: ["domain": "\(domain)", "error": "\(error)"])
       }
-      undoSuspendAfterCancellation(domain, path: .xenstoreControl, session: session)
+      if withdrawn {
+        undoSuspendAfterCancellation(domain, path: .xenstoreControl, session: session)
+      } else {
+        // Acknowledged (or still out): the guest may still be on its way into suspend.
+        _ = await settleInOwnTask(domain, path: .xenstoreControl, session: session, suspendPort: nil)
+      }
       throw CancellationError()
     }
   }
 
-  /// After the connection to xenstored was lost during the acknowledgement wait: one attempt to withdraw the
-  /// request, described for the error's `undone`.
-  private func withdrawAfterLostConnection(at node: String) -> String {
+  /// After the acknowledgement wait failed (the connection to xenstored lost, a watch that could not be read):
+  /// one attempt to withdraw the request (the host reconnects when it can). When it could not be withdrawn, or the
+  /// guest acknowledged it meanwhile, the guest may still suspend with nobody waiting, so it gets the grace period
+  /// and is resumed if it does. Says what was undone, for the error.
+  private func withdrawOrSettle(
+    at node: String, of domain: DomainID, session: DomainSession, connectionLost: Bool
+  ) async -> String {
+    let failure: String
     do {
       switch try withdrawRequest(at: node) {
       case .withdrawn:
-        return "the suspend request was withdrawn over a new connection"
+        return connectionLost
+          ? "the suspend request was withdrawn over a new connection" : "the suspend request was withdrawn"
       case .acknowledgedMeanwhile:
-        return "nothing: the guest had acknowledged the request and may still suspend"
+        failure = "the guest had acknowledged the request"
       }
     } catch {
-      return "nothing: the suspend request could not be withdrawn (\(error)), so \(node) may still ask the guest "
-        + "to suspend"
+      failure = "the suspend request could not be withdrawn (\(error)), so \(node) may still ask the guest to suspend"
     }
+    return failure + "; " + (await settleInOwnTask(domain, path: .xenstoreControl, session: session, suspendPort: nil))
   }
 
   /// Writes the request. A node the guest deleted to acknowledge the last request is recreated inside a

@@ -89,8 +89,9 @@ final class StaleKnowledgeTests: XCTestCase {
     assertHealthy(host, domain)
   }
 
-  func testAFailedSuspendThatLeftTheGuestSuspendedCanStillBeResumed() async throws {
-    // The guest suspended, then the host call that would have shown it failed: the suspend is this controller's.
+  func testAFailedSuspendWhoseGuestSuspendedAnywayResumesItAndSaysSo() async throws {
+    // The guest suspended, then the host call that would have shown it failed: the failed suspend must not leave the
+    // guest suspended with nobody waiting, so it brings it back (fast: the guest is inside its suspend hypercall).
     let host = SimulatedXenHost()
     let domain = host.createDomain(.pv())
     let controller = SuspendController(host: host)
@@ -99,10 +100,16 @@ final class StaleKnowledgeTests: XCTestCase {
     do {
       _ = try await controller.suspend(domain)
       XCTFail("the injected fault must fail the suspend")
-    } catch {}
-    XCTAssertTrue(try host.domainInfo(domain).isSuspended)
-    try await controller.resume(domain)
+    } catch SuspendResumeError.hostCall(let error, let state, let undone) {
+      XCTAssertEqual(error.errno, .ioError)
+      XCTAssertEqual(state, .running)
+      XCTAssertEqual(undone, "the guest suspended within the grace period and was resumed")
+    }
     assertRunning(host, domain)
+    assertHealthy(host, domain)
+    XCTAssertEqual(host.observations(of: domain).resumesCancelled, 2)
+    // And the next checkpoint works as ever.
+    _ = try await controller.checkpoint(domain) { _ in }
     assertHealthy(host, domain)
   }
 

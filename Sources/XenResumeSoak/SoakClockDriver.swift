@@ -1,0 +1,85 @@
+import Clocks
+import Synchronization
+import XenResumeCore
+import XenSimulator
+
+/// Runs operations on the soak's `TestClock`, moving the clock a second at a time, and only while everything under
+/// way is parked: every timed wait of every controller, the controllers' `@releaseDomain` pumps, the host's
+/// waiting tasks, the checkpoint bodies sleeping on the clock, and no guest reaction due. Then nothing but time can
+/// move the operations on, so they never see time pass in the middle of their own steps, however loaded the
+/// machine, and timeouts of seconds cost microseconds.
+struct SoakClockDriver {
+  let clock: TestClock<Duration>
+  let host: SimulatedXenHost
+  let controllers: [SuspendController]
+  let bodySleepers: BodySleepers
+
+  /// How far the clock moves at a time.
+  static let step: Duration = .seconds(1)
+  /// How long, in real time, an operation may go on without finishing or parking before it counts as hung.
+  static let realTimeLimit: Duration = .seconds(60)
+
+  /// Waits until every flag is set, advancing the clock when everything is parked; `false` when the real-time
+  /// limit passed first.
+  func run(until finished: [FinishedFlag]) async -> Bool {
+    let real = ContinuousClock()
+    let limit = real.now.advanced(by: Self.realTimeLimit)
+    var idleChecks = 0
+    while !finished.allSatisfy(\.isSet) {
+      if everythingParked() {
+        await clock.advance(by: Self.step)
+        idleChecks = 0
+        continue
+      }
+      if real.now >= limit { return false }
+      idleChecks += 1
+      if idleChecks < 64 {
+        await Task.yield()
+      } else {
+        try? await Task.sleep(for: .microseconds(200))
+      }
+    }
+    return true
+  }
+
+  /// Two readings of every part that agree, so that they describe one moment (see `ControllerWaitSnapshot`).
+  private func everythingParked() -> Bool {
+    let first = reading()
+    let second = reading()
+    guard first == second else { return false }
+    let (controllers, host, sleepers) = first
+    guard host.dueReactions == 0 else { return false }
+    let racing = controllers.reduce(0) { $0 + $1.timer.racing }
+    guard racing + sleepers > 0, controllers.allSatisfy(\.timer.pumpAsleepInTime) else { return false }
+    let running = controllers.reduce(racing) { $0 + $1.hostWaitsBetweenOperations }
+    let parked = controllers.reduce(host.parkedTasks) { $0 + $1.timer.parked + $1.monitorParked }
+    return running == parked
+  }
+
+  private func reading() -> ([ControllerWaitSnapshot], SimulatorWaitSnapshot, Int) {
+    (controllers.map(\.waitSnapshot), host.waitSnapshot, bodySleepers.count)
+  }
+}
+
+/// Checkpoint bodies sleeping on the soak's clock (a wait the controllers do not know about).
+final class BodySleepers: Sendable {
+  private let sleeping = Atomic<Int>(0)
+
+  var count: Int { sleeping.load(ordering: .acquiring) }
+
+  /// Sleeps on `clock`, counted.
+  func sleep(for duration: Duration, on clock: TestClock<Duration>) async throws {
+    sleeping.add(1, ordering: .acquiringAndReleasing)
+    defer { sleeping.subtract(1, ordering: .acquiringAndReleasing) }
+    try await clock.sleep(for: duration)
+  }
+}
+
+/// Set once when an operation's task ends.
+final class FinishedFlag: Sendable {
+  private let flag = Atomic<Bool>(false)
+
+  var isSet: Bool { flag.load(ordering: .acquiring) }
+
+  func set() { flag.store(true, ordering: .releasing) }
+}

@@ -1,0 +1,112 @@
+@_spi(XenHostBackends) import XenResumeCore
+import XenSimulator
+
+extension SoakWorld {
+  /// Runs one step and checks every promise after it; the violations seen (empty when all held). After a `hung`
+  /// violation the world cannot go on.
+  func run(_ step: SoakStep, index: Int) async -> [SoakViolation] {
+    switch step {
+    case .create(let guest, let delays):
+      create(guest, delays: delays)
+    case .fault(let operation, let call, let errno):
+      pendingFaults.append((operation, call, errno))
+    case .actor(let actor):
+      act(actor)
+    case .replaceController(let index):
+      log.clear()
+      replaceController(index)
+      noteReportedLeftovers()
+    case .suspend, .resume, .checkpoint, .prepare, .forget:
+      let violations = await runOperations([step], index: index)
+      if !violations.isEmpty { return violations }
+    case .together(let first, let second):
+      let violations = await runOperations([first, second], index: index)
+      if !violations.isEmpty { return violations }
+    }
+    return checkBetweenSteps(index: index)
+  }
+
+  private func runOperations(_ steps: [SoakStep], index: Int) async -> [SoakViolation] {
+    let before = slots
+    host.clearTrace()
+    log.clear()
+    guard let outcomes = await perform(steps, index: index) else {
+      return [SoakViolation(.hung, "\(steps) did not end within \(SoakClockDriver.realTimeLimit)", step: index)]
+    }
+    let trace = host.trace
+    noteReportedLeftovers()
+    var violations: [SoakViolation] = []
+    // The excuse for a request left out lasts until a controller writes the node again (which may set it again).
+    for slot in slots.indices {
+      let node = XenStorePath.controlShutdown(of: slots[slot].domain)
+      if trace.contains(where: { $0.succeeded && $0.writesOrRemoves(node) }) { slots[slot].requestExcuse = nil }
+    }
+    for (position, outcome) in outcomes.enumerated() {
+      let slot = outcome.target.slot
+      let slotBefore = before.indices.contains(slot) ? before[slot] : nil
+      let alone = outcomes.indices.allSatisfy { $0 == position || outcomes[$0].domain != outcome.domain }
+      violations += check(outcome, alone: alone, trace: trace, slotBefore: slotBefore, index: index)
+      if case .forget(let target) = outcome.step, let slotBefore {
+        violations += checkForgotten(target, slotBefore: slotBefore, index: index)
+      }
+      learn(from: outcome, slotBefore: slotBefore)
+    }
+    return violations
+  }
+
+  /// Updates what the soak knows about the slot from how the operation ended.
+  private func learn(from outcome: SoakOperationOutcome, slotBefore: SoakSlot?) {
+    let slot = outcome.target.slot
+    guard slots.indices.contains(slot), slots[slot].domain == outcome.domain else { return }
+    let controller = outcome.target.controller
+    slots[slot].failedSuspendLeftRunning = nil
+    switch outcome.step {
+    case .suspend, .checkpoint:
+      let refused = (outcome.error as? SuspendResumeError)?.promisesNothingChanged ?? false
+      if outcome.error != nil, !(outcome.error is SoakBodyError), !refused, outcome.stateAtEnd != .shutDown(.suspend) {
+        slots[slot].failedSuspendLeftRunning = outcome.index
+      }
+    default: break
+    }
+    if case .hostCall(_, _, let undone?) = outcome.error as? SuspendResumeError, undone.contains("not be withdrawn") {
+      slots[slot].requestExcuse = undone
+    } else if log.reported("could not withdraw", about: "\(outcome.domain)") {
+      slots[slot].requestExcuse = "the controller logged that it could not withdraw its request"
+    }
+    switch outcome.step {
+    case .resume(_, .slow, true, _) where slots[slot].diesOfSlowResume:
+      slots[slot].healthExcuse = slots[slot].healthExcuse ?? "a confirmed slow resume (the survival matrix)"
+    case .resume(_, let mode, _, _):
+      // Xen's facts cannot tell a guest stopped by another actor's xc_domain_shutdown from one inside its own
+      // suspend hypercall: a controller that does not know the domain (never suspended it, or forgot it) resumes
+      // it in the mode its caller chose (SuspendController.resume's documented contract), and a mode that does not
+      // fit how the guest stopped is the caller's choice.
+      if let slotBefore, !slotBefore.knownBy.contains(controller), slotBefore.guest.type.isPVAware,
+        slotBefore.suspendedByAnotherActor != (mode == .uncooperative)
+      {
+        slots[slot].healthExcuse =
+          slots[slot].healthExcuse ?? "a controller that did not know it resumed it \(mode), against how it stopped"
+      }
+    default: break
+    }
+    let domainWasGone: Bool
+    if case .domainNotFound = outcome.error as? SuspendResumeError {
+      domainWasGone = true
+    } else {
+      domainWasGone = false
+    }
+    switch (outcome.step, outcome.error) {
+    case (.suspend, nil), (.checkpoint, nil), (.checkpoint, is SoakBodyError):
+      // A session that suspended the domain stays (a resume alone keeps none: it learns for itself, then drops it).
+      slots[slot].knownBy.insert(controller)
+      slots[slot].suspendedByAnotherActor = false
+    case (.resume, nil):
+      slots[slot].suspendedByAnotherActor = false
+    case (.forget, _):
+      slots[slot].knownBy.remove(controller)
+    default:
+      if domainWasGone { slots[slot].knownBy.remove(controller) }
+    }
+    if state(of: outcome.domain) != .shutDown(.suspend) { slots[slot].suspendedByAnotherActor = false }
+  }
+}

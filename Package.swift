@@ -157,6 +157,7 @@ let package = Package(
       dependencies: [
         "XenResumeCore",
         "XenSimulator",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "Clocks", package: "swift-clocks"),
         .product(name: "MetricsTestKit", package: "swift-metrics"),
       ]

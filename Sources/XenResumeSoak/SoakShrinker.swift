@@ -4,6 +4,8 @@
 struct SoakShrinker {
   /// How many runs a shrink may take at most (each is a whole sequence on a new host).
   var runLimit = 2_000
+  /// Runs a candidate: the first violation it shows (the soak runs the sequence; the shrinker's own tests plant one).
+  var run: @Sendable (SoakSequence) async -> SoakViolation? = { await $0.run() }
 
   func shrink(_ sequence: SoakSequence, violating invariant: SoakInvariant) async -> (SoakSequence, SoakViolation)? {
     guard var found = await failure(of: sequence, invariant) else { return nil }
@@ -63,7 +65,7 @@ struct SoakShrinker {
   }
 
   private func failure(of sequence: SoakSequence, _ invariant: SoakInvariant) async -> SoakViolation? {
-    guard let violation = await sequence.run(), violation.invariant == invariant else { return nil }
+    guard let violation = await run(sequence), violation.invariant == invariant else { return nil }
     return violation
   }
 }

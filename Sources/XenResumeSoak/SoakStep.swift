@@ -198,3 +198,26 @@ extension SimulatedGuest {
     }
   }
 }
+
+extension SoakStep {
+  /// What kind of step it is, without its arguments.
+  enum Kind: CaseIterable {
+    case create, suspend, resume, checkpoint, prepare, forget, fault, actor, together, replaceController
+  }
+
+  /// The step's kind.
+  var kind: Kind {
+    switch self {
+    case .create: .create
+    case .suspend: .suspend
+    case .resume: .resume
+    case .checkpoint: .checkpoint
+    case .prepare: .prepare
+    case .forget: .forget
+    case .fault: .fault
+    case .actor: .actor
+    case .together: .together
+    case .replaceController: .replaceController
+    }
+  }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import XenResumeSoak
 
 #if canImport(Glibc)
@@ -32,22 +33,33 @@ struct SoakCommand: AsyncParsableCommand {
   func run() async throws {
     let clock = ContinuousClock()
     let start = clock.now
+    let printed = Mutex(0)
     let report = await Soak(seed: seed, stepsPerSequence: stepsPerSequence).run(steps: steps) { report in
-      guard report.sequences % 1000 == 0 else { return }
-      printError("\(report.summary) after \(clock.now - start)")
-    }
-    for finding in report.findings {
-      print(finding.swiftTest)
-      print()
+      // Each finding as soon as it is shrunk: a long run's first finding need not wait for its end.
+      let new = printed.withLock { count in
+        defer { count = report.findings.count }
+        return report.findings.dropFirst(count)
+      }
+      for finding in new { printOut(finding.swiftTest + "\n") }
+      if report.sequences % 1000 == 0 { printError("\(report.summary) after \(clock.now - start)") }
     }
     printError("seed \(seed), \(clock.now - start)")
-    print(report.summary)
+    printOut(report.summary)
     if report.violations > 0 { throw ExitCode(1) }
   }
 }
 
 /// Progress goes to stderr, so stdout holds only the findings and the summary line.
 private func printError(_ line: String) {
+  writeLine(line, to: STDERR_FILENO)
+}
+
+/// Findings and the summary, written at once (stdio would hold a long run's findings back until it ends).
+private func printOut(_ line: String) {
+  writeLine(line, to: STDOUT_FILENO)
+}
+
+private func writeLine(_ line: String, to descriptor: Int32) {
   let bytes = Array((line + "\n").utf8)
-  _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+  _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
 }

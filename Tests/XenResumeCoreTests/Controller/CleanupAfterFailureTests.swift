@@ -1,0 +1,77 @@
+import Logging
+import Synchronization
+import XCTest
+@_spi(XenHostBackends) import XenResumeCore
+import XenSimulator
+
+/// What the randomised soak (XenResumeSoak) found the controller leaving behind, each as a direct test.
+final class CleanupAfterFailureTests: XCTestCase {
+  func testARefusedSuspendOfANewDomainUnderAKnownIdGivesTheOldSessionsLockBack() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pvh())
+    let controller = SuspendController(host: host)
+    _ = try await controller.checkpoint(domain) { _ in }
+    XCTAssertEqual(host.suspendLockHolder(for: domain), .toolstack)
+    // A new domain under the id, suspended by someone else before this controller looks again.
+    try host.destroyDomain(domain)
+    _ = try host.createDomain(.pvh(), reusing: domain)
+    try host.shutdownDomain(domain, reason: .suspend)
+
+    await assertThrowsSuspendError({ _ = try await controller.suspend(domain) }) {
+      if case .refused = $0 { return true }
+      return false
+    }
+    XCTAssertNil(host.suspendLockHolder(for: domain), "the old session's lock must not outlive it")
+  }
+
+  func testAnUncooperativeResumeOfTheControllersOwnCooperativeSuspendIsRefused() async throws {
+    for guest in [SimulatedGuest.pv(), .pvh(), .pvhvm(), .pv(suspendEventChannel: true, kernel: .xenLinuxClassic)] {
+      let host = SimulatedXenHost()
+      let domain = host.createDomain(guest)
+      let controller = SuspendController(host: host)
+      _ = try await controller.suspend(domain)
+      await assertThrowsSuspendError({ try await controller.resume(domain, mode: .uncooperative) }) {
+        if case .refused(_, let reason) = $0 { return reason.contains("inside its suspend hypercall") }
+        return false
+      }
+      XCTAssertTrue(try host.domainInfo(domain).isSuspended, "\(guest): nothing touched")
+      try await controller.resume(domain, mode: .fast)
+      assertHealthy(host, domain)
+    }
+  }
+
+  func testAReleaseDomainWatchThatCannotBeRemovedIsLogged() async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv())
+    let recorded = RecordedWarnings()
+    let controller = SuspendController(
+      host: host, logger: Logger(label: "test", factory: { _ in RecordingHandler(recorded: recorded) }))
+    // The pump's read of @releaseDomain fails, and so does its removal of the watch it gives up.
+    host.injectFault(.nextWatchEvent, onCall: 2, errno: .permissionDenied)
+    host.injectFault(.unwatch, onCall: 1, errno: .resourceBusy)
+    _ = try await controller.checkpoint(domain) { _ in }
+    _ = try? await controller.checkpoint(domain) { _ in }
+    let logged = await eventually { recorded.messages.contains("could not remove the @releaseDomain watch") }
+    XCTAssertTrue(logged, "\(recorded.messages)")
+  }
+}
+
+private final class RecordedWarnings: Sendable {
+  private let lines = Mutex<[String]>([])
+  var messages: [String] { lines.withLock { $0 } }
+  func append(_ line: String) { lines.withLock { $0.append(line) } }
+}
+
+private struct RecordingHandler: LogHandler {
+  let recorded: RecordedWarnings
+  var metadata: Logger.Metadata = [:]
+  var metadataProvider: Logger.MetadataProvider?
+  var logLevel: Logger.Level = .warning
+
+  func log(event: LogEvent) { recorded.append(event.message.description) }
+
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+}

@@ -101,6 +101,7 @@ let package = Package(
       dependencies: [
         "XenResumeCore",
         "XenSimulator",
+        "SeededRandom",
         .product(name: "Clocks", package: "swift-clocks"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
@@ -126,10 +127,12 @@ let package = Package(
       dependencies: ["SwiftXenResume", "XenResumeLifecycle", "DomZeroProcess"]
     ),
     .target(name: "DomZeroProcess"),
-    .target(name: "RealXenLab"),
+    // SplitMix64, for what must replay from a seed on any machine (the lab's bootstrap and order, the soak).
+    .target(name: "SeededRandom"),
+    .target(name: "RealXenLab", dependencies: ["SeededRandom"]),
     .target(
       name: "RealXenDom0",
-      dependencies: ["RealXenLab", "DomZeroProcess", "XenResumeLifecycle"]
+      dependencies: ["RealXenLab", "DomZeroProcess", "XenResumeLifecycle", "SeededRandom"]
     ),
     .executableTarget(
       name: "xen-resume-lab",

@@ -1,3 +1,4 @@
+import SeededRandom
 import SystemPackage
 import XenResumeCore
 import XenSimulator
@@ -14,11 +15,11 @@ public struct SoakGenerator: Sendable {
     .noSuchFileOrDirectory, .connectionReset, .resourceBusy, .notPermitted, .noMemory, .badFileDescriptor,
   ]
 
-  private var random: SoakRandom
+  private var random: SplitMix64
 
   /// A generator whose sequences are fixed by `seed`.
   public init(seed: UInt64) {
-    random = SoakRandom(seed: seed)
+    random = SplitMix64(seed: seed)
   }
 
   /// The next sequence: two to four guests, then `steps` steps (at least one).

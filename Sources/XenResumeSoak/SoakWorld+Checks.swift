@@ -72,7 +72,9 @@ extension SoakWorld {
     guard slotBefore.touchedBy.isSubset(of: [target.controller]) else { return [] }
     let domain = slotBefore.domain
     var left: [String] = []
-    if host.boundPortCount(to: domain) > 0 { left.append("\(host.boundPortCount(to: domain)) bound port(s)") }
+    if host.boundPortCount(to: domain) > 0, !log.reported("could not unbind", about: "\(domain)") {
+      left.append("\(host.boundPortCount(to: domain)) bound port(s)")
+    }
     if let port = host.suspendSubscription(of: domain), !slots[target.slot].subscriptionLeftReported {
       left.append("the suspend subscription to port \(port)")
     }

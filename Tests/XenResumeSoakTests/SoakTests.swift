@@ -146,7 +146,8 @@ import XenSimulator
 
   @Test func aFindingPrintsAsATestToPaste() {
     let sequence = SoakSequence([
-      .create(.pv(width: .bits32, vcpus: 2, behaviour: .acknowledgesByDeletingNode, kernel: .linuxBefore5_16),
+      .create(
+        .pv(width: .bits32, vcpus: 2, behaviour: .acknowledgesByDeletingNode, kernel: .linuxBefore5_16),
         delays: GuestReactionDelays(acknowledgement: .seconds(1))),
       .fault(.endTransaction, onCall: 2, errno: .resourceTemporarilyUnavailable),
       .together(
@@ -161,7 +162,9 @@ import XenSimulator
         ".create(.pv(width: .bits32, vcpus: 2, suspendEventChannel: false, behaviour: .acknowledgesByDeletingNode, "
           + "kernel: GuestKernel(rawValue: \"linux-before-5.16\")!, p2m: .tree), delays: GuestReactionDelays("
           + "acknowledgement: .milliseconds(1000), suspension: .milliseconds(0))),"))
-    #expect(text.contains(".fault(XenHostOperation(rawValue: \"xs_transaction_end\")!, onCall: 2, errno: Errno(rawValue: 11)),"))
+    #expect(
+      text.contains(
+        ".fault(XenHostOperation(rawValue: \"xs_transaction_end\")!, onCall: 2, errno: Errno(rawValue: 11)),"))
     #expect(text.contains("body: .`throws`"))
     #expect(text.contains(".actor(.shutDown(slot: 0, reason: ShutdownReason(rawValue: 3)!)),"))
   }

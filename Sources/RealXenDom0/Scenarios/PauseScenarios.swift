@@ -1,6 +1,7 @@
 import DomZeroProcess
 import Glibc
 import RealXenLab
+import SeededRandom
 
 extension Dom0Lab {
   /// pause-compare: xen-resume's and the C client's paced processes, both started once and kept warm, take turns on

@@ -5,7 +5,13 @@ import Synchronization
 /// allowed to stay undone only when the controller said so (a cancelled suspend's request it could not withdraw,
 /// a subscription `forget` could not clear), since those paths cannot throw it.
 final class SoakLog: Sendable {
-  private let entries = Mutex<[(domain: String?, message: String)]>([])
+  private struct Entries {
+    var all: [(domain: String?, message: String)] = []
+    /// Where the current step's entries begin.
+    var stepStart = 0
+  }
+
+  private let entries = Mutex(Entries())
 
   /// A logger whose warnings and errors are recorded here; everything below is dropped.
   var logger: Logger {
@@ -15,22 +21,28 @@ final class SoakLog: Sendable {
   }
 
   fileprivate func record(domain: String?, message: String) {
-    entries.withLock { $0.append((domain, message)) }
+    entries.withLock { $0.all.append((domain, message)) }
   }
 
-  /// Forgets what was recorded.
-  func clear() {
-    entries.withLock { $0.removeAll() }
+  /// Starts a step: `reportedInStep` sees only what is recorded from now on. (Nothing is dropped: a controller's
+  /// background task may report a step's leftover after the step ended.)
+  func beginStep() {
+    entries.withLock { $0.stepStart = $0.all.count }
   }
 
-  /// How many messages containing `text` were recorded.
+  /// How many messages containing `text` were recorded in the whole sequence.
   func count(of text: String) -> Int {
-    entries.withLock { $0.count { $0.message.contains(text) } }
+    entries.withLock { $0.all.count { $0.message.contains(text) } }
   }
 
-  /// Whether a message containing `text` was recorded about `domain`.
+  /// Whether a message containing `text` was recorded about `domain` in the whole sequence.
   func reported(_ text: String, about domain: String) -> Bool {
-    entries.withLock { $0.contains { $0.domain == domain && $0.message.contains(text) } }
+    entries.withLock { $0.all.contains { $0.domain == domain && $0.message.contains(text) } }
+  }
+
+  /// Whether a message containing `text` was recorded about `domain` since the step began.
+  func reportedInStep(_ text: String, about domain: String) -> Bool {
+    entries.withLock { $0.all[$0.stepStart...].contains { $0.domain == domain && $0.message.contains(text) } }
   }
 }
 

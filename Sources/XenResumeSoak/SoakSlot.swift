@@ -14,11 +14,6 @@ struct SoakSlot {
   /// Another actor stopped it with `xc_domain_shutdown(suspend)` while it ran: not a suspend the guest made, so no
   /// controller that knows the domain may resume it.
   var suspendedByAnotherActor = false
-  /// Set when a controller said in its log that it could not withdraw the domain's suspend subscription (which
-  /// `forget` and a controller's end cannot throw): the subscription may stay.
-  var subscriptionLeftReported = false
-  /// Set when a controller said in its log that it could not remove its watch on the domain's control node.
-  var controlWatchLeftReported = false
   /// A suspend of it failed and left it running (the step's index): if it suspends before anyone asks it again,
   /// the failed suspend left it on its way, with nobody to resume it.
   var failedSuspendLeftRunning: Int?

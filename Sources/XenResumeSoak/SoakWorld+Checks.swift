@@ -72,35 +72,24 @@ extension SoakWorld {
     guard slotBefore.touchedBy.isSubset(of: [target.controller]) else { return [] }
     let domain = slotBefore.domain
     var left: [String] = []
+    // `forget`, a controller's end and the paths that give a binding up cannot throw: what they could not give back
+    // may stay once they said so in their log.
     if host.boundPortCount(to: domain) > 0, !log.reported("could not unbind", about: "\(domain)") {
       left.append("\(host.boundPortCount(to: domain)) bound port(s)")
     }
-    if let port = host.suspendSubscription(of: domain), !slots[target.slot].subscriptionLeftReported {
+    if let port = host.suspendSubscription(of: domain),
+      !log.reported("could not withdraw the suspend subscription", about: "\(domain)")
+    {
       left.append("the suspend subscription to port \(port)")
     }
-    if host.watchCount(on: XenStorePath.controlShutdown(of: domain)) > 0, !slots[target.slot].controlWatchLeftReported {
+    if host.watchCount(on: XenStorePath.controlShutdown(of: domain)) > 0,
+      !log.reported("could not remove the control node watch", about: "\(domain)")
+    {
       left.append("the control node watch")
     }
     if host.suspendLockHolder(for: domain) == .toolstack { left.append("the suspend lock") }
     guard !left.isEmpty else { return [] }
     return [SoakViolation(.resourceLeaked, "forget(\(domain)) left \(left.joined(separator: ", "))", step: index)]
-  }
-
-  /// `forget`, a controller's end and the paths that give a binding up cannot throw: a suspend subscription they
-  /// could not withdraw, or a port they could not unbind, may stay once they said so in their log (remembered for
-  /// the end of the sequence).
-  func noteReportedLeftovers() {
-    unbindFailuresReported += log.count(of: "could not unbind")
-    unwatchFailuresReported += log.count(of: "could not remove the control node watch")
-    unwatchFailuresReported += log.count(of: "could not remove the @releaseDomain watch")
-    for slot in slots.indices
-    where log.reported("could not withdraw the suspend subscription", about: "\(slots[slot].domain)") {
-      slots[slot].subscriptionLeftReported = true
-    }
-    for slot in slots.indices
-    where log.reported("could not remove the control node watch", about: "\(slots[slot].domain)") {
-      slots[slot].controlWatchLeftReported = true
-    }
   }
 
   // MARK: After every step
@@ -141,25 +130,29 @@ extension SoakWorld {
 
   /// Once every controller is gone, the host is back to where it was before the first one came.
   func checkReleased(index: Int) async -> [SoakViolation] {
-    log.clear()
     releaseControllers()
-    noteReportedLeftovers()
     // Their background waits end once cancelled; give them real time to (a few milliseconds when all is well).
     let real = ContinuousClock()
     let limit = real.now.advanced(by: .seconds(10))
     while host.waitingTaskCount > 0 && real.now < limit { try? await Task.sleep(for: .microseconds(200)) }
     var left: [String] = []
     if host.waitingTaskCount > 0 { left.append("\(host.waitingTaskCount) waiting task(s)") }
-    if host.watchCount > unwatchFailuresReported {
-      left.append("\(host.watchCount) watch(es), \(unwatchFailuresReported) reported")
+    let unwatchFailures =
+      log.count(of: "could not remove the control node watch")
+      + log.count(of: "could not remove the @releaseDomain watch")
+    if host.watchCount > unwatchFailures {
+      left.append("\(host.watchCount) watch(es), \(unwatchFailures) reported")
     }
-    if host.boundPortCount > unbindFailuresReported {
-      left.append("\(host.boundPortCount) bound port(s), \(unbindFailuresReported) reported")
+    let unbindFailures = log.count(of: "could not unbind")
+    if host.boundPortCount > unbindFailures {
+      left.append("\(host.boundPortCount) bound port(s), \(unbindFailures) reported")
     }
     if host.openTransactionCount > 0 { left.append("\(host.openTransactionCount) transaction(s)") }
     for slot in slots {
       if host.suspendLockHolder(for: slot.domain) == .toolstack { left.append("domain \(slot.domain)'s suspend lock") }
-      if let port = host.suspendSubscription(of: slot.domain), !slot.subscriptionLeftReported {
+      if let port = host.suspendSubscription(of: slot.domain),
+        !log.reported("could not withdraw the suspend subscription", about: "\(slot.domain)")
+      {
         left.append("domain \(slot.domain)'s suspend subscription to port \(port)")
       }
     }

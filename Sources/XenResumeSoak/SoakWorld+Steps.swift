@@ -13,9 +13,7 @@ extension SoakWorld {
     case .actor(let actor):
       act(actor)
     case .replaceController(let index):
-      log.clear()
       replaceController(index)
-      noteReportedLeftovers()
     case .suspend, .resume, .checkpoint, .prepare, .forget:
       let violations = await runOperations([step], index: index)
       if !violations.isEmpty { return violations }
@@ -29,12 +27,11 @@ extension SoakWorld {
   private func runOperations(_ steps: [SoakStep], index: Int) async -> [SoakViolation] {
     let before = slots
     host.clearTrace()
-    log.clear()
+    log.beginStep()
     guard let outcomes = await perform(steps, index: index) else {
       return [SoakViolation(.hung, "\(steps) did not end within \(SoakClockDriver.realTimeLimit)", step: index)]
     }
     let trace = host.trace
-    noteReportedLeftovers()
     var violations: [SoakViolation] = []
     // The excuse for a request left out lasts until a controller writes the node again (which may set it again).
     for slot in slots.indices {
@@ -70,7 +67,7 @@ extension SoakWorld {
     }
     if case .hostCall(_, _, let undone?) = outcome.error as? SuspendResumeError, undone.contains("not be withdrawn") {
       slots[slot].requestExcuse = undone
-    } else if log.reported("could not withdraw", about: "\(outcome.domain)") {
+    } else if log.reportedInStep("could not withdraw", about: "\(outcome.domain)") {
       slots[slot].requestExcuse = "the controller logged that it could not withdraw its request"
     }
     switch outcome.step {

@@ -15,11 +15,6 @@ final class SoakWorld {
   /// Faults `.fault` steps asked for, injected when the next operation step starts (so that the soak's own checks
   /// never meet them) and removed when it ends.
   var pendingFaults: [(operation: XenHostOperation, call: Int, errno: Errno)] = []
-  /// Local ports the controllers said (in their log) they could not unbind: `unbind` failures cannot be thrown
-  /// from the paths that give a binding up, so such a port may stay bound.
-  var unbindFailuresReported = 0
-  /// Watches the controllers said they could not remove.
-  var unwatchFailuresReported = 0
   /// Operations started, for the task-local tags.
   var operationCount = 0
 

@@ -179,4 +179,36 @@ import XenSimulator
       .resume(SoakTarget(controller: 1, slot: 0), mode: .fast, confirmed: false, cancelAtCall: nil),
     ])
   }
+
+  /// touchedAnotherActorsSuspend: a resume whose XS_RESUME failed after resumedomain left the session vouching for a
+  /// suspend; another actor's later suspend was then resumed as the controller's own (now the session is marked
+  /// resumed once the domain runs).
+  @Test func aResumeWhoseXenStoreResumeFailedNoLongerVouchesForASuspend() async {
+    await expectNoViolation([
+      .create(.pv(width: .bits32, vcpus: 2, kernel: .linuxBefore5_16), delays: .immediate),
+      .checkpoint(SoakTarget(controller: 0, slot: 0), path: nil, timeout: .long, body: .throws),
+      .fault(.resumeDomainInXenStore, onCall: 1, errno: .invalidArgument),
+      .checkpoint(SoakTarget(controller: 0, slot: 0), path: nil, timeout: .short, body: .throws),
+      .actor(.shutDown(slot: 0, reason: .suspend)),
+      .resume(SoakTarget(controller: 0, slot: 0), mode: .fast, confirmed: true, cancelAtCall: nil),
+    ])
+  }
+
+  /// suspendedAfterFailure (of the wrong guest): a forced xenstore suspend released the session's event channel
+  /// binding, then failed to clear the subscription; the session kept the released port, whose number the next
+  /// binding (another guest's) reused, and the next suspend notified that other guest, which suspended with nobody
+  /// waiting (now the session is stored with the binding gone whenever the set-up fails).
+  @Test func aFailedSetUpNeverLeavesAReleasedPortInTheSession() async {
+    await expectNoViolation([
+      .create(.pv(width: .bits32, vcpus: 3, kernel: .xenLinuxClassic, p2m: .linear), delays: .immediate),
+      .create(
+        .pv(width: .bits32, vcpus: 2, behaviour: .acknowledgesByDeletingNode, kernel: .xenLinuxClassic),
+        delays: .immediate),
+      .checkpoint(SoakTarget(controller: 0, slot: 0), path: nil, timeout: .long, body: .returns),
+      .fault(.subscribeForSuspend, onCall: 2, errno: .noMemory),
+      .suspend(SoakTarget(controller: 0, slot: 0), path: .xenstoreControl, timeout: .short, cancelAtCall: nil),
+      .suspend(SoakTarget(controller: 0, slot: 1), path: nil, timeout: .zero, cancelAtCall: nil),
+      .suspend(SoakTarget(controller: 0, slot: 0), path: nil, timeout: .short, cancelAtCall: nil),
+    ])
+  }
 }

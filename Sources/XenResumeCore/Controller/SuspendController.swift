@@ -136,7 +136,9 @@ public final class SuspendController: Sendable {
   ///   - path: force a path; `nil` chooses as libxl does. A path the guest cannot take is refused before anything
   ///     is touched.
   /// - Throws: `SuspendResumeError`; `CancellationError` when the task is cancelled, after withdrawing the
-  ///   request (or resuming a guest that suspended meanwhile).
+  ///   request (or resuming a guest that suspended meanwhile). A guest that already acknowledged the request, or
+  ///   was notified on its suspend channel, first gets the grace period to finish suspending, and is resumed if it
+  ///   does; so does a guest whose wait failed with a host call error, which `hostCall`'s `undone` then describes.
   public func suspend(_ domain: DomainID, timeout: Duration = .seconds(60), path: SuspendPath? = nil) async throws
     -> SuspendedDomain
   {
@@ -165,10 +167,19 @@ public final class SuspendController: Sendable {
       var session = try openSession(domain)
       // Stored at once so the suspend lock it may have taken stays tracked if the forced path is refused.
       storeSession(session, for: domain)
-      let chosen = try choosePath(path, session: &session, domain: domain)
-      if chosen != .eventChannel { try clearSuspendSubscription(of: &session, domain: domain) }
-      // Set up before the plan is complete, so that `planned` holds everything done before the guest is asked.
-      if chosen == .xenstoreControl { _ = try keptControlWatch(of: &session) }
+      let chosen: SuspendPath
+      do {
+        chosen = try choosePath(path, session: &session, domain: domain)
+        if chosen != .eventChannel { try clearSuspendSubscription(of: &session, domain: domain) }
+        // Set up before the plan is complete, so that `planned` holds everything done before the guest is asked.
+        if chosen == .xenstoreControl { _ = try keptControlWatch(of: &session) }
+      } catch {
+        // What was given up or taken on the way is the session's now: a binding released before a failed
+        // unsubscribe must not stay recorded, or a later suspend would notify whichever guest its port number
+        // was bound to next.
+        storeSession(session, for: domain)
+        throw error
+      }
       logger.debug(
         "suspending",
         metadata: ["domain": "\(domain)", "path": "\(chosen)", "guest": "\(session.guestType)"])

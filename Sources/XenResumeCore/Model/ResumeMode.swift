@@ -18,7 +18,9 @@ public enum ResumeMode: String, Sendable, Hashable, CaseIterable, Codable {
   case slow
   /// Only `XEN_DOMCTL_resumedomain`, registers untouched: for a domain that Xen reports suspended although the
   /// guest never made its suspend hypercall (someone called `xc_domain_shutdown` on it). Writing a return
-  /// register into such a guest would corrupt it.
+  /// register into such a guest would corrupt it. Refused for a PV-aware guest this controller itself suspended
+  /// through xenstore or its event channel: that guest is inside its hypercall, and would wake as a new domain
+  /// with nothing rebuilt for it.
   case uncooperative
 }
 

@@ -139,6 +139,9 @@ extension SuspendController {
     do {
       try host.resumeDomainInXenStore(domain)
     } catch {
+      // The domain runs again: the session must no longer vouch for a suspend, or a later suspend by someone else
+      // would be resumed as this controller's own. Its facts are learned again at the next suspend.
+      markResumed(domain, asNewDomain: true)
       throw translate(error, domain: domain, undone: nil)
     }
   }

@@ -29,10 +29,16 @@ public struct Soak: Sendable {
       report.steps += sequence.steps.count
       if let violation = await sequence.run() {
         report.violations += 1
-        if !report.findings.contains(where: { $0.violation.invariant == violation.invariant }),
-          let (shrunk, minimal) = await SoakShrinker().shrink(sequence, violating: violation.invariant)
-        {
-          report.findings.append(SoakFinding(sequenceNumber: report.sequences, violation: minimal, sequence: shrunk))
+        if !report.findings.contains(where: { $0.violation.invariant == violation.invariant }) {
+          if let (shrunk, minimal) = await SoakShrinker().shrink(sequence, violating: violation.invariant) {
+            report.findings.append(
+              SoakFinding(sequenceNumber: report.sequences, violation: minimal, sequence: shrunk, reproduced: true))
+          } else {
+            // Not seen again on a new host: it depends on timing (two operations at once, the machine's load).
+            report.findings.append(
+              SoakFinding(sequenceNumber: report.sequences, violation: violation, sequence: sequence, reproduced: false)
+            )
+          }
         }
       }
       progress?(report)
@@ -65,13 +71,17 @@ public struct SoakFinding: Sendable, Hashable {
   public var sequenceNumber: Int
   /// The violation, as the shrunk sequence shows it.
   public var violation: SoakViolation
-  /// The shrunk sequence.
+  /// The shrunk sequence (the whole one when it did not reproduce).
   public var sequence: SoakSequence
+  /// Whether a second run of the sequence broke the promise again (so that it could be shrunk); `false` for a
+  /// violation that depends on timing.
+  public var reproduced: Bool
 
   /// The finding as a test to paste.
   public var swiftTest: String {
-    sequence.swiftTest(
+    let test = sequence.swiftTest(
       name: "soakFinding\(violation.invariant.rawValue.prefix(1).uppercased())"
         + "\(violation.invariant.rawValue.dropFirst())", violation: violation)
+    return reproduced ? test : "/// Did not reproduce on a second run: it depends on timing.\n" + test
   }
 }

@@ -67,11 +67,13 @@ final class BodySleepers: Sendable {
 
   var count: Int { sleeping.load(ordering: .acquiring) }
 
-  /// Sleeps on `clock`, counted.
+  /// Sleeps on `clock`, counted. The deadline is fixed before the sleep counts as parked: the driver may move the
+  /// clock before the sleep is registered on it, and that must not make the sleep longer.
   func sleep(for duration: Duration, on clock: TestClock<Duration>) async throws {
+    let deadline = clock.now.advanced(by: duration)
     sleeping.add(1, ordering: .acquiringAndReleasing)
     defer { sleeping.subtract(1, ordering: .acquiringAndReleasing) }
-    try await clock.sleep(for: duration)
+    try await clock.sleep(until: deadline)
   }
 }
 

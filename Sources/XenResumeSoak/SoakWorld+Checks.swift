@@ -130,10 +130,17 @@ extension SoakWorld {
 
   /// Once every controller is gone, the host is back to where it was before the first one came.
   func checkReleased(index: Int) async -> [SoakViolation] {
+    // A finished operation's task lets go of its closure, and so of the controller, a moment after it said it
+    // finished: the controllers end once the last of those is gone, and only then must everything be back.
+    let ended = controllers.map { WeakController($0) }
     releaseControllers()
-    // Their background waits end once cancelled; give them real time to (a few milliseconds when all is well).
+    // Their ends, and their background waits' ends once cancelled, take real time (milliseconds when all is well).
     let real = ContinuousClock()
     let limit = real.now.advanced(by: .seconds(10))
+    while ended.contains(where: \.isAlive) && real.now < limit { try? await Task.sleep(for: .microseconds(200)) }
+    if ended.contains(where: \.isAlive) {
+      return [SoakViolation(.resourceLeaked, "a controller was still referenced 10 s after the last one", step: index)]
+    }
     while host.waitingTaskCount > 0 && real.now < limit { try? await Task.sleep(for: .microseconds(200)) }
     var left: [String] = []
     if host.waitingTaskCount > 0 { left.append("\(host.waitingTaskCount) waiting task(s)") }
@@ -218,4 +225,15 @@ extension HostCallRecord {
     default: false
     }
   }
+}
+
+/// A controller the soak let go of, to see when it has really ended.
+private struct WeakController {
+  weak var controller: SuspendController?
+
+  init(_ controller: SuspendController) {
+    self.controller = controller
+  }
+
+  var isAlive: Bool { controller != nil }
 }

@@ -111,9 +111,10 @@ extension SuspendController {
         continue
       } catch is DeadlineExceeded {
         // Fall through to the last look.
-      } catch let error as XenCallError {
-        // The events failed (a lost watch, an unreadable port): the guest may still suspend, so the grace period
-        // is waited out on the clock alone before the last look.
+      } catch let error as XenCallError where !error.meansXenStoredIsGone {
+        // The events failed (an unreadable watch or port): the guest may still suspend, so the grace period is
+        // waited out on the clock alone before the last look. (With xenstored gone there is nothing to wait for:
+        // the guest cannot see a request until it is back, and the failure is reported.)
         logger.debug(
           "waiting out the grace period without events", metadata: ["domain": "\(domain)", "error": "\(error)"])
         try await grace.passes()
@@ -176,5 +177,12 @@ extension SuspendController {
       logger.error(
         "could not undo a cancelled suspend", metadata: ["domain": "\(domain)", "error": "\(error)"])
     }
+  }
+}
+
+extension XenCallError {
+  /// Whether the call failed because xenstored went away (the connection reset, or refused while it is down).
+  var meansXenStoredIsGone: Bool {
+    errno == .connectionReset || errno == .connectionRefused
   }
 }

@@ -13,7 +13,8 @@ extension SoakWorld {
   /// The promises about one operation's outcome; `alone` when no other operation of the step acted on its domain
   /// (then Xen's state and the trace are the operation's own doing).
   func check(
-    _ outcome: SoakOperationOutcome, alone: Bool, trace: [HostCallRecord], slotBefore: SoakSlot?, index: Int
+    _ outcome: SoakOperationOutcome, alone: Bool, single: Bool, allowed: Duration, trace: [HostCallRecord],
+    slotBefore: SoakSlot?, index: Int
   ) -> [SoakViolation] {
     var violations: [SoakViolation] = []
     let domain = outcome.domain
@@ -37,13 +38,6 @@ extension SoakWorld {
     }
 
     // No wait outlives its deadline and the grace period.
-    let allowed: Duration
-    switch outcome.step {
-    case .suspend(_, _, let timeout, _): allowed = timeout.duration + Self.suspendOverrun
-    case .checkpoint(_, _, let timeout, let body):
-      allowed = timeout.duration + Self.suspendOverrun + (body == .takesLong ? Self.longBody : .zero)
-    default: allowed = SoakClockDriver.step * 2
-    }
     if outcome.elapsed > allowed { violation(.waitOverran, "took \(outcome.elapsed), allowed \(allowed)") }
 
     guard alone else { return violations }
@@ -51,7 +45,7 @@ extension SoakWorld {
     let touching = trace.filter { $0.succeeded && $0.touchesGuest(domain) }
 
     // The state an error states is the state Xen reports.
-    if let error = outcome.error as? SuspendResumeError, let stated = error.statedState, stated != actual {
+    if single, let error = outcome.error as? SuspendResumeError, let stated = error.statedState, stated != actual {
       violation(.errorStateWrong, "the error says \(stated), Xen reports \(actual): \(error)")
     }
     if let error = outcome.error as? SuspendResumeError, error.promisesNothingChanged, let first = touching.first {
@@ -165,6 +159,20 @@ extension SoakWorld {
     }
     guard !left.isEmpty else { return [] }
     return [SoakViolation(.resourceLeaked, "with every controller gone: \(left.joined(separator: ", "))", step: index)]
+  }
+}
+
+extension SoakStep {
+  /// How long the operation may take on the soak's clock: its timeout, the grace period and a checkpoint body's
+  /// sleep, plus the driver's steps. (Operations without a timed wait take no time of their own, but run beside
+  /// another operation's waits the clock moves under them: `together` steps allow each the larger allowance.)
+  var allowedTime: Duration {
+    switch self {
+    case .suspend(_, _, let timeout, _): timeout.duration + SoakWorld.suspendOverrun
+    case .checkpoint(_, _, let timeout, let body):
+      timeout.duration + SoakWorld.suspendOverrun + (body == .takesLong ? SoakWorld.longBody : .zero)
+    default: SoakClockDriver.step * 2
+    }
   }
 }
 

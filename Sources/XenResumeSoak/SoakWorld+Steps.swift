@@ -52,13 +52,13 @@ extension SoakWorld {
       if case .forget(let target) = outcome.step, let slotBefore {
         violations += checkForgotten(target, slotBefore: slotBefore, index: index)
       }
-      learn(from: outcome, slotBefore: slotBefore)
+      learn(from: outcome, alone: alone, slotBefore: slotBefore)
     }
     return violations
   }
 
   /// Updates what the soak knows about the slot from how the operation ended.
-  private func learn(from outcome: SoakOperationOutcome, slotBefore: SoakSlot?) {
+  private func learn(from outcome: SoakOperationOutcome, alone: Bool, slotBefore: SoakSlot?) {
     let slot = outcome.target.slot
     guard slots.indices.contains(slot), slots[slot].domain == outcome.domain else { return }
     let controller = outcome.target.controller
@@ -66,7 +66,10 @@ extension SoakWorld {
     switch outcome.step {
     case .suspend, .checkpoint:
       let refused = (outcome.error as? SuspendResumeError)?.promisesNothingChanged ?? false
-      if outcome.error != nil, !(outcome.error is SoakBodyError), !refused, outcome.stateAtEnd != .shutDown(.suspend) {
+      // Only alone on its domain: beside it, another operation of the step may have suspended the domain itself.
+      if alone, outcome.error != nil, !(outcome.error is SoakBodyError), !refused,
+        outcome.stateAtEnd != .shutDown(.suspend)
+      {
         slots[slot].failedSuspendLeftRunning = outcome.index
       }
     default: break

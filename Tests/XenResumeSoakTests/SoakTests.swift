@@ -168,4 +168,21 @@ import XenSimulator
     #expect(text.contains("body: .`throws`"))
     #expect(text.contains(".actor(.shutDown(slot: 0, reason: ShutdownReason(rawValue: 3)!)),"))
   }
+
+  /// The long run's one finding, the soak's own: the checkpoint of a second controller failed before it touched
+  /// anything while the first controller's suspend of the same domain succeeded, and the failed one was blamed for
+  /// the suspend.
+  @Test func aFailedOperationBesideASuccessfulSuspendOfItsDomainIsNotBlamedForIt() async {
+    let violation = await SoakSequence([
+      .create(
+        .pv(vcpus: 3, suspendEventChannel: true, kernel: .xenLinuxClassic),
+        delays: GuestReactionDelays(acknowledgement: .seconds(1))),
+      .suspend(SoakTarget(controller: 0, slot: 0), path: .hypervisorShutdown, timeout: .long, cancelAtCall: nil),
+      .fault(.toolstackDomain, onCall: 1, errno: .invalidArgument),
+      .together(
+        .suspend(SoakTarget(controller: 0, slot: 0), path: nil, timeout: .long, cancelAtCall: nil),
+        .checkpoint(SoakTarget(controller: 1, slot: 0), path: nil, timeout: .long, body: .cancels)),
+    ]).run()
+    #expect(violation == nil, "\(violation.map(String.init(describing:)) ?? "")")
+  }
 }

@@ -47,8 +47,9 @@ struct SoakClockDriver {
     let first = reading()
     let second = reading()
     guard first == second else { return false }
-    let (controllers, host, sleepers) = first
-    guard host.dueReactions == 0 else { return false }
+    let (controllers, host, sleepers, unfinishedSleeps) = first
+    // A checkpoint body whose sleep ended but has not run on yet: only it can move the operation on.
+    guard host.dueReactions == 0, unfinishedSleeps == sleepers else { return false }
     let racing = controllers.reduce(0) { $0 + $1.timer.racing }
     guard racing + sleepers > 0, controllers.allSatisfy(\.timer.pumpAsleepInTime) else { return false }
     let running = controllers.reduce(racing) { $0 + $1.hostWaitsBetweenOperations }
@@ -56,23 +57,39 @@ struct SoakClockDriver {
     return running == parked
   }
 
-  private func reading() -> ([ControllerWaitSnapshot], SimulatorWaitSnapshot, Int) {
-    (controllers.map(\.waitSnapshot), host.waitSnapshot, bodySleepers.count)
+  private func reading() -> ([ControllerWaitSnapshot], SimulatorWaitSnapshot, Int, Int) {
+    (
+      controllers.map(\.waitSnapshot), host.waitSnapshot, bodySleepers.parked(at: clock.now),
+      bodySleepers.sleeping
+    )
   }
 }
 
 /// Checkpoint bodies sleeping on the soak's clock (a wait the controllers do not know about).
 final class BodySleepers: Sendable {
-  private let sleeping = Atomic<Int>(0)
+  private let deadlines = Mutex<[TestClock<Duration>.Instant]>([])
 
-  var count: Int { sleeping.load(ordering: .acquiring) }
+  /// The sleeps whose deadline `now` has not reached: parked. A sleep whose deadline has passed is about to run
+  /// again (on a loaded machine, a while later), and the clock must not move on while it has not.
+  /// Sleeps under way, whether or not their deadline has passed.
+  var sleeping: Int {
+    deadlines.withLock { $0.count }
+  }
+
+  func parked(at now: TestClock<Duration>.Instant) -> Int {
+    deadlines.withLock { $0.count { $0 > now } }
+  }
 
   /// Sleeps on `clock`, counted. The deadline is fixed before the sleep counts as parked: the driver may move the
   /// clock before the sleep is registered on it, and that must not make the sleep longer.
   func sleep(for duration: Duration, on clock: TestClock<Duration>) async throws {
     let deadline = clock.now.advanced(by: duration)
-    sleeping.add(1, ordering: .acquiringAndReleasing)
-    defer { sleeping.subtract(1, ordering: .acquiringAndReleasing) }
+    deadlines.withLock { $0.append(deadline) }
+    defer {
+      deadlines.withLock { list in
+        if let index = list.firstIndex(of: deadline) { list.remove(at: index) }
+      }
+    }
     try await clock.sleep(until: deadline)
   }
 }

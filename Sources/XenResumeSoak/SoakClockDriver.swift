@@ -31,6 +31,9 @@ struct SoakClockDriver {
         idleChecks = 0
         continue
       }
+      // A body's sleep registered once the clock had reached its deadline waits for the clock's next move (the test
+      // clock resumes sleeps only as it advances): a move by nothing resumes it without moving time.
+      if bodySleepers.sleeping > bodySleepers.parked(at: clock.now) { await clock.advance(by: .zero) }
       if real.now >= limit { return false }
       idleChecks += 1
       if idleChecks < 64 {

@@ -97,9 +97,10 @@ public struct SoakGenerator: Sendable {
     // xenstored answers ENOENT to an unwatch only when the watch is not there: injected onto a watch that is, it
     // would be a lie no dom0 tells (the controller rightly takes it for a watch already gone).
     if operation == .unwatch && errno == .noSuchFileOrDirectory { errno = .ioError }
-    // Xen answers ESRCH for a domain that does not exist: injected into a read of the domains that do, it would
-    // be the same kind of lie (the controller rightly takes the domain for gone).
-    if (operation == .domainInfo || operation == .domainList) && errno == .noSuchProcess { errno = .ioError }
+    // Xen answers ESRCH only for a domain that does not exist: injected into a call about one that does, it would
+    // be the same kind of lie (the controller rightly takes the domain for gone). Gone domains come from the
+    // `destroy` and `recreate` actors instead.
+    if errno == .noSuchProcess { errno = .ioError }
     return .fault(operation, onCall: Int.random(in: 1...3, using: &random), errno: errno)
   }
 

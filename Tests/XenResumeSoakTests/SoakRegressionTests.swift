@@ -211,4 +211,18 @@ import XenSimulator
       .suspend(SoakTarget(controller: 0, slot: 0), path: nil, timeout: .short, cancelAtCall: nil),
     ])
   }
+
+  /// suspendedAfterFailure: the final long run's finding. The grace period after a failed wait gave up when one of
+  /// its own reads failed too, and the notified guest suspended a second later with nobody waiting (now a failed
+  /// read in the grace period is waited out like a failed event, before the last look).
+  @Test func aGracePeriodWhoseReadFailsIsWaitedOut() async {
+    await expectNoViolation([
+      .create(.pvh(vcpus: 2, kernel: .linux), delays: GuestReactionDelays(acknowledgement: .seconds(1))),
+      .create(.pvh(vcpus: 2, suspendEventChannel: true), delays: GuestReactionDelays(acknowledgement: .seconds(3))),
+      .fault(.domainInfo, onCall: 2, errno: .permissionDenied),
+      .fault(.nextWatchEvent, onCall: 1, errno: .notPermitted),
+      .suspend(SoakTarget(controller: 0, slot: 1), path: nil, timeout: .short, cancelAtCall: nil),
+      .suspend(SoakTarget(controller: 0, slot: 0), path: .xenstoreControl, timeout: .zero, cancelAtCall: nil),
+    ])
+  }
 }

@@ -94,13 +94,13 @@ extension SuspendController {
     var suspended = session
     suspended.suspendedBy = path
     while true {
-      let generation = try monitor.currentGeneration()
-      let info = try host.domainInfo(domain)
-      if try isSuspended(info) {
-        try resumeFast(domain, info: info, session: suspended)
-        return .resumed
-      }
       do {
+        let generation = try monitor.currentGeneration()
+        let info = try host.domainInfo(domain)
+        if try isSuspended(info) {
+          try resumeFast(domain, info: info, session: suspended)
+          return .resumed
+        }
         if let suspendPort {
           try await grace.race(
             { try await host.waitForEvent(on: suspendPort) },
@@ -112,8 +112,8 @@ extension SuspendController {
       } catch is DeadlineExceeded {
         // Fall through to the last look.
       } catch let error as XenCallError where !error.meansXenStoredIsGone {
-        // The events failed (an unreadable watch or port): the guest may still suspend, so the grace period is
-        // waited out on the clock alone before the last look. (With xenstored gone there is nothing to wait for:
+        // The events or a read failed (an unreadable watch or port, a refused look at the domain): the guest may
+        // still suspend, so the grace period is waited out on the clock alone before the last look. (With xenstored gone there is nothing to wait for:
         // the guest cannot see a request until it is back, and the failure is reported.)
         logger.debug(
           "waiting out the grace period without events", metadata: ["domain": "\(domain)", "error": "\(error)"])

@@ -29,7 +29,7 @@ public enum Dom0Driver {
         group.addTask {
           guard let run = await boot.boot(guest) else { return nil }
           console.mark("\(guest.name) scenarios (domain \(run.domain))")
-          await context.runGroup(run)
+          await context.runGroup(run, beforeMeasuring: { await boot.awaitFirstWave() })
           return run
         }
       }
@@ -81,10 +81,10 @@ extension Dom0Lab {
         guests: guests.map(\.name)))
   }
 
-  /// A guest's group: its `LabPlan.group(for:)` in order, then, for the throwaway guest, the error paths that need no
-  /// guest.
-  func runGroup(_ guest: GuestRun) async {
-    await run(LabPlan.group(for: guest.guest), on: guest)
+  /// A guest's group: its `LabPlan.group(for:)` in order (awaiting `beforeMeasuring` before the first scenario that
+  /// measures pauses), then, for the throwaway guest, the error paths that need no guest.
+  func runGroup(_ guest: GuestRun, beforeMeasuring: @escaping @Sendable () async -> Void) async {
+    await run(LabPlan.group(for: guest.guest), on: guest, beforeMeasuring: beforeMeasuring)
     if guest.guest.role == .throwaway {
       if budgetAllows() { await errorUnknownDomain() }
       if budgetAllows() { await errorDomZero() }
@@ -93,10 +93,20 @@ extension Dom0Lab {
 
   /// Runs `scenarios` on `guest` in order while dom0's deadline allows (the xenstore-path summary only reads the
   /// group's tally, so it always runs). A group with the device-model scenario samples the device model before its first
-  /// scenario.
-  func run(_ scenarios: [GuestScenario], on guest: GuestRun) async {
+  /// scenario; `beforeMeasuring`, when given, is awaited once before the first scenario that measures pauses.
+  func run(
+    _ scenarios: [GuestScenario], on guest: GuestRun, beforeMeasuring: (@Sendable () async -> Void)? = nil
+  ) async {
     let sample = scenarios.contains(.deviceModel) ? await deviceModelBegin(guest) : nil
+    var gate = beforeMeasuring
     for scenario in scenarios where scenario == .xsResume || budgetAllows() {
+      if scenario.measuresPauses, let wait = gate {
+        gate = nil
+        let since = Uptime.seconds()
+        await wait()
+        console.mark(
+          "\(guest.name): measurements start (waited \(Int(Uptime.seconds() - since)) s for the first wave's boots)")
+      }
       switch scenario {
       case .status: await status(guest)
       case .fastCycles: await fastCycles(guest)

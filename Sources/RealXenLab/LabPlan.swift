@@ -41,6 +41,16 @@ public enum GuestScenario: String, CaseIterable, Sendable {
   /// A guest that crashes instead of suspending while its channel is subscribed: reported at once (kills it).
   case channelCrash = "evtchn-crash"
 
+  /// Whether it times pauses or rates against the C client. Such a scenario waits until the lab's first wave of guests
+  /// has booted, so that the measurements do not starve the device-model guests' boots and the boots do not distort
+  /// the measurements.
+  public var measuresPauses: Bool {
+    switch self {
+    case .compare, .pauseCompare, .rate, .pathCompare: true
+    default: false
+    }
+  }
+
   /// The result rows it reports.
   public var rows: [String] {
     switch self {

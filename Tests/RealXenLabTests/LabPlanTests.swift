@@ -44,6 +44,18 @@ final class LabPlanTests: XCTestCase {
     XCTAssertEqual(LabPlan.group(for: pv).suffix(2), [.uncooperative, .xsResume])
   }
 
+  /// dom0 holds a group's first measurement until the first wave has booted; what comes before it runs beside the
+  /// device-model guests' boots, so it must stay light.
+  func testEveryGroupRunsOnlyStatusAndFastCyclesBeforeItsFirstMeasurement() throws {
+    for lab in try table().labs {
+      for guest in lab.guests where guest.role != .throwaway {
+        let group = LabPlan.group(for: guest)
+        let first = try XCTUnwrap(group.firstIndex(where: \.measuresPauses), "\(lab.xen) \(guest.name)")
+        XCTAssertEqual(Array(group[..<first]), [.status, .fastCycles], "\(lab.xen) \(guest.name)")
+      }
+    }
+  }
+
   func testAThrowawayGuestOnlyGivesTheSlowResumeOutcomeAndBringsTheGuestLessErrorPaths() throws {
     let lab = try table().lab(xen: "4.17")
     let throwaway = try XCTUnwrap(lab.guests(.throwaway).first)

@@ -6,7 +6,7 @@
  * same guest in the same boot and compare them. Every command prints exactly one JSON line on stdout.
  *
  *   xc-suspend-resume cycle  DOMID [--count N] [--path xenstore|evtchn|shutdown] [--resume fast|slow|none]
- *                                  [--timeout-ms N] [--interval-ms N] [--samples]
+ *                                  [--timeout-ms N] [--interval-ms N] [--late-release-ms N] [--samples]
  *   xc-suspend-resume paced  DOMID [--path xenstore|evtchn|shutdown] [--resume fast|slow] [--timeout-ms N]
  *                                  one cycle per line on stdin, one JSON line per cycle (its pause, stages and what
  *                                  it cost the process: CPU, context switches, wake-ups), until end of input
@@ -324,7 +324,10 @@ static int wait_channel(xc_interface *xch, struct suspend_channel *ch, int max_m
 /* ---------- commands ---------- */
 
 struct opts {
-    int count, timeout_ms, interval_ms;
+    /* late_release_ms: how long after a resume a cycle still waits for its suspend's @releaseDomain before counting
+     * it in "seenBy.poll" (LATE_RELEASE_MS unless --late-release-ms says otherwise; 0 for a loop whose seenBy nobody
+     * reads, since each suspend xenstored never announces would add the whole wait to the loop's time). */
+    int count, timeout_ms, interval_ms, late_release_ms;
     const char *path, *resume;
     bool samples;
 };
@@ -505,7 +508,7 @@ static void count_seen_by(struct cycle_ctx *c, const struct cycle_times *t, int 
         (*by_evtchn)++;
     else if (c->evtchn)
         (*by_poll)++;
-    else if ((t->woke & WAKE_REL) || await_release(c->xsh, LATE_RELEASE_MS))
+    else if ((t->woke & WAKE_REL) || await_release(c->xsh, c->o.late_release_ms))
         (*by_rel)++;
     else
         (*by_poll)++;
@@ -831,7 +834,8 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: xc-suspend-resume cycle DOMID [--count N] [--path xenstore|evtchn|shutdown]\n"
-            "                                     [--resume fast|slow|none] [--timeout-ms N] [--interval-ms N] [--samples]\n"
+            "                                     [--resume fast|slow|none] [--timeout-ms N] [--interval-ms N]\n"
+            "                                     [--late-release-ms N] [--samples]\n"
             "       xc-suspend-resume paced DOMID [--path xenstore|evtchn|shutdown] [--resume fast|slow] [--timeout-ms N]\n"
             "       xc-suspend-resume suspend DOMID [--path xenstore|evtchn|shutdown] [--timeout-ms N]\n"
             "       xc-suspend-resume lock DOMID [--hold-ms N]\n"
@@ -851,7 +855,8 @@ int main(int argc, char **argv)
     if (*end || d >= 0x7ff0)
         return usage();
     uint32_t domid = (uint32_t)d;
-    struct opts o = { .count = 1, .timeout_ms = 60000, .interval_ms = 0, .path = "xenstore", .resume = "fast" };
+    struct opts o = { .count = 1, .timeout_ms = 60000, .interval_ms = 0, .late_release_ms = LATE_RELEASE_MS,
+                      .path = "xenstore", .resume = "fast" };
     int hold_ms = 0;
     const char *resume_mode = NULL;
 
@@ -865,6 +870,8 @@ int main(int argc, char **argv)
             o.timeout_ms = atoi(argv[++i]);
         else if (!strcmp(a, "--interval-ms") && v)
             o.interval_ms = atoi(argv[++i]);
+        else if (!strcmp(a, "--late-release-ms") && v)
+            o.late_release_ms = atoi(argv[++i]);
         else if (!strcmp(a, "--hold-ms") && v)
             hold_ms = atoi(argv[++i]);
         else if (!strcmp(a, "--path") && v && (!strcmp(v, "xenstore") || !strcmp(v, "evtchn") || !strcmp(v, "shutdown")))

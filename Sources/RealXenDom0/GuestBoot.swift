@@ -20,7 +20,7 @@ public final class GuestBoot: Sendable {
   private let settled = Mutex<Set<String>>([])
 
   /// How long a device-model guest may take to its first line (and so how long the first wave may take): they need
-  /// 146–246 s on a quiet lab.
+  /// 146–287 s when nothing heavy runs beside them.
   static let deviceModelBootWait = 480.0
 
   /// A boot of `guests` in `lab`.

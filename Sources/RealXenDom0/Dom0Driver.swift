@@ -23,13 +23,20 @@ public enum Dom0Driver {
     await context.dom0Ready(guests)
 
     let boot = GuestBoot(lab: context, guests: guests)
+    // The lab's choice: measurements held until the first wave's device-model guests have booted, or not.
+    let beforeMeasuring: (@Sendable () async -> Void)?
+    if lab.holdsForDeviceModelBoots {
+      beforeMeasuring = { await boot.awaitFirstWave() }
+    } else {
+      beforeMeasuring = nil
+    }
     let booted = await withTaskGroup(of: GuestRun?.self) { group in
       // HVM-family guests first: they take longest to boot.
       for guest in guests.sorted(by: { $0.type.hasDeviceModel && !$1.type.hasDeviceModel }) {
         group.addTask {
           guard let run = await boot.boot(guest) else { return nil }
           console.mark("\(guest.name) scenarios (domain \(run.domain))")
-          await context.runGroup(run, beforeMeasuring: { await boot.awaitFirstWave() })
+          await context.runGroup(run, beforeMeasuring: beforeMeasuring)
           return run
         }
       }
@@ -83,7 +90,7 @@ extension Dom0Lab {
 
   /// A guest's group: its `LabPlan.group(for:)` in order (awaiting `beforeMeasuring` before the first scenario that
   /// measures pauses), then, for the throwaway guest, the error paths that need no guest.
-  func runGroup(_ guest: GuestRun, beforeMeasuring: @escaping @Sendable () async -> Void) async {
+  func runGroup(_ guest: GuestRun, beforeMeasuring: (@Sendable () async -> Void)?) async {
     await run(LabPlan.group(for: guest.guest), on: guest, beforeMeasuring: beforeMeasuring)
     if guest.guest.role == .throwaway {
       if budgetAllows() { await errorUnknownDomain() }

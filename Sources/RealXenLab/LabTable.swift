@@ -64,11 +64,19 @@ public struct Lab: Decodable, Sendable {
   public var lifecycle: Bool?
   /// The Xen CPU the HVM-family guests are pinned to, if any.
   public var hvmGuestsOnCPU: Int?
+  /// Whether the second wave of guests and the first wave's pause measurements wait until every first-wave guest,
+  /// device-model guests included, has booted (absent: no; see `holdsForDeviceModelBoots`).
+  public var secondWaveAfterDeviceModels: Bool?
   /// The guests, in the order they are created.
   public var guests: [LabGuest]
 
   /// Whether the lab runs the lifecycle scenarios.
   public var runsLifecycle: Bool { lifecycle ?? true }
+
+  /// Whether the second wave and the first wave's pause measurements wait for the first wave's device-model boots.
+  /// Otherwise second-wave PV and PVH guests start once the first wave's PV and PVH guests have booted, and the
+  /// measurements start at once.
+  public var holdsForDeviceModelBoots: Bool { secondWaveAfterDeviceModels ?? false }
 
   /// The guest named `name`.
   public func guest(_ name: String) -> LabGuest? { guests.first { $0.name == name } }

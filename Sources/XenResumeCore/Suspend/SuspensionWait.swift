@@ -113,8 +113,9 @@ extension SuspendController {
         // Fall through to the last look.
       } catch let error as XenCallError where !error.meansXenStoredIsGone {
         // The events or a read failed (an unreadable watch or port, a refused look at the domain): the guest may
-        // still suspend, so the grace period is waited out on the clock alone before the last look. (With xenstored gone there is nothing to wait for:
-        // the guest cannot see a request until it is back, and the failure is reported.)
+        // still suspend, so the grace period is waited out on the clock alone before the last look. (With xenstored
+        // gone there is nothing to wait for: the guest cannot see a request until it is back, and the failure is
+        // reported.)
         logger.debug(
           "waiting out the grace period without events", metadata: ["domain": "\(domain)", "error": "\(error)"])
         try await grace.passes()

@@ -14,6 +14,7 @@
 #                     without them each is built with `swift build -c release --product NAME --static-swift-stdlib`
 #                     inside the lab's root (root.sh; scratch path .build-realxen-XEN), when the package has it
 #   REALXEN_TIMEOUT   QEMU's hard timeout per lab in seconds (default 1500)
+#   REALXEN_MEASURE   brief (default, CI's) or full (the pause-time comparison of the README's figures; run.sh)
 #   REALXEN_LOCK, REALXEN_LOCK_WAIT   the machine-wide lock file (/tmp/realxen.lock) and how long to wait for it
 #   plus build.sh's and run.sh's variables.
 # Writes work/xen-XEN/logs/{serial.log,boot-timings.json,build.log,check.txt,survival.json,wall-times.json} and,

@@ -10,6 +10,8 @@
 # Environment: REALXEN_WORK, REALXEN_MEM (MiB, default 4096), REALXEN_DOM0_MEM (default 1024M),
 # REALXEN_DOM0_VCPUS (default 2), REALXEN_CPU (QEMU -cpu, default max,-xsave), REALXEN_QEMU (host) and
 # REALXEN_QEMU_LAB (another lab's QEMU, e.g. 4.20), REALXEN_XEN_EXTRA (more Xen arguments),
+# REALXEN_MEASURE (brief, the default and CI's: every measurement runs with small budgets; full: the pause-time
+# comparison the README's figures come from, 200 paced cycles per tool, about ten minutes more per lab),
 # DOM0_EXTRA (more dom0 kernel arguments, e.g. "rx.guests=pv,pvh rx.blocks=1" while iterating).
 set -euo pipefail
 
@@ -57,7 +59,7 @@ mkdir -p "$WORK/logs"
 # and xenconsoled for five guests), the rest is for the guests.
 xen_args="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM dom0_max_vcpus=${REALXEN_DOM0_VCPUS:-2} loglvl=all guest_loglvl=all bootscrub=0 smap=0 spec-ctrl=no conring_size=1m ${REALXEN_XEN_EXTRA:-}"
 # rx.deadline: dom0 starts no scenario after this uptime, leaving time for its diagnostics and reboot.
-dom0_args="console=hvc0 earlyprintk=xen mitigations=off rx.deadline=$((LIMIT - 90)) ${DOM0_EXTRA:-}"
+dom0_args="console=hvc0 earlyprintk=xen mitigations=off rx.deadline=$((LIMIT - 90)) rx.measure=${REALXEN_MEASURE:-brief} ${DOM0_EXTRA:-}"
 # QEMU separates multiboot modules with commas; a literal comma is written twice.
 dom0_args=${dom0_args//,/,,}
 

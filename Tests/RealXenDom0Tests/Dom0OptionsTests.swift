@@ -15,11 +15,24 @@ final class Dom0OptionsTests: XCTestCase {
     XCTAssertFalse(options.xenstoredLost)
   }
 
-  func testWithoutRxWordsEveryGuestRunsFiftyCheckpointCyclesAndXenstoredIsKilledLast() {
+  func testWithoutRxWordsEveryGuestRunsTheBriefMeasurementAndXenstoredIsKilledLast() {
     let options = Dom0Options(commandLine: "console=hvc0 rx.blocks=many")
     XCTAssertNil(options.guests)
-    XCTAssertEqual(options.blocks, 5)
+    XCTAssertEqual(options.measurement, .brief)
+    XCTAssertEqual(options.blocks, 2)
+    XCTAssertEqual(options.pauseCycles, 30)
     XCTAssertEqual(options.pvhvmBlocks * options.pvhvmBlock, 10)
     XCTAssertTrue(options.xenstoredLost)
+  }
+
+  func testTheFullMeasurementIsTheSoundComparisonAndABudgetGivenAloneWinsWhereverItStands() {
+    let full = Dom0Options(commandLine: "rx.pause-budget=90 rx.measure=full rx.measure=bogus")
+    XCTAssertEqual(full.measurement, .full)
+    XCTAssertEqual(full.blocks, 5)
+    XCTAssertEqual(full.pauseCycles, 200)
+    XCTAssertEqual(full.rateBudget, 30)
+    XCTAssertEqual(full.straceCycles, 10)
+    XCTAssertEqual(full.pauseBudget, 90)
+    XCTAssertEqual(Dom0Options(commandLine: "rx.measure=full rx.measure=brief").pauseCycles, 30)
   }
 }

@@ -247,10 +247,20 @@ import Testing
             checkpointBlock(p50: 120, p90: 170, p99: 250, max: 900),
           ].map { JSONDocument.parse(LabJSON.text($0))! }),
       ]))
+    // The event channel guest ran the lab's larger count, which the reduced-count note names.
+    let largerCompare = line(
+      "compare", "pvec",
+      facts: .object([
+        "blocks": .number(5), "blockSize": .number(10), "swiftSucceeded": .number(50), "cSucceeded": .number(50),
+      ]))
     let report = LabReport(
       lab: lab, guests: lab.guests,
       log: log(
-        lab, replacing: [ResultKey("compare", "pv510"): [compare], ResultKey("checkpoint", "pv510"): [checkpoint]]))
+        lab,
+        replacing: [
+          ResultKey("compare", "pv510"): [compare], ResultKey("checkpoint", "pv510"): [checkpoint],
+          ResultKey("compare", "pvec"): [largerCompare],
+        ]))
     let lines = report.text.split(separator: "\n").map(String.init)
     // swift: median of 100, 120, 110; C: of 200, 220, 210, 230 (215); 110/215 = 0.51.
     // The script lines come from the paced comparison alone (its facts are empty here).
@@ -260,6 +270,7 @@ import Testing
     #expect(!lines.contains { $0.hasPrefix("pv      ") || $0.hasPrefix("hvm     ") })
     #expect(!lines.contains { $0.contains("guest=throw") })
     #expect(lines.contains("note: pv510 ran reduced counts: 3 blocks of 10 checkpoint cycles per tool (50 elsewhere)"))
+    #expect(!lines.contains { $0.hasPrefix("note: pvec") })
   }
 
   @Test func thePacedComparisonGivesTheTableTheCountsTheStagesAndOnePauseRatioLinePerGuest() throws {

@@ -4,8 +4,8 @@ import DomZeroProcess
 ///
 ///     rx.guests=pv,pvh,throw      which of the lab's guests to start (default: all)
 ///     rx.measure=brief|full       the measurement budgets below as a set (default brief; see `Measurement`)
-///     rx.blocks=N                 blocks of 10 checkpoint cycles per tool (brief 2, full 5)
-///     rx.pvhvm-blocks=N rx.pvhvm-block=N   PVHVM's blocks (2 blocks of 5 cycles per tool in both)
+///     rx.blocks=N                 blocks of 10 checkpoint cycles per tool (default 5)
+///     rx.pvhvm-blocks=N rx.pvhvm-block=N   PVHVM's blocks (default 2 blocks of 5 cycles per tool)
 ///     rx.pause-cycles=N           cycles per tool of the paced pause comparison (brief 30, full 200)
 ///     rx.pause-budget=S           seconds a guest's paced comparison may take before it stops short (brief 45, full 200)
 ///     rx.rate-budget=S            seconds each tool's back-to-back loop may take at the paced median (brief 8, full 30)
@@ -30,7 +30,7 @@ public struct Dom0Options: Sendable {
   /// The set the budgets below came from.
   public private(set) var measurement = Measurement.brief
   /// Blocks of 10 checkpoint cycles per tool on a main guest.
-  public var blocks = 2
+  public var blocks = 5
   /// PVHVM's blocks per tool (a PVHVM suspend takes seconds under this emulation).
   public var pvhvmBlocks = 2
   /// PVHVM's block size.
@@ -56,8 +56,8 @@ public struct Dom0Options: Sendable {
   public mutating func measure(_ measurement: Measurement) {
     self.measurement = measurement
     switch measurement {
-    case .brief: (blocks, pauseCycles, pauseBudget, rateBudget, straceCycles) = (2, 30, 45, 8, 3)
-    case .full: (blocks, pauseCycles, pauseBudget, rateBudget, straceCycles) = (5, 200, 200, 30, 10)
+    case .brief: (pauseCycles, pauseBudget, rateBudget, straceCycles) = (30, 45, 8, 3)
+    case .full: (pauseCycles, pauseBudget, rateBudget, straceCycles) = (200, 200, 30, 10)
     }
   }
 

@@ -19,7 +19,7 @@ final class Dom0OptionsTests: XCTestCase {
     let options = Dom0Options(commandLine: "console=hvc0 rx.blocks=many")
     XCTAssertNil(options.guests)
     XCTAssertEqual(options.measurement, .brief)
-    XCTAssertEqual(options.blocks, 2)
+    XCTAssertEqual(options.blocks, 5)
     XCTAssertEqual(options.pauseCycles, 30)
     XCTAssertEqual(options.pvhvmBlocks * options.pvhvmBlock, 10)
     XCTAssertTrue(options.xenstoredLost)
@@ -28,7 +28,6 @@ final class Dom0OptionsTests: XCTestCase {
   func testTheFullMeasurementIsTheSoundComparisonAndABudgetGivenAloneWinsWhereverItStands() {
     let full = Dom0Options(commandLine: "rx.pause-budget=90 rx.measure=full rx.measure=bogus")
     XCTAssertEqual(full.measurement, .full)
-    XCTAssertEqual(full.blocks, 5)
     XCTAssertEqual(full.pauseCycles, 200)
     XCTAssertEqual(full.rateBudget, 30)
     XCTAssertEqual(full.straceCycles, 10)

@@ -112,10 +112,12 @@ extension SuspendController {
       } catch is DeadlineExceeded {
         // Fall through to the last look.
       } catch let error as XenCallError where !error.meansXenStoredIsGone {
-        // The events or a read failed (an unreadable watch or port, a refused look at the domain): the guest may
-        // still suspend, so the grace period is waited out on the clock alone before the last look. (With xenstored
-        // gone there is nothing to wait for: the guest cannot see a request until it is back, and the failure is
-        // reported.)
+        // The events or a read failed (an unreadable watch or port, a refused look at the domain), or the fast
+        // resume's own access to vcpu0 did (its failures of resumedomain and XS_RESUME come translated, and end the
+        // wait): the guest may still suspend, or still be suspended, so the grace period is waited out on the clock
+        // alone and the last look tries once more; a second failure is the suspend's error, translated by its
+        // caller. (With xenstored gone there is nothing to wait for: the guest cannot see a request until it is
+        // back, and the failure is reported.)
         logger.debug(
           "waiting out the grace period without events", metadata: ["domain": "\(domain)", "error": "\(error)"])
         try await grace.passes()

@@ -92,6 +92,49 @@ final class MisbehavingGuestTests: XCTestCase {
     }
   }
 
+  func testALateSuspendWhoseResumeKeepsFailingIsTriedUntilTheGuestRunsOrTheErrorSaysItIsStillSuspended() async throws {
+    // The guest suspends a second after the timeout, and the grace period's fast resume cannot read vcpu0. One
+    // failure: the last look tries again, the guest runs, and the caller gets the timeout. Two or three: the failure
+    // of the last look is the wait's, and a failed wait settles once more in a task of its own (two tries again):
+    // the guest runs, and the error names the call and says so. Four: the error names the call, and the guest is
+    // still suspended with nothing written into it.
+    for failures in 1...4 {
+      let clock = TestClock<Duration>()
+      let host = SimulatedXenHost(
+        clock: clock, reactionDelays: GuestReactionDelays(acknowledgement: .zero, suspension: .seconds(2)))
+      let domain = host.createDomain(.pv(vcpus: 2))
+      let controller = SuspendController(host: host, clock: clock)
+      for call in 1...failures { host.injectFault(.vcpuContext, onCall: call, errno: .ioError, domain: domain) }
+
+      let result = await runAdvancing(clock, controller, host) {
+        try await controller.suspend(domain, timeout: .seconds(1))
+      }
+
+      XCTAssertEqual(host.pendingFaultCount, 0, "\(failures): each injected failure was met")
+      if failures == 1 {
+        guard case .failure(SuspendResumeError.timedOut(domain, .suspension, _, .running)) = result else {
+          XCTFail("\(failures): unexpected result: \(result)")
+          continue
+        }
+      } else {
+        let state: DomainState = failures < 4 ? .running : .shutDown(.suspend)
+        guard case .failure(SuspendResumeError.hostCall(let call, state, let undone?)) = result else {
+          XCTFail("\(failures): unexpected result: \(result)")
+          continue
+        }
+        XCTAssertEqual(call.call, XenHostOperation.vcpuContext.rawValue)
+        XCTAssertEqual(call.errno, .ioError)
+        XCTAssertTrue(undone.contains(failures < 4 ? "was resumed" : "may still suspend"), undone)
+      }
+      if failures < 4 {
+        assertRunning(host, domain)
+        assertHealthy(host, domain)
+      } else {
+        XCTAssertTrue(DomainState(try host.domainInfo(domain)).isSuspended)
+      }
+    }
+  }
+
   func testAGuestThatSuspendsWithoutAVisibleAcknowledgementIsResumedAfterTheTimeout() async throws {
     // The guest cannot write its control node (read-only for it), so its acknowledgement is refused, and like
     // Linux it suspends anyway: the toolstack only ever reads "suspend" and times out at the acknowledgement.

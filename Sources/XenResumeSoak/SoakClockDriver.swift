@@ -14,18 +14,43 @@ struct SoakClockDriver {
   let controllers: [SuspendController]
   let bodySleepers: BodySleepers
 
+  /// When operations count as hung.
+  var limits = HangLimits()
+
   /// How far the clock moves at a time.
   static let step: Duration = .seconds(1)
-  /// How long, in real time, an operation may go on without finishing or parking before it counts as hung.
-  static let realTimeLimit: Duration = .seconds(60)
 
-  /// Waits until every flag is set, advancing the clock when everything is parked; `false` when the real-time
-  /// limit passed first.
-  func run(until finished: [FinishedFlag]) async -> Bool {
+  /// When the driver gives up on operations that do not end, in real time.
+  struct HangLimits {
+    /// How long the operations' waits may stay as they are, neither finishing nor parking nor waking.
+    var unchanged: Duration = .seconds(60)
+    /// How many times the driver must have looked, and found nothing changed, within that time. A process starved
+    /// of CPU (a loaded machine, threads blocked elsewhere) looks rarely, and its operations are not hung: they have
+    /// not run. A lost wake-up or a deadlock leaves the driver looking thousands of times a second at the same waits.
+    var unchangedLooks = 2_000
+    /// How long operations whose waits keep changing may take (a livelock), or the clock keep moving.
+    var busy: Duration = .seconds(600)
+  }
+
+  /// How a run of operations ended.
+  enum End: Equatable {
+    case finished
+    /// Their waits stayed as they were for `limits.unchanged` (see `HangLimits.unchangedLooks`).
+    case waitsUnchanged
+    /// They went on for `limits.busy`.
+    case busy
+  }
+
+  /// Waits until every flag is set, advancing the clock when everything is parked.
+  func run(until finished: [FinishedFlag]) async -> End {
     let real = ContinuousClock()
-    let limit = real.now.advanced(by: Self.realTimeLimit)
+    let busyLimit = real.now.advanced(by: limits.busy)
+    var unchangedSince = real.now
+    var unchangedLooks = 0
+    var last = reading()
     var idleChecks = 0
     while !finished.allSatisfy(\.isSet) {
+      if real.now >= busyLimit { return .busy }
       if everythingParked() {
         await clock.advance(by: Self.step)
         idleChecks = 0
@@ -34,7 +59,15 @@ struct SoakClockDriver {
       // A body's sleep registered once the clock had reached its deadline waits for the clock's next move (the test
       // clock resumes sleeps only as it advances): a move by nothing resumes it without moving time.
       if bodySleepers.sleeping > bodySleepers.parked(at: clock.now) { await clock.advance(by: .zero) }
-      if real.now >= limit { return false }
+      let now = reading()
+      if now == last {
+        unchangedLooks += 1
+      } else {
+        (last, unchangedSince, unchangedLooks) = (now, real.now, 0)
+      }
+      if unchangedLooks >= limits.unchangedLooks && unchangedSince.duration(to: real.now) >= limits.unchanged {
+        return .waitsUnchanged
+      }
       idleChecks += 1
       if idleChecks < 64 {
         await Task.yield()
@@ -42,7 +75,7 @@ struct SoakClockDriver {
         try? await Task.sleep(for: .microseconds(200))
       }
     }
-    return true
+    return .finished
   }
 
   /// Two readings of every part that agree, so that they describe one moment (see `ControllerWaitSnapshot`).
@@ -58,6 +91,22 @@ struct SoakClockDriver {
     let running = controllers.reduce(racing) { $0 + $1.hostWaitsBetweenOperations }
     let parked = controllers.reduce(host.parkedTasks) { $0 + $1.timer.parked + $1.monitorParked }
     return running == parked
+  }
+
+  /// What every part's waits were doing, for a `hung` violation: whether the clock could not move (something under
+  /// way never parked) or nothing woke what had parked.
+  func waitsDescription() -> String {
+    let (controllers, host, parkedSleeps, sleeps) = reading()
+    let parts = controllers.enumerated().map { index, waits in
+      "controller \(index): \(waits.timer.racing) racing, \(waits.timer.parked) timed waits parked, pump asleep in "
+        + "time \(waits.timer.pumpAsleepInTime), \(waits.monitorParked) monitor waits parked, "
+        + "\(waits.hostWaitsBetweenOperations) monitor pumps"
+    }
+    let rest = [
+      "host: \(host.parkedTasks) tasks parked, \(host.dueReactions) reactions due",
+      "body sleeps: \(sleeps), \(parkedSleeps) before their deadline", "clock: \(clock.now)",
+    ]
+    return (parts + rest).joined(separator: "; ")
   }
 
   private func reading() -> ([ControllerWaitSnapshot], SimulatorWaitSnapshot, Int, Int) {

@@ -42,6 +42,7 @@ public enum SoakInvariant: String, Sendable, Hashable, CaseIterable {
   case untypedError
   /// An operation took longer on the soak's clock than its timeout and the grace period allow.
   case waitOverran
-  /// An operation did not end within a minute of real time (its waits never parked or never woke).
+  /// An operation did not end: its waits stayed as they were for a minute of real time while the soak kept looking
+  /// (they never parked, or never woke), or kept changing for ten minutes.
   case hung
 }

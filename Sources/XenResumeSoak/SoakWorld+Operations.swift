@@ -20,14 +20,20 @@ struct SoakOperationOutcome {
   var stateAtEnd: DomainState
 }
 
+/// Operations that did not end within the real-time limit, and what the waits were doing then.
+struct SoakHang: Error {
+  var description: String
+}
+
 /// Where an operation's task leaves its outcome.
 private final class OutcomeBox: Sendable {
   let value = Mutex<(error: (any Error)?, elapsed: Duration, state: DomainState)?>(nil)
 }
 
 extension SoakWorld {
-  /// Runs one operation step, or two at once, under the clock driver; `nil` when they did not end in time (hung).
-  func perform(_ steps: [SoakStep], index: Int) async -> [SoakOperationOutcome]? {
+  /// Runs one operation step, or two at once, under the clock driver; `.failure` with what the waits were doing and
+  /// which operations had ended, when they did not end in time (hung).
+  func perform(_ steps: [SoakStep], index: Int) async -> Result<[SoakOperationOutcome], SoakHang> {
     for fault in pendingFaults { host.injectFault(fault.operation, onCall: fault.call, errno: fault.errno) }
     pendingFaults = []
     defer { host.removeAllFaults() }
@@ -61,16 +67,24 @@ extension SoakWorld {
       started.append((step, target, domain, box, finished, observer, cancelAtCall != nil || cancelsItself))
       if slots.indices.contains(target.slot) { slots[target.slot].touchedBy.insert(target.controller) }
     }
-    let ended = await driver.run(until: started.map(\.4))
+    let driver = driver
+    let end = await driver.run(until: started.map(\.4))
     for entry in started { if let observer = entry.5 { host.callObservers.remove(observer) } }
-    guard ended else { return nil }
-    return started.map { step, target, domain, box, _, _, cancelled in
-      let (error, elapsed, state) = box.value.withLock { $0 } ?? (nil, .zero, .gone)
-      return SoakOperationOutcome(
-        step: step, index: index, target: target, domain: domain, error: error, elapsed: elapsed,
-        cancelledByStep: cancelled,
-        stateAtEnd: state)
+    guard end == .finished else {
+      let why =
+        end == .busy
+        ? "still going after \(driver.limits.busy)" : "their waits unchanged for \(driver.limits.unchanged)"
+      let ends = started.map { "\($0.0): \($0.4.isSet ? "ended" : "not ended")" }.joined(separator: ", ")
+      return .failure(SoakHang(description: "\(why): \(ends); \(driver.waitsDescription())"))
     }
+    return .success(
+      started.map { step, target, domain, box, _, _, cancelled in
+        let (error, elapsed, state) = box.value.withLock { $0 } ?? (nil, .zero, .gone)
+        return SoakOperationOutcome(
+          step: step, index: index, target: target, domain: domain, error: error, elapsed: elapsed,
+          cancelledByStep: cancelled,
+          stateAtEnd: state)
+      })
   }
 
   /// The controller call a step makes, with where it cancels; `nil` for a step that is not an operation.

@@ -28,8 +28,11 @@ extension SoakWorld {
     let before = slots
     host.clearTrace()
     log.beginStep()
-    guard let outcomes = await perform(steps, index: index) else {
-      return [SoakViolation(.hung, "\(steps) did not end within \(SoakClockDriver.realTimeLimit)", step: index)]
+    let outcomes: [SoakOperationOutcome]
+    switch await perform(steps, index: index) {
+    case .success(let ended): outcomes = ended
+    case .failure(let hang):
+      return [SoakViolation(.hung, "the operations did not end, \(hang.description)", step: index)]
     }
     let trace = host.trace
     var violations: [SoakViolation] = []

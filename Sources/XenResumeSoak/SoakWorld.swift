@@ -10,6 +10,9 @@ final class SoakWorld {
   let clock = TestClock<Duration>()
   let host: SimulatedXenHost
   private(set) var controllers: [SuspendController]
+  /// The controllers `replaceController` dropped: they give back what they held when they end, which the release
+  /// check waits for.
+  private(set) var replacedControllers: [WeakController] = []
   var slots: [SoakSlot] = []
   let bodySleepers = BodySleepers()
   /// Faults `.fault` steps asked for, injected when the next operation step starts (so that the soak's own checks
@@ -33,6 +36,7 @@ final class SoakWorld {
 
   func replaceController(_ index: Int) {
     guard controllers.indices.contains(index) else { return }
+    replacedControllers.append(WeakController(controllers[index]))
     controllers[index] = makeController()
     for slot in slots.indices {
       slots[slot].knownBy.remove(index)

@@ -94,7 +94,7 @@ import XenSimulator
     world.create(.pvh(behaviour: .ignoresSuspendRequest), delays: .immediate)
     let step = SoakStep.suspend(SoakTarget(controller: 0, slot: 0), path: nil, timeout: .short, cancelAtCall: nil)
     let outcomes = await world.perform([step], index: 1)
-    let outcome = try? #require(outcomes?.first)
+    let outcome = try? #require(try? outcomes.get().first)
     #expect(outcome?.elapsed ?? .zero >= SoakTimeout.short.duration)
     #expect(outcome?.elapsed ?? .seconds(1000) <= SoakTimeout.short.duration + SoakWorld.suspendOverrun)
     guard case .timedOut(_, .acknowledgement, _, .running)? = outcome?.error as? SuspendResumeError else {
@@ -104,6 +104,24 @@ import XenSimulator
   }
 
   // MARK: Shrinking and reproductions
+
+  @Test func waitsThatStayAsTheyAreWhileTheDriverKeepsLookingAreHung() async {
+    // Nothing under way and a flag nobody sets: the waits never change, and the driver looks often.
+    var driver = SoakWorld().driver
+    driver.limits = .init(unchanged: .milliseconds(100), unchangedLooks: 50, busy: .seconds(60))
+    let start = ContinuousClock.now
+    #expect(await driver.run(until: [FinishedFlag()]) == .waitsUnchanged)
+    #expect(start.duration(to: .now) >= .milliseconds(100))
+  }
+
+  @Test func aDriverThatHasNotLookedOftenEnoughDoesNotCallTheWaitsHung() async {
+    // As in a process starved of CPU: the looks never add up, so only the busy limit ends the run.
+    var driver = SoakWorld().driver
+    driver.limits = .init(unchanged: .milliseconds(20), unchangedLooks: .max, busy: .milliseconds(300))
+    let start = ContinuousClock.now
+    #expect(await driver.run(until: [FinishedFlag()]) == .busy)
+    #expect(start.duration(to: .now) >= .milliseconds(300))
+  }
 
   @Test func theShrinkerFindsTheStepsThatMatter() async throws {
     // A planted defect: "fails" whenever a forget of slot 1 follows a checkpoint of slot 1 by controller 1.

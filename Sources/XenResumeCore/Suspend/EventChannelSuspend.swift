@@ -54,7 +54,8 @@ extension SuspendController {
       // Xen signals the guest's end of the channel, so the subscription names the guest's port.
       try host.subscribeForSuspend(domain, port: remote)
     } catch {
-      try? host.unbind(local)
+      // The set-up's own failure is the one reported; a port that cannot be unbound as well is logged, not dropped.
+      unbindQuietly(local, domain: domain)
       throw error
     }
     session.suspendChannel = (local, remote)

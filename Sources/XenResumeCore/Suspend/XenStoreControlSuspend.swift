@@ -195,7 +195,12 @@ extension SuspendController {
       do {
         try body(transaction)
       } catch {
-        try? host.endTransaction(transaction, commit: false)
+        // The body's failure is the one reported; an abort that fails as well is logged, not dropped.
+        do {
+          try host.endTransaction(transaction, commit: false)
+        } catch let abortError {
+          logger.warning("could not abort the xenstore transaction", metadata: ["error": "\(abortError)"])
+        }
         throw error
       }
       do {

@@ -54,6 +54,51 @@ final class CleanupAfterFailureTests: XCTestCase {
     let logged = await eventually { recorded.messages.contains("could not remove the @releaseDomain watch") }
     XCTAssertTrue(logged, "\(recorded.messages)")
   }
+
+  func testAPortThatCannotBeUnboundAfterAFailedChannelSetUpIsLogged() async throws {
+    // The soak's finding (seed 20261211): the bind's pending event could not be consumed, and the unbind that undid
+    // the bind failed as well; the port was left bound with nothing said.
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pvhvm(suspendEventChannel: true))
+    let recorded = RecordedWarnings()
+    let controller = SuspendController(
+      host: host, logger: Logger(label: "test", factory: { _ in RecordingHandler(recorded: recorded) }))
+    host.injectFault(.consumePendingEvent, onCall: 1, errno: .noMemory)
+    host.injectFault(.unbind, onCall: 1, errno: .resourceTemporarilyUnavailable)
+
+    do {
+      _ = try await controller.suspend(domain, timeout: .seconds(5))
+      XCTFail("the suspend succeeded")
+    } catch SuspendResumeError.hostCall(let call, _, _) {
+      XCTAssertEqual(
+        call.call, XenHostOperation.consumePendingEvent.rawValue, "the set-up's failure is the one reported")
+    }
+    XCTAssertEqual(host.boundPortCount, 1)
+    XCTAssertTrue(recorded.messages.contains("could not unbind the suspend event channel"), "\(recorded.messages)")
+    assertRunning(host, domain)
+  }
+
+  func testATransactionThatCannotBeAbortedAfterAFailedRequestIsLogged() async throws {
+    // The guest acknowledges by deleting its control node, so the next request recreates it in a transaction; the
+    // transaction's permission write fails, and so does its abort.
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv(behaviour: .acknowledgesByDeletingNode))
+    let recorded = RecordedWarnings()
+    let controller = SuspendController(
+      host: host, logger: Logger(label: "test", factory: { _ in RecordingHandler(recorded: recorded) }))
+    _ = try await controller.checkpoint(domain) { _ in }
+    host.injectFault(.setPermissions, onCall: 1, errno: .permissionDenied)
+    host.injectFault(.endTransaction, onCall: 1, errno: .ioError)
+
+    do {
+      _ = try await controller.suspend(domain, timeout: .seconds(5))
+      XCTFail("the suspend succeeded")
+    } catch SuspendResumeError.hostCall(let call, _, _) {
+      XCTAssertEqual(call.call, XenHostOperation.setPermissions.rawValue, "the body's failure is the one reported")
+    }
+    XCTAssertTrue(recorded.messages.contains("could not abort the xenstore transaction"), "\(recorded.messages)")
+    assertRunning(host, domain)
+  }
 }
 
 private final class RecordedWarnings: Sendable {

@@ -237,4 +237,19 @@ import XenSimulator
       .suspend(SoakTarget(controller: 0, slot: 0), path: nil, timeout: .short, cancelAtCall: nil),
     ])
   }
+
+  /// touchedAnotherActorsSuspend: the 1,000,000-step run of seed 20261212.
+  @Test func anotherActorsSuspendAfterAFailedCheckpointIsNotResumed() async {
+    await expectNoViolation([
+      .create(.pvhvm(vcpus: 1, kernel: .linuxBefore5_16), delays: .immediate),
+      .create(.pvh(vcpus: 1, kernel: .xenLinuxClassic), delays: .immediate),
+      .suspend(SoakTarget(controller: 0, slot: 0), path: .xenstoreControl, timeout: .zero, cancelAtCall: nil),
+      .suspend(SoakTarget(controller: 0, slot: 1), path: nil, timeout: .short, cancelAtCall: nil),
+      .resume(SoakTarget(controller: 0, slot: 1), mode: .slow, confirmed: true, cancelAtCall: nil),
+      .fault(.read, onCall: 1, errno: .invalidArgument),
+      .checkpoint(SoakTarget(controller: 0, slot: 1), path: .eventChannel, timeout: .zero, body: .returns),
+      .actor(.shutDown(slot: 1, reason: .suspend)),
+      .resume(SoakTarget(controller: 0, slot: 1), mode: .uncooperative, confirmed: false, cancelAtCall: nil),
+    ])
+  }
 }

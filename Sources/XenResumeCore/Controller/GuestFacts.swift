@@ -108,12 +108,18 @@ extension SuspendController {
       return session
     }
     // Suspended by this controller and resumed by someone else, resumed as a new domain, or never suspended by
-    // this controller: learn again, keeping a lock already held. Its channel binding is of no use any more.
+    // this controller: learn again, keeping a lock already held. Its channel binding is of no use any more. The
+    // stale session stays, holding nothing, until the new one replaces it: a failure while learning (a refused
+    // xenstore read) must not make the controller forget that it has not suspended this running domain, or it
+    // would later resume another toolstack's suspend of it as a domain it never knew.
     if var stale = known.session {
       heldLock = heldLock || stale.holdsSuspendLock
       if stale.suspendChannel != nil { releaseSuspendChannel(of: &stale, domain: domain) }
       releaseControlWatch(of: &stale)
-      state.withLock { $0.sessions[domain] = nil }
+      stale.holdsSuspendLock = false
+      stale.suspendedBy = nil
+      stale.needsRelearning = true
+      storeSession(stale, for: domain)
       noLongerSuspended(domain)
     }
     var session = try learnSession(domain, info: info)

@@ -99,6 +99,33 @@ final class CleanupAfterFailureTests: XCTestCase {
     XCTAssertTrue(recorded.messages.contains("could not abort the xenstore transaction"), "\(recorded.messages)")
     assertRunning(host, domain)
   }
+
+  func testAFailedRelearningKeepsKnowingThatTheControllerDidNotSuspendTheDomain() async throws {
+    // The soak's finding (seed 20261212): after a resume as a new domain the next suspend learns the guest's facts
+    // again; its first xenstore read failed, and the controller had dropped what it knew, so it later resumed another
+    // toolstack's suspend of the guest as a domain it never knew.
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pvh(suspendEventChannel: false, kernel: .xenLinuxClassic))
+    let controller = SuspendController(host: host)
+    _ = try await controller.suspend(domain, timeout: .seconds(5))
+    _ = try await controller.resume(domain, mode: .slow, options: .confirmSlowResumeOfPVAwareGuest)
+    host.injectFault(.read, onCall: 1, errno: .invalidArgument)
+    do {
+      _ = try await controller.suspend(domain, timeout: .seconds(5))
+      XCTFail("the suspend succeeded")
+    } catch SuspendResumeError.hostCall(let call, .running, _) {
+      XCTAssertEqual(call.call, XenHostOperation.read.rawValue)
+    }
+    try host.shutdownDomain(domain, reason: .suspend)
+
+    do {
+      _ = try await controller.resume(domain, mode: .uncooperative)
+      XCTFail("another toolstack's suspend was resumed")
+    } catch SuspendResumeError.refused(domain, let reason) {
+      XCTAssertTrue(reason.contains("suspended by another toolstack"), reason)
+    }
+    XCTAssertTrue(DomainState(try host.domainInfo(domain)).isSuspended)
+  }
 }
 
 private final class RecordedWarnings: Sendable {

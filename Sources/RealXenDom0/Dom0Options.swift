@@ -8,7 +8,7 @@ import DomZeroProcess
 ///     rx.pvhvm-blocks=N rx.pvhvm-block=N   PVHVM's blocks (default 2 blocks of 5 cycles per tool)
 ///     rx.pause-cycles=N           cycles per tool of the paced pause comparison (brief 30, full 200)
 ///     rx.pause-budget=S           seconds a guest's paced comparison may take before it stops short (brief 45, full 200)
-///     rx.rate-budget=S            seconds each tool's back-to-back loop may take at the paced median (brief 8, full 30)
+///     rx.rate-budget=S            seconds each tool's back-to-back loop may take at the paced median (brief 4, full 30)
 ///     rx.strace-cycles=N          cycles per tool traced with strace -c after the comparison (brief 3, full 10; 0: none)
 ///     rx.deadline=S               dom0 uptime after which no scenario starts (run.sh sets it from QEMU's timeout)
 ///     rx.xenstored-lost=0         leave out the last act (killing xenstored while a suspend waits on it)
@@ -41,7 +41,7 @@ public struct Dom0Options: Sendable {
   /// seconds under this emulation: 200 pairs would take most of an hour on Xen 4.20).
   public var pauseBudget: Double = 45
   /// Seconds each tool's back-to-back loop should take at the paced comparison's median pause (200 cycles at most).
-  public var rateBudget: Double = 8
+  public var rateBudget: Double = 4
   /// Cycles per tool traced with `strace -f -c` after the timed comparison, to count system calls; 0: none.
   public var straceCycles = 3
   /// dom0 uptime in seconds after which no scenario starts.
@@ -56,7 +56,7 @@ public struct Dom0Options: Sendable {
   public mutating func measure(_ measurement: Measurement) {
     self.measurement = measurement
     switch measurement {
-    case .brief: (pauseCycles, pauseBudget, rateBudget, straceCycles) = (30, 45, 8, 3)
+    case .brief: (pauseCycles, pauseBudget, rateBudget, straceCycles) = (30, 45, 4, 3)
     case .full: (pauseCycles, pauseBudget, rateBudget, straceCycles) = (200, 200, 30, 10)
     }
   }

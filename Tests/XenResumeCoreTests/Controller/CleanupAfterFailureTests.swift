@@ -43,9 +43,7 @@ final class CleanupAfterFailureTests: XCTestCase {
   func testAReleaseDomainWatchThatCannotBeRemovedIsLogged() async throws {
     let host = SimulatedXenHost()
     let domain = host.createDomain(.pv())
-    let recorded = RecordedWarnings()
-    let controller = SuspendController(
-      host: host, logger: Logger(label: "test", factory: { _ in RecordingHandler(recorded: recorded) }))
+    let (controller, recorded) = controllerRecordingWarnings(on: host)
     // The pump's read of @releaseDomain fails, and so does its removal of the watch it gives up.
     host.injectFault(.nextWatchEvent, onCall: 2, errno: .permissionDenied)
     host.injectFault(.unwatch, onCall: 1, errno: .resourceBusy)
@@ -60,19 +58,12 @@ final class CleanupAfterFailureTests: XCTestCase {
     // the bind failed as well; the port was left bound with nothing said.
     let host = SimulatedXenHost()
     let domain = host.createDomain(.pvhvm(suspendEventChannel: true))
-    let recorded = RecordedWarnings()
-    let controller = SuspendController(
-      host: host, logger: Logger(label: "test", factory: { _ in RecordingHandler(recorded: recorded) }))
+    let (controller, recorded) = controllerRecordingWarnings(on: host)
     host.injectFault(.consumePendingEvent, onCall: 1, errno: .noMemory)
     host.injectFault(.unbind, onCall: 1, errno: .resourceTemporarilyUnavailable)
 
-    do {
-      _ = try await controller.suspend(domain, timeout: .seconds(5))
-      XCTFail("the suspend succeeded")
-    } catch SuspendResumeError.hostCall(let call, _, _) {
-      XCTAssertEqual(
-        call.call, XenHostOperation.consumePendingEvent.rawValue, "the set-up's failure is the one reported")
-    }
+    await assertSuspendFails(
+      controller, domain, naming: .consumePendingEvent, "the set-up's failure is the one reported")
     XCTAssertEqual(host.boundPortCount, 1)
     XCTAssertTrue(recorded.messages.contains("could not unbind the suspend event channel"), "\(recorded.messages)")
     assertRunning(host, domain)
@@ -83,19 +74,12 @@ final class CleanupAfterFailureTests: XCTestCase {
     // transaction's permission write fails, and so does its abort.
     let host = SimulatedXenHost()
     let domain = host.createDomain(.pv(behaviour: .acknowledgesByDeletingNode))
-    let recorded = RecordedWarnings()
-    let controller = SuspendController(
-      host: host, logger: Logger(label: "test", factory: { _ in RecordingHandler(recorded: recorded) }))
+    let (controller, recorded) = controllerRecordingWarnings(on: host)
     _ = try await controller.checkpoint(domain) { _ in }
     host.injectFault(.setPermissions, onCall: 1, errno: .permissionDenied)
     host.injectFault(.endTransaction, onCall: 1, errno: .ioError)
 
-    do {
-      _ = try await controller.suspend(domain, timeout: .seconds(5))
-      XCTFail("the suspend succeeded")
-    } catch SuspendResumeError.hostCall(let call, _, _) {
-      XCTAssertEqual(call.call, XenHostOperation.setPermissions.rawValue, "the body's failure is the one reported")
-    }
+    await assertSuspendFails(controller, domain, naming: .setPermissions, "the body's failure is the one reported")
     XCTAssertTrue(recorded.messages.contains("could not abort the xenstore transaction"), "\(recorded.messages)")
     assertRunning(host, domain)
   }
@@ -125,6 +109,29 @@ final class CleanupAfterFailureTests: XCTestCase {
       XCTAssertTrue(reason.contains("suspended by another toolstack"), reason)
     }
     XCTAssertTrue(DomainState(try host.domainInfo(domain)).isSuspended)
+  }
+
+  /// A controller over `host` whose warnings are recorded.
+  private func controllerRecordingWarnings(on host: SimulatedXenHost) -> (SuspendController, RecordedWarnings) {
+    let recorded = RecordedWarnings()
+    let controller = SuspendController(
+      host: host, logger: Logger(label: "test", factory: { _ in RecordingHandler(recorded: recorded) }))
+    return (controller, recorded)
+  }
+
+  /// Asserts that a suspend of `domain` fails with a host call error naming `operation`.
+  private func assertSuspendFails(
+    _ controller: SuspendController, _ domain: DomainID, naming operation: XenHostOperation, _ message: String,
+    line: UInt = #line
+  ) async {
+    do {
+      _ = try await controller.suspend(domain, timeout: .seconds(5))
+      XCTFail("the suspend succeeded", line: line)
+    } catch SuspendResumeError.hostCall(let call, _, _) {
+      XCTAssertEqual(call.call, operation.rawValue, message, line: line)
+    } catch {
+      XCTFail("unexpected error: \(error)", line: line)
+    }
   }
 }
 

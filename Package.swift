@@ -39,6 +39,8 @@ let package = Package(
     // Any backend: Xen's rules at the XenHost seam, to run over a simulator, a test double or LibxenHost.
     .library(name: "XenHostConformance", targets: ["XenHostConformance"]),
     .executable(name: "xen-resume", targets: ["xen-resume"]),
+    // The xen-resume commands as a library: what the executable runs, and what Tests/Fuzz's `cli-arguments` parses.
+    .library(name: "XenResumeCLI", targets: ["XenResumeCLI"]),
     // dom0: the conformance suite over LibxenHost, one JSON result per line (run by the real-Xen harness).
     .executable(name: "xen-host-conformance", targets: ["xen-host-conformance"]),
     // Any backend: the lifecycle scenarios (one controller, another toolstack acting on the same guests).

@@ -106,18 +106,44 @@ final class EventChannelClient: Sendable {
   }
 
   /// Reads every port the device has ready without blocking (a zero-timeout poll before each read, since the device
-  /// descriptor blocks), unmasks it and records it. Must run under the handle's lock.
+  /// descriptor blocks), then unmasks and records each. Must run under the handle's lock.
+  ///
+  /// The ports are unmasked only after the device has nothing more to read: the kernel masks a port once it fires,
+  /// so each port is read at most once per call and the loop ends after at most one read per bound port. Unmasking
+  /// each as it was read would let a guest that notifies its port without pause keep this loop, and the lock every
+  /// other call on this handle waits for, going for as long as it liked.
   private func drainReadyPorts(_ xce: OpaquePointer, operation: XenHostOperation) throws(XenCallError) {
-    while true {
-      let ready = try LibxenCall.system(operation, hint: "poll on the event channel device") { () throws(Errno) in
-        try FileDescriptor.poll(readable: [descriptor], timeout: .zero)
+    var fired: [UInt32] = []
+    do {
+      while true {
+        let ready = try LibxenCall.system(operation, hint: "poll on the event channel device") { () throws(Errno) in
+          try FileDescriptor.poll(readable: [descriptor], timeout: .zero)
+        }
+        if !ready[0] { break }
+        fired.append(UInt32(try LibxenCall.value(operation) { xenevtchn_pending(xce) }))
       }
-      if !ready[0] { return }
-      let port = try LibxenCall.value(operation) { xenevtchn_pending(xce) }
-      _ = try LibxenCall.value(operation, hint: "xenevtchn_unmask of port \(port)") {
-        xenevtchn_unmask(xce, UInt32(port))
-      }
-      pending.deliver((), to: UInt32(port))
+    } catch {
+      // The ports already read are recorded and unmasked all the same, or they would never fire again.
+      _ = try? unmaskAndRecord(fired, xce, operation: operation)
+      throw error
     }
+    try unmaskAndRecord(fired, xce, operation: operation)
   }
+
+  /// Unmasks and records each port, all of them even when one cannot be unmasked; throws the first failure.
+  private func unmaskAndRecord(
+    _ ports: [UInt32], _ xce: OpaquePointer, operation: XenHostOperation
+  ) throws(XenCallError) {
+    var firstFailure: XenCallError?
+    for port in ports {
+      do {
+        _ = try LibxenCall.value(operation, hint: "xenevtchn_unmask of port \(port)") { xenevtchn_unmask(xce, port) }
+      } catch {
+        firstFailure = firstFailure ?? error
+      }
+      pending.deliver((), to: port)
+    }
+    if let firstFailure { throw firstFailure }
+  }
+
 }

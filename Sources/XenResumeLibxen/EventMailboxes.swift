@@ -20,11 +20,22 @@ final class EventMailboxes<Key: Hashable & Sendable, Event: Sendable>: Sendable 
   }
 
   private let coalesces: Bool
+  /// Whether an event is dropped rather than queued behind the ones a key holds; `nil` queues every event.
+  private let isRedundant: (@Sendable (_ event: Event, _ queued: [Event]) -> Bool)?
   private let state = Mutex(State())
 
   /// Creates an empty set. With `coalescing`, a key holds at most one undelivered event.
   init(coalescing: Bool) {
     self.coalesces = coalescing
+    self.isRedundant = nil
+  }
+
+  /// Creates an empty set whose keys queue every event until they hold `limit`, and after that only events not
+  /// already queued: the watches' rule (`XenStoreWatchID.queuedEventLimit`), so that a busy key nobody reads
+  /// cannot grow without bound.
+  init(queueingDuplicatesUpTo limit: Int) where Event: Equatable {
+    self.coalesces = false
+    self.isRedundant = { event, queued in queued.count >= limit && queued.contains(event) }
   }
 
   /// Starts accepting events for a key; events delivered to a key that is not open are dropped as stale.
@@ -57,7 +68,10 @@ final class EventMailboxes<Key: Hashable & Sendable, Event: Sendable>: Sendable 
     let waiter = state.withLock { state -> Waiter<Event>? in
       guard let index = state.events.index(forKey: key) else { return nil }
       if let waiter = state.waiters.takeFirst(under: key) { return waiter }
-      if !(coalesces && !state.events.values[index].isEmpty) { state.events.values[index].append(event) }
+      // Decided before the append, so that no copy of the queue is alive when it grows (it would be copied whole).
+      let drop =
+        coalesces ? !state.events.values[index].isEmpty : isRedundant?(event, state.events.values[index]) ?? false
+      if !drop { state.events.values[index].append(event) }
       return nil
     }
     waiter?.resume(returning: event)

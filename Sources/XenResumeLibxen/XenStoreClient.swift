@@ -291,7 +291,7 @@ final class XenStoreConnection: Sendable {
   private let socket: Mutex<FileDescriptor?>
   /// Whether the socket was identified, so that its hang-up is noticed.
   let hasSocket: Bool
-  let events = EventMailboxes<UInt64, String>(coalescing: false)
+  let events = EventMailboxes<UInt64, String>(queueingDuplicatesUpTo: XenStoreWatchID.queuedEventLimit)
   private let reader = Mutex<PollingThread?>(nil)
   private let lost = Mutex(false)
 

@@ -8,8 +8,9 @@ import DequeModule
 /// dictionary look-ups) instead of scanning every watch.
 struct XenStoreWatchRegistry {
   /// Events a watch keeps before it starts dropping events for paths already queued (the watcher re-reads state on
-  /// each event, so a duplicate adds nothing). Bounds memory when nobody reads a busy watch.
-  static let queueLimit = 4096
+  /// each event, so a duplicate adds nothing). Bounds memory when nobody reads a busy watch; LibxenHost keeps the
+  /// same rule.
+  static let queueLimit = XenStoreWatchID.queuedEventLimit
 
   private struct Watch {
     let path: String

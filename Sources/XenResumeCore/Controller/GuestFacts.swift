@@ -54,7 +54,7 @@ extension SuspendController {
       return
     }
     if guestType == .pvh && !session.announcedFeatureSuspend {
-      guard try host.read(XenStorePath.featureSuspend(of: domain)) == "1" else {
+      guard GuestWrittenValue.announcesFeature(try host.read(XenStorePath.featureSuspend(of: domain))) else {
         throw SuspendResumeError.unsupported(
           domain, guestType: .pvh,
           operation: "suspend: it has no suspend event channel and does not advertise control/feature-suspend")
@@ -69,19 +69,13 @@ extension SuspendController {
   /// a port number (logged).
   private func advertisedSuspendPort(of domain: DomainID) throws -> EventChannelPort? {
     let advertised = try host.read(XenStorePath.suspendEventChannel(of: domain))
-    if let port = Self.parseSuspendPort(advertised) { return port }
+    if let port = GuestWrittenValue.suspendPort(advertised) { return port }
     if let advertised, !advertised.isEmpty {
       logger.warning(
         "ignoring a suspend event channel node that is not a port number",
-        metadata: ["domain": "\(domain)", "value": "\(advertised)"])
+        metadata: ["domain": "\(domain)", "value": "\(GuestWrittenValue.loggable(advertised))"])
     }
     return nil
-  }
-
-  /// A port number, or `nil` for a missing or empty node (no channel) and for anything that is not a number.
-  static func parseSuspendPort(_ value: String?) -> EventChannelPort? {
-    guard let value, let number = UInt32(value) else { return nil }
-    return EventChannelPort(number)
   }
 
   /// The session for a suspend, checked against what Xen reports now, whatever the session remembers: a domain

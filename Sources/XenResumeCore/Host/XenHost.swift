@@ -90,7 +90,8 @@ public protocol XenHost: Sendable {
   func watch(_ path: String) throws -> XenStoreWatchID
 
   /// Waits for the next event of a watch and returns the path that fired (`xs_read_watch`).
-  /// Events that arrived before the call are queued and returned first.
+  /// Events that arrived before the call are queued and returned first; past `XenStoreWatchID.queuedEventLimit`
+  /// queued events, an event for a path already queued is dropped.
   func nextWatchEvent(_ watch: XenStoreWatchID) async throws -> String
 
   /// The oldest event of a watch that has already arrived, without waiting (`xs_check_watch`); `nil` when none

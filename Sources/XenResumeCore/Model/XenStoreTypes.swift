@@ -21,6 +21,12 @@ public struct XenStoreWatchID: RawRepresentable, Hashable, Sendable {
   public init(rawValue: UInt64) {
     self.rawValue = rawValue
   }
+
+  /// How many events a watch queues before it stops queueing events for paths it already holds (`XenHost`'s
+  /// backends keep this rule). An event only says that something changed under the path, and every watcher reads
+  /// state again on one, so a duplicate adds nothing; without the bound, a guest that rewrites a watched node of
+  /// its own without pause, while nobody takes the events, would grow dom0's memory for as long as it liked.
+  public static let queuedEventLimit = 4096
 }
 
 /// One entry of a xenstore node's permission list (`struct xs_permissions`).

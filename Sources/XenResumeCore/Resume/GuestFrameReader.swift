@@ -4,10 +4,36 @@ import SystemPackage
 ///
 /// The p2m readers read one word per step rather than whole pages: a slow resume needs two translations, and a
 /// page-sized read per level would cost a foreign mapping of every table on the way for nothing.
+///
+/// Every read goes through `readFrame`, a host's `readGuestMemory` in the controller: the fuzz target of these
+/// readers (`Tests/Fuzz`, `guest-memory`) gives it arbitrary page contents instead.
 struct GuestFrameReader {
-  let host: any XenHost
+  /// Bytes `offset..<offset + count` of a frame of the domain; throws when the frame cannot be mapped.
+  typealias ReadFrame = (_ frame: UInt64, _ offset: Int, _ count: Int) throws -> [UInt8]
+
   let domain: DomainID
   let width: GuestWidth
+  private let readFrame: ReadFrame
+
+  /// Reads through a host's foreign memory.
+  init(host: any XenHost, domain: DomainID, width: GuestWidth) {
+    self.init(domain: domain, width: width) { frame, offset, count in
+      try host.readGuestMemory(of: domain, frame: frame, offset: offset, count: count)
+    }
+  }
+
+  /// Reads through any source of the domain's frames.
+  init(domain: DomainID, width: GuestWidth, readFrame: @escaping ReadFrame) {
+    self.domain = domain
+    self.width = width
+    self.readFrame = readFrame
+  }
+
+  /// Bytes of a frame, for callers that read a whole structure at a fixed, in-page place.
+  func bytes(in frame: UInt64, offset: Int, count: Int) throws -> [UInt8] {
+    precondition(offset >= 0 && count >= 0 && offset + count <= GuestLayout.pageSize, "a read past its page")
+    return try readFrame(frame, offset, count)
+  }
 
   /// The guest-width word at `index` (counted in words) of a frame.
   func word(in frame: UInt64, index: UInt64) throws -> UInt64 {
@@ -29,7 +55,7 @@ struct GuestFrameReader {
     guard byteOffset <= UInt64(GuestLayout.pageSize - width.bytes) else {
       throw damaged("a p2m lookup reached offset \(byteOffset) of frame \(Self.hex(frame)), past its page")
     }
-    let bytes = try host.readGuestMemory(of: domain, frame: frame, offset: Int(byteOffset), count: width.bytes)
+    let bytes = try readFrame(frame, Int(byteOffset), width.bytes)
     return bytes.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: 0, width: width) }
   }
 

@@ -17,9 +17,9 @@ struct GuestPhysicalMap {
   private let reader: Reader
 
   /// Reads the map's anchor from the guest's shared_info page and picks the reader for the layout it names.
-  init(host: any XenHost, domain: DomainID, sharedInfoFrame: UInt64, width: GuestWidth) throws {
-    frames = GuestFrameReader(host: host, domain: domain, width: width)
-    let anchor = try P2MAnchor(host: host, domain: domain, sharedInfoFrame: sharedInfoFrame, width: width)
+  init(frames: GuestFrameReader, sharedInfoFrame: UInt64) throws {
+    self.frames = frames
+    let anchor = try P2MAnchor(frames: frames, sharedInfoFrame: sharedInfoFrame)
     maxPFN = anchor.maxPFN
     guard maxPFN > 0 else { throw frames.damaged("shared_info's max_pfn is 0: the guest describes no memory") }
     if anchor.linearRoot != 0 {

@@ -12,10 +12,11 @@ struct P2MAnchor {
   let generation: UInt64
 
   /// Reads the fields from the guest's shared_info page with one foreign read.
-  init(host: any XenHost, domain: DomainID, sharedInfoFrame: UInt64, width: GuestWidth) throws {
+  init(frames: GuestFrameReader, sharedInfoFrame: UInt64) throws {
+    let width = frames.width
     let start = GuestLayout.sharedInfoMaxPFNOffset(width)
     let end = GuestLayout.sharedInfoP2MGenerationOffset(width) + width.bytes
-    let bytes = try host.readGuestMemory(of: domain, frame: sharedInfoFrame, offset: start, count: end - start)
+    let bytes = try frames.bytes(in: sharedInfoFrame, offset: start, count: end - start)
     func field(_ offset: Int) -> UInt64 {
       bytes.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: offset - start, width: width) }
     }

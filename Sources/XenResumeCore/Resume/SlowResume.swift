@@ -14,19 +14,17 @@ extension SuspendController {
       return
     }
     let width = session.width
-    let map = try GuestPhysicalMap(
-      host: host, domain: domain, sharedInfoFrame: info.sharedInfoFrame, width: width)
-    let startInfoFrame = try host.vcpuContext(of: domain, vcpu: 0, width: width).startInfoFrame
+    // Everything is read and checked before the first write, so a refusal leaves the guest as it was.
+    let targets = try PVRingFrames(
+      frames: GuestFrameReader(host: host, domain: domain, width: width), sharedInfoFrame: info.sharedInfoFrame
+    ) { try host.vcpuContext(of: domain, vcpu: 0, width: width).startInfoFrame }
+    let startInfoFrame = targets.startInfoFrame
     let storeOffset = GuestLayout.startInfoStoreFrameOffset(width)
     let consoleOffset = GuestLayout.startInfoConsoleFrameOffset(width)
-
-    // Everything is read and checked before the first write, so a refusal leaves the guest as it was.
-    let rings = try StartInfoRings(
-      frames: GuestFrameReader(host: host, domain: domain, width: width), startInfoFrame: startInfoFrame)
-    let storePFN = rings.storePFN
-    let consolePFN = rings.consolePFN
-    let storeMFN = try map.machineFrame(of: storePFN)
-    let consoleMFN = try map.machineFrame(of: consolePFN)
+    let storePFN = targets.rings.storePFN
+    let consolePFN = targets.rings.consolePFN
+    let storeMFN = targets.storeMFN
+    let consoleMFN = targets.consoleMFN
 
     var undo: [(String, () throws -> Void)] = []
     func rollBack() -> String? {

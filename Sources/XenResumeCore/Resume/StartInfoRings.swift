@@ -12,8 +12,7 @@ struct StartInfoRings {
   init(frames: GuestFrameReader, startInfoFrame: UInt64) throws {
     let width = frames.width
     let expected = GuestLayout.startInfoMagic(width)
-    let magic = try frames.host.readGuestMemory(
-      of: frames.domain, frame: startInfoFrame, offset: 0, count: GuestLayout.startInfoMagicSize)
+    let magic = try frames.bytes(in: startInfoFrame, offset: 0, count: GuestLayout.startInfoMagicSize)
     guard
       magic == Array(expected.utf8) + Array(repeating: 0, count: GuestLayout.startInfoMagicSize - expected.utf8.count)
     else {
@@ -24,8 +23,8 @@ struct StartInfoRings {
     }
     let storeOffset = GuestLayout.startInfoStoreFrameOffset(width)
     let consoleOffset = GuestLayout.startInfoConsoleFrameOffset(width)
-    let fields = try frames.host.readGuestMemory(
-      of: frames.domain, frame: startInfoFrame, offset: storeOffset, count: consoleOffset + width.bytes - storeOffset)
+    let fields = try frames.bytes(
+      in: startInfoFrame, offset: storeOffset, count: consoleOffset + width.bytes - storeOffset)
     (storePFN, consolePFN) = fields.withUnsafeBytes {
       (
         GuestMemoryWord.load(from: $0, at: 0, width: width),

@@ -1,6 +1,6 @@
 extension SuspendController {
   /// The value a toolstack writes to `control/shutdown` to ask for a suspend.
-  static let suspendRequest = "suspend"
+  static let suspendRequest = GuestWrittenValue.suspendRequest
 
   /// How many times a conflicting xenstore transaction is retried before giving up.
   static let transactionRetries = 16
@@ -134,6 +134,11 @@ extension SuspendController {
         } catch is DeadlineExceeded {
           return false
         }
+      } else {
+        // Queued events skip the timed wait, so the deadline and cancellation are checked here: a guest that
+        // rewrites its node without pause would otherwise keep events queued, and this loop going, for ever.
+        try Task.checkCancellation()
+        if deadline.hasPassed { return false }
       }
       if skipsNextEvent {
         skipsNextEvent = false
@@ -161,7 +166,7 @@ extension SuspendController {
   /// Whether a read of the node is an acknowledgement: anything but `suspend` (Linux writes "", Windows PV
   /// drivers 8.x delete the node, some guests write other text). Remembers a deletion for the next request.
   private func acknowledgement(of value: String?, session: inout DomainSession) throws -> Bool {
-    guard value != Self.suspendRequest else { return false }
+    guard GuestWrittenValue.isAcknowledgement(value) else { return false }
     session.controlNodeMissing = value == nil
     return true
   }

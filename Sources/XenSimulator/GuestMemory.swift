@@ -77,6 +77,7 @@ struct GuestMemory {
   private var damagedRoot: UInt64?
   private var damagedAddress: UInt64?
   private var damagedPageTableEntries: [Int: UInt64] = [:]
+  private var damagedFrameListEntries: [Int: UInt64] = [:]
 
   init(domain: DomainID, width: GuestWidth, pageCount: Int, hasPVStructures: Bool) {
     precondition(pageCount > Int(Self.consoleRingPFN) && pageCount <= GuestLayout.framesPerPage(.bits64))
@@ -159,6 +160,13 @@ struct GuestMemory {
     case .pageTableEntry(let level, let value):
       precondition(p2mLayout == .linear, "only a linear p2m has page tables")
       damagedPageTableEntries[level] = value
+    case .frameListEntry(let index, let value):
+      precondition(p2mLayout == .threeLevel, "only a three-level p2m has a frame list")
+      precondition(index >= 0 && UInt64(index) < p2mPageCount, "the frame list has \(p2mPageCount) entries")
+      damagedFrameListEntries[index] = value
+    case .startInfoRingFields(let store, let console):
+      startInfoStoreField = store
+      startInfoConsoleField = console
     }
   }
 
@@ -285,7 +293,8 @@ struct GuestMemory {
     case Self.frameListListPFN where p2mLayout == .threeLevel:
       return framePage([machineFrame(ofPFN: Self.frameListPFN)])
     case Self.frameListPFN where p2mLayout == .threeLevel:
-      return framePage((0..<p2mPageCount).map { machineFrame(ofPFN: Self.firstP2MPFN + $0) })
+      return framePage(
+        (0..<p2mPageCount).map { damagedFrameListEntries[Int($0)] ?? machineFrame(ofPFN: Self.firstP2MPFN + $0) })
     case Self.firstP2MPFN..<(Self.firstP2MPFN + p2mPageCount):
       return p2mPage(index: pfn - Self.firstP2MPFN)
     default:
@@ -405,4 +414,8 @@ enum GuestMemoryDamage: Equatable, Sendable {
   case linearP2MAddress(UInt64)
   /// The linear p2m walk's page-table entry at this level (the first p2m page's at level 1) holds this value.
   case pageTableEntry(level: Int, value: UInt64)
+  /// The three-level p2m's frame list holds this value at this index (a p2m page's machine frame there).
+  case frameListEntry(index: Int, value: UInt64)
+  /// start_info's `store_mfn` and `console.domU.mfn` hold these values.
+  case startInfoRingFields(store: UInt64, console: UInt64)
 }

@@ -27,6 +27,10 @@ public struct GuestObservations: Sendable, Hashable {
   public var driverReconnects = 0
   /// Times it registered its shared_info page again (PVHVM and PVH after a resume as a new domain).
   public var sharedInfoRegistrations = 0
+  /// Times a hostile guest rewrote `control/shutdown` with "suspend" itself (`HostileGuest.watchStorm`).
+  public var controlNodeRewrites = 0
+  /// Times a hostile guest advertised a suspend port it had just allocated, closing the one before.
+  public var suspendPortsReadvertised = 0
   /// Where the guest is now.
   public var phase: GuestPhase = .running
   /// The suspend event channel port it currently advertises, if any.

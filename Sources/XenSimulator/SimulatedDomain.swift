@@ -8,6 +8,8 @@ enum GuestWorkKind: Hashable, Sendable {
   case suspendChannelFired
   /// It acknowledged a request and now makes its suspend hypercall.
   case enterSuspend
+  /// A hostile guest's next round of mischief (`HostileGuest.watchStorm`).
+  case hostileTick
 }
 
 /// A guest reaction addressed to one incarnation of a domain, so that a reaction scheduled for a destroyed domain
@@ -86,6 +88,12 @@ struct SimulatedDomain {
   /// This guest's own reaction delays, overriding the host's.
   var reactionDelays: GuestReactionDelays?
   var suspendPort: GuestSuspendPort?
+  /// What the guest does to attack its toolstack, if anything (`SimulatedXenHost.makeHostile(_:_:)`).
+  var hostility: HostileGuest?
+  /// A hostile guest's next tick is scheduled (or deferred): a new request must not start a second chain of them.
+  var hostileTickScheduled = false
+  /// The next port number a hostile guest allocates when it advertises a new suspend port.
+  var nextHostilePort = GuestSuspendPort.number
 
   init(id: DomainID, incarnation: UInt64, guest: SimulatedGuest?) {
     self.id = id

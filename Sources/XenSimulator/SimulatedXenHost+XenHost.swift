@@ -135,7 +135,9 @@ extension SimulatedXenHost {
   /// invalid path.
   public func read(_ path: String, transaction: XenStoreTransaction) throws -> String? {
     try call(.read, domain: nil, { .path(path, transaction: transaction) }, result: { .value($0) }) { state in
-      try state.store.read(path, caller: .dom0, transaction: transaction)
+      let value = try state.store.read(path, caller: .dom0, transaction: transaction)
+      state.guestsNoticeToolstackRead(of: path)
+      return value
     }
   }
 

@@ -80,10 +80,18 @@ struct SimulatedXenStore {
     return try perform(.read(path), caller: caller, transaction: transaction).value
   }
 
+  /// The largest request payload xenstore carries (`XENSTORE_PAYLOAD_MAX`). A write's payload is its path, a NUL
+  /// and its value, so the longest value a node can get depends on its path's length.
+  static let payloadLimit = 4096
+
+  /// Writes a node. E2BIG for a request whose payload exceeds `payloadLimit`, before anything changes: the client
+  /// libraries refuse to send it (xenstored would drop a connection that did), so a guest cannot make a node hold
+  /// more than that.
   mutating func write(
     _ path: String, value: String, caller: DomainID, transaction: XenStoreTransaction
   ) throws -> [XenStoreChange] {
-    try perform(.write(path, value), caller: caller, transaction: transaction).changes
+    guard path.utf8.count + 1 + value.utf8.count <= Self.payloadLimit else { throw Errno.argListTooLong }
+    return try perform(.write(path, value), caller: caller, transaction: transaction).changes
   }
 
   mutating func remove(_ path: String, caller: DomainID, transaction: XenStoreTransaction) throws -> [XenStoreChange] {

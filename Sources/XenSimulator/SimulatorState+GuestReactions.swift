@@ -34,6 +34,7 @@ extension SimulatorState {
     case .readControlNode: guestReadsControlNode(work.domain)
     case .suspendChannelFired: guestHandlesSuspendChannel(work.domain)
     case .enterSuspend: guestEntersSuspend(work.domain)
+    case .hostileTick: guestStormsControlNode(work.domain)
     }
   }
 
@@ -69,6 +70,7 @@ extension SimulatorState {
     guard let domain = domains[id], let guest = domain.guest,
       let request = try? guestRead(path, as: id), request == "suspend"
     else { return }
+    if guestAnswersHostilely(id) { return }
     guard !domain.suspendInProgress else {
       domains[id]?.observations.requestsIgnoredWhileBusy += 1
       return
@@ -97,6 +99,10 @@ extension SimulatorState {
       return
     }
     domains[id]?.observations.suspendRequestsSeen += 1
+    if domain.hostility == .readvertisesPortWhenNotified {
+      advertiseNewSuspendPort(id)
+      return
+    }
     guard guest.behaviour.acknowledges else { return }
     guestBeginsSuspend(id)
   }
@@ -127,6 +133,9 @@ extension SimulatorState {
       return
     }
     if guest.type == .pv { domain.memory?.canonicaliseStartInfo() }
+    if case .corruptsMemoryWhileSuspended(let corruption) = domain.hostility, let memory = domain.memory {
+      domain.memory?.apply(memory.damage(for: corruption))
+    }
     domain.vcpus[0].returnRegister = 0
     domain.vcpus[0].startInfoRegister = guest.type == .pv ? (domain.memory?.startInfoFrame ?? 0) : 0
     domain.observations.phase = .suspended
@@ -153,6 +162,10 @@ extension SimulatorState {
       domains[id]?.observations.phase = domain.phaseBeforeForcedStop
     case .running, .suspending, .dead:
       break
+    }
+    if domain.observations.phase == .suspended, domain.hostility == .crashesWhenResumed {
+      guestCrashesOnceResumed(id)
+      return
     }
     guard let deferred = domains[id]?.deferredWork, !deferred.isEmpty else { return }
     domains[id]?.deferredWork.removeAll()

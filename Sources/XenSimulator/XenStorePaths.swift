@@ -79,8 +79,17 @@ enum XenStorePaths {
 
   /// The domain whose `control/shutdown` node a path is, if it is one.
   static func domainOfControlShutdown(_ path: String) -> DomainID? {
+    domain(ofNode: "/control/shutdown", path)
+  }
+
+  /// The domain whose `device/suspend/event-channel` node a path is, if it is one.
+  static func domainOfSuspendEventChannel(_ path: String) -> DomainID? {
+    domain(ofNode: "/device/suspend/event-channel", path)
+  }
+
+  /// The domain whose node `suffix` (below its home) a path is, if it is one.
+  private static func domain(ofNode suffix: String, _ path: String) -> DomainID? {
     let prefix = "/local/domain/"
-    let suffix = "/control/shutdown"
     guard path.hasPrefix(prefix), path.hasSuffix(suffix), path.count > prefix.count + suffix.count else {
       return nil
     }

@@ -14,6 +14,10 @@ public enum HostileGuest: Sendable, Hashable {
   /// writes "suspend" there again `writesPerTick` times, so xenstored fires the toolstack's watch again and again.
   /// The storm starts when it first sees a request and ends once the request is withdrawn.
   case watchStorm(writesPerTick: Int, period: Duration)
+  /// Never acknowledges: each time domain 0 reads `control/shutdown` while it says "suspend", the guest writes
+  /// "suspend" there again at once, so the toolstack's watch always holds another event. Deterministic stand-in for
+  /// a guest rewriting the node in a loop faster than any toolstack reads it; no time passes on the host's clock.
+  case rewritesControlNodeOnEveryRead
   /// Writes a port it has not allocated for domain 0 to `device/suspend/event-channel`.
   case advertisesPort(HostilePort)
   /// Advertises a real port, but each time it is notified on it, instead of suspending, closes it and advertises a

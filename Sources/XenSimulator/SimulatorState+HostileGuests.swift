@@ -37,7 +37,8 @@ extension SimulatorState {
       advertisePortNumber(number, of: id)
     case .advertisesPort(.changesOnEveryRead), .readvertisesPortWhenNotified:
       advertiseNewSuspendPort(id)
-    case .answersControlNode, .watchStorm, .crashesWhenResumed, .corruptsMemoryWhileSuspended:
+    case .answersControlNode, .watchStorm, .rewritesControlNodeOnEveryRead, .crashesWhenResumed,
+      .corruptsMemoryWhileSuspended:
       break
     }
   }
@@ -61,6 +62,9 @@ extension SimulatorState {
     case .watchStorm:
       domains[id]?.observations.suspendRequestsSeen += 1
       if domains[id]?.hostileTickScheduled == false { guestStormsControlNode(id) }
+      return true
+    case .rewritesControlNodeOnEveryRead:
+      domains[id]?.observations.suspendRequestsSeen += 1
       return true
     default:
       return false
@@ -100,8 +104,16 @@ extension SimulatorState {
     try? guestWrite(XenStorePath.suspendEventChannel(of: id), value: String(number), as: id)
   }
 
-  /// Domain 0 read a node: a guest whose advertised port changes on every read replaces it straight away.
+  /// Domain 0 read a node: a guest whose advertised port changes on every read replaces it straight away, and one
+  /// that rewrites its control node on every read writes the request there again.
   mutating func guestsNoticeToolstackRead(of path: String) {
+    if let id = XenStorePaths.domainOfControlShutdown(path),
+      domains[id]?.hostility == .rewritesControlNodeOnEveryRead, domains[id]?.guestCanReact == true,
+      (try? guestRead(path, as: id)) == "suspend", (try? guestWrite(path, value: "suspend", as: id)) != nil
+    {
+      domains[id]?.observations.controlNodeRewrites += 1
+      return
+    }
     guard let id = XenStorePaths.domainOfSuspendEventChannel(path),
       domains[id]?.hostility == .advertisesPort(.changesOnEveryRead), domains[id]?.guestCanReact == true
     else { return }

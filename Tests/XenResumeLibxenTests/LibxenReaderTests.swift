@@ -118,6 +118,29 @@ final class LibxenReaderTests: XCTestCase {
     XCTAssertNil(ports.take(from: 5), "two notifications before a read are one pending event")
   }
 
+  func testAWatchMailboxStopsQueueingDuplicatesPastItsLimitButKeepsNewPaths() {
+    // A guest rewriting its watched node while nobody takes the events: the queue stops growing at the limit,
+    // and an event for a path not yet queued still gets in, so no change goes unannounced.
+    let mailboxes = EventMailboxes<UInt64, String>(queueingDuplicatesUpTo: 4)
+    mailboxes.open(1)
+    for _ in 0..<1000 { mailboxes.deliver("/local/domain/3/control/shutdown", to: 1) }
+    mailboxes.deliver("/local/domain/3/control/shutdown/child", to: 1)
+    var taken: [String] = []
+    while let event = mailboxes.take(from: 1) { taken.append(event) }
+    XCTAssertEqual(
+      taken, Array(repeating: "/local/domain/3/control/shutdown", count: 4) + ["/local/domain/3/control/shutdown/child"])
+  }
+
+  func testTheWatchesOfAConnectionKeepTheSharedQueueLimit() {
+    let connectionMailboxLimit = XenStoreWatchID.queuedEventLimit
+    let mailboxes = EventMailboxes<UInt64, String>(queueingDuplicatesUpTo: connectionMailboxLimit)
+    mailboxes.open(1)
+    for _ in 0..<(connectionMailboxLimit + 100) { mailboxes.deliver("@releaseDomain", to: 1) }
+    var count = 0
+    while mailboxes.take(from: 1) != nil { count += 1 }
+    XCTAssertEqual(count, connectionMailboxLimit)
+  }
+
   func testAFailedSourceFailsWaitsOnceQueuedEventsAreUsedUp() async throws {
     let mailboxes = EventMailboxes<UInt64, String>(coalescing: false)
     let lost = XenCallError(.nextWatchEvent, errno: .badFileDescriptor, hint: "lost")

@@ -15,9 +15,10 @@ struct PVRingFrames {
   /// The machine frame of the console ring, translated through the guest's p2m.
   let consoleMFN: UInt64
 
-  /// The most foreign reads one reading makes: shared_info's anchor, start_info's magic and ring fields, and two
-  /// translations of at most five reads each (four page-table levels and the entry, for a 64-bit linear p2m).
-  static let maximumReads = 3 + 2 * 5
+  /// The most foreign reads one reading makes: shared_info's anchor, start_info's magic and ring fields, two
+  /// translations of at most five reads each (four page-table levels and the entry, for a 64-bit linear p2m), and
+  /// a one-byte read of each translated frame.
+  static let maximumReads = 3 + 2 * 5 + 2
 
   /// Reads shared_info's p2m anchor, then start_info (named by `startInfoFrame()`, read in between, as the
   /// resume's host-call order has always been), then translates both rings' frames.
@@ -25,7 +26,24 @@ struct PVRingFrames {
     let map = try GuestPhysicalMap(frames: frames, sharedInfoFrame: sharedInfoFrame)
     self.startInfoFrame = try startInfoFrame()
     rings = try StartInfoRings(frames: frames, startInfoFrame: self.startInfoFrame)
-    storeMFN = try map.machineFrame(of: rings.storePFN)
-    consoleMFN = try map.machineFrame(of: rings.consolePFN)
+    storeMFN = try Self.ownedFrame(map.machineFrame(of: rings.storePFN), of: rings.storePFN, "xenstore", frames)
+    consoleMFN = try Self.ownedFrame(
+      map.machineFrame(of: rings.consolePFN), of: rings.consolePFN, "console", frames)
+  }
+
+  /// The machine frame, once a read of it shows that the guest owns it: Xen maps a domain's frames for dom0 only
+  /// when the domain owns them. A guest whose own p2m sends its ring to a frame that is not its own (another
+  /// domain's, dom0's, frame 0) would otherwise be handed that frame and resume without its ring.
+  private static func ownedFrame(
+    _ frame: UInt64, of pfn: UInt64, _ ring: String, _ frames: GuestFrameReader
+  ) throws -> UInt64 {
+    do {
+      _ = try frames.bytes(in: frame, offset: 0, count: 1)
+    } catch let error as XenCallError {
+      throw frames.damaged(
+        "the p2m maps the \(ring) ring's frame \(pfn) to machine frame \(GuestFrameReader.hex(frame)), which "
+          + "cannot be mapped as the guest's (\(error.errno))")
+    }
+    return frame
   }
 }

@@ -117,11 +117,12 @@ final class HostCallSequenceTests: XCTestCase {
     calls.reset()
     try await controller.resume(domain, mode: .slow, options: .confirmSlowResumeOfPVAwareGuest)
     // xg_resume.c's resume_as_new_domain, minus mapping the whole p2m: the shared_info anchor, vcpu0's rdx,
-    // start_info's two frames, three p2m levels for each, two writes, secondary vcpus reset, resumedomain.
+    // start_info's two frames, three p2m levels for each and a read of the frame found (the guest must own it),
+    // two writes, secondary vcpus reset, resumedomain.
     XCTAssertEqual(
       calls.recordedOperations.filter { $0 != .nextWatchEvent },
       [.domainInfo, .readGuestMemory, .vcpuContext, .readGuestMemory, .readGuestMemory]
-        + Array(repeating: .readGuestMemory, count: 6)
+        + Array(repeating: .readGuestMemory, count: 2 * (3 + 1))
         + [.writeGuestMemory, .writeGuestMemory, .resetVCPU, .resetVCPU, .resumeDomain, .resumeDomainInXenStore])
     assertHealthy(simulator, domain)
     XCTAssertEqual(simulator.observations(of: domain).resumesAsNewDomain, 1)

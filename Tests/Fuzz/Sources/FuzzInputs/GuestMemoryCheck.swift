@@ -14,7 +14,7 @@ public enum GuestMemoryOutcome: Sendable, Equatable {
 ///
 /// The promises: every read stays inside one page of a frame the reader was led to, and there are at most
 /// `PVRingFrames.maximumReads` of them (no guest structure makes the walk longer: no loops over guest data);
-/// a success names a start_info frame the guest owns and ring frames that are p2m entries of RAM; a failure is a
+/// a success names a start_info frame and ring frames the guest owns, the rings' from p2m entries of RAM; a failure is a
 /// `XenCallError` of the foreign read or `SuspendResumeError.unsupported`, never anything else and never a trap
 /// (an arithmetic overflow on a guest value, an index out of range).
 public enum GuestMemoryCheck {
@@ -50,6 +50,9 @@ public enum GuestMemoryCheck {
       for frame in [read.storeMFN, read.consoleMFN] {
         if let problem = GuestPhysicalMap.entryProblem(frame, width: input.width) {
           fatalError("ring frame \(frame) accepted although it is \(problem)")
+        }
+        guard GuestMemoryInput.guestFrames.contains(frame) else {
+          fatalError("ring frame \(frame) accepted although it is not the guest's")
         }
       }
       return .read(startInfoFrame: read.startInfoFrame, storeMFN: read.storeMFN, consoleMFN: read.consoleMFN)

@@ -8,7 +8,7 @@ let package = Package(
   name: "SwiftXenResumeFuzz",
   dependencies: [
     // Named explicitly: a path dependency's identity is its directory's name, which differs between checkouts.
-    .package(name: "SwiftXenResume", path: "../.."),
+    .package(name: "SwiftXenResume", path: "../..")
   ],
   targets: [
     // The targets' input formats, the checks they make and the seed corpus they start from; shared with the tests.

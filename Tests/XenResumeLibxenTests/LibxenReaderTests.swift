@@ -128,7 +128,8 @@ final class LibxenReaderTests: XCTestCase {
     var taken: [String] = []
     while let event = mailboxes.take(from: 1) { taken.append(event) }
     XCTAssertEqual(
-      taken, Array(repeating: "/local/domain/3/control/shutdown", count: 4) + ["/local/domain/3/control/shutdown/child"])
+      taken, Array(repeating: "/local/domain/3/control/shutdown", count: 4) + ["/local/domain/3/control/shutdown/child"]
+    )
   }
 
   func testTheWatchesOfAConnectionKeepTheSharedQueueLimit() {

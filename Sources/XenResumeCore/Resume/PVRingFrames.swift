@@ -33,16 +33,20 @@ struct PVRingFrames {
 
   /// The machine frame, once a read of it shows that the guest owns it: Xen maps a domain's frames for dom0 only
   /// when the domain owns them. A guest whose own p2m sends its ring to a frame that is not its own (another
-  /// domain's, dom0's, frame 0) would otherwise be handed that frame and resume without its ring.
+  /// domain's, dom0's, frame 0) would otherwise be handed that frame and resume without its ring. The read's own
+  /// error is thrown, its errno kept (a refused mapping and a failing one look the same from here), with what was
+  /// being read added to its hint.
   private static func ownedFrame(
     _ frame: UInt64, of pfn: UInt64, _ ring: String, _ frames: GuestFrameReader
   ) throws -> UInt64 {
     do {
       _ = try frames.bytes(in: frame, offset: 0, count: 1)
-    } catch let error as XenCallError {
-      throw frames.damaged(
-        "the p2m maps the \(ring) ring's frame \(pfn) to machine frame \(GuestFrameReader.hex(frame)), which "
-          + "cannot be mapped as the guest's (\(error.errno))")
+    } catch var error as XenCallError {
+      let context =
+        "reading machine frame \(GuestFrameReader.hex(frame)), which the guest's p2m names for its \(ring) ring "
+        + "(frame \(pfn)): a frame the guest does not own cannot be mapped as its own; nothing was written"
+      error.hint = error.hint.map { context + "; " + $0 } ?? context
+      throw error
     }
     return frame
   }

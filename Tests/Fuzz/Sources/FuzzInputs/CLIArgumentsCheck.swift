@@ -1,4 +1,5 @@
 import ArgumentParser
+
 @testable import XenResumeCLI
 
 /// The `cli-arguments` target: an arbitrary command line, split at NUL bytes into at most 16 arguments, parsed by

@@ -49,7 +49,8 @@ public struct GuestMemoryInput: Sendable, Equatable {
   /// An input from its parts.
   public init(width: GuestWidth, startInfoRegister: UInt64, writes: [Write]) {
     self.width = width
-    self.startInfoRegister = width == .bits64 ? startInfoRegister : UInt64(UInt32(truncatingIfNeeded: startInfoRegister))
+    self.startInfoRegister =
+      width == .bits64 ? startInfoRegister : UInt64(UInt32(truncatingIfNeeded: startInfoRegister))
     self.writes = writes.map { Self.normalised($0, width: width) }
   }
 

@@ -18,7 +18,9 @@ public enum XenStoreValueCheck {
     let expectedPort = number.flatMap { $0 <= UInt64(UInt32.max) ? UInt32($0) : nil }
     let port = GuestWrittenValue.suspendPort(value)
     guard port?.rawValue == expectedPort else {
-      fatalError("suspend port of \(value.debugDescription) is \(String(describing: port)), not \(String(describing: expectedPort))")
+      fatalError(
+        "suspend port of \(value.debugDescription) is \(String(describing: port)), not \(String(describing: expectedPort))"
+      )
     }
     if let port, GuestWrittenValue.suspendPort(port.description) != port {
       fatalError("port \(port) does not read back from its own decimal form")
@@ -32,7 +34,9 @@ public enum XenStoreValueCheck {
 
     // control/feature-*: announced only by the single byte "1".
     guard GuestWrittenValue.announcesFeature(value) == (Array(value.utf8) == [0x31]) else {
-      fatalError("\(value.debugDescription) is misread as \(GuestWrittenValue.announcesFeature(value) ? "" : "not ")announcing a feature")
+      fatalError(
+        "\(value.debugDescription) is misread as \(GuestWrittenValue.announcesFeature(value) ? "" : "not ")announcing a feature"
+      )
     }
 
     checkLoggable(value)
@@ -43,7 +47,8 @@ public enum XenStoreValueCheck {
   static func checkLoggable(_ value: String) {
     let logged = GuestWrittenValue.loggable(value)
     guard logged.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
-      fatalError("the logged form of \(value.debugDescription) holds more than printable ASCII: \(logged.debugDescription)")
+      fatalError(
+        "the logged form of \(value.debugDescription) holds more than printable ASCII: \(logged.debugDescription)")
     }
     guard logged.utf8.count <= GuestWrittenValue.loggedPrefix * 10 + 80 else {
       fatalError("the logged form of a \(value.utf8.count)-byte value is \(logged.utf8.count) bytes long")
@@ -53,6 +58,9 @@ public enum XenStoreValueCheck {
   /// The rules' answers for a missing node, which never change: no port, an acknowledgement (a deleted node), no
   /// feature. Checked once by the tests rather than on every input.
   public static var missingNodeAnswers: (port: EventChannelPort?, acknowledges: Bool, announces: Bool) {
-    (GuestWrittenValue.suspendPort(nil), GuestWrittenValue.isAcknowledgement(nil), GuestWrittenValue.announcesFeature(nil))
+    (
+      GuestWrittenValue.suspendPort(nil), GuestWrittenValue.isAcknowledgement(nil),
+      GuestWrittenValue.announcesFeature(nil)
+    )
   }
 }

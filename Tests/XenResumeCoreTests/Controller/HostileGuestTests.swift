@@ -233,35 +233,56 @@ final class HostileGuestTests: XCTestCase {
 
   func testDamagedStartInfoIsRefusedBeforeAnyWriteAndAFastResumeStillBringsTheGuestBack() async throws {
     let healthyReads = try await readsOfAHealthySlowResume()
-    let cases: [(HostileMemoryCorruption, hint: String)] = [
-      (.startInfoMagic, "magic"), (.startInfoRingFrames, "beyond the guest's max_pfn"),
-    ]
-    for (corruption, hint) in cases {
-      let host = SimulatedXenHost()
-      let domain = host.createDomain(.pv(vcpus: 2))
-      host.makeHostile(domain, .corruptsMemoryWhileSuspended(corruption))
-      let controller = SuspendController(host: host)
-      _ = try await controller.suspend(domain, timeout: .seconds(5))
-      host.clearTrace()
-
-      await assertThrowsSuspendError({
-        try await controller.resume(domain, mode: .slow, options: .confirmSlowResumeOfPVAwareGuest)
-      }) {
-        guard case .hostCall(let call, let state, nil) = $0 else { return false }
-        return call.call == XenHostOperation.readGuestMemory.rawValue && call.errno == .invalidArgument
-          && (call.hint ?? "").contains(hint) && state?.isSuspended == true
-      }
-      XCTAssertEqual(
-        host.trace.filter { Self.changingCalls.contains($0.operation) }, [],
-        "\(corruption): refused before the first change")
-      XCTAssertLessThanOrEqual(
-        host.trace.filter { $0.operation == .readGuestMemory }.count, healthyReads,
-        "\(corruption): refused after no more reads than an undamaged guest's resume makes")
-
-      try await controller.resume(domain, mode: .fast)
-      assertRunning(host, domain)
-      assertConfined(host.trace, to: domain)
+    for (corruption, hint) in [(HostileMemoryCorruption.startInfoMagic, "magic"), (.startInfoRingFrames, "max_pfn")] {
+      try await assertSlowResumeRefused(
+        corruption, errno: .invalidArgument, hint: hint, readsAtMost: healthyReads)
     }
+  }
+
+  func testAP2MNamingFramesOutsideTheGuestOrACycleIsRefusedAfterABoundedWalkWithNothingWritten() async throws {
+    // The p2m's walk has a fixed depth, so a cycle cannot make it loop; a ring frame the guest does not own is
+    // found by reading it before anything is written: Xen maps only the guest's own frames, and answers EPERM for
+    // any other (as the simulator does).
+    let healthyReads = try await readsOfAHealthySlowResume()
+    for corruption in [HostileMemoryCorruption.p2mEntryOutsideItsMemory, .p2mEntryToDom0Frame, .p2mFrameListCycle] {
+      try await assertSlowResumeRefused(
+        corruption, errno: .notPermitted, hint: "a frame the guest does not own cannot be mapped",
+        readsAtMost: healthyReads)
+    }
+  }
+
+  /// Suspends a 2-vcpu PV guest that damages its memory on the way in, and checks that its slow resume is refused
+  /// with a failed foreign read (errno and hint as given) before any change, after no more reads than an undamaged
+  /// guest's resume makes, and that a fast resume then brings it back.
+  private func assertSlowResumeRefused(
+    _ corruption: HostileMemoryCorruption, errno: Errno, hint: String, readsAtMost healthyReads: Int,
+    file: StaticString = #filePath, line: UInt = #line
+  ) async throws {
+    let host = SimulatedXenHost()
+    let domain = host.createDomain(.pv(vcpus: 2))
+    host.makeHostile(domain, .corruptsMemoryWhileSuspended(corruption))
+    let controller = SuspendController(host: host)
+    _ = try await controller.suspend(domain, timeout: .seconds(5))
+    host.clearTrace()
+
+    await assertThrowsSuspendError(
+      { try await controller.resume(domain, mode: .slow, options: .confirmSlowResumeOfPVAwareGuest) },
+      file: file, line: line
+    ) {
+      guard case .hostCall(let call, let state, nil) = $0 else { return false }
+      return call.call == XenHostOperation.readGuestMemory.rawValue && call.errno == errno
+        && (call.hint ?? "").contains(hint) && state?.isSuspended == true
+    }
+    XCTAssertEqual(
+      host.trace.filter { Self.changingCalls.contains($0.operation) }, [],
+      "\(corruption): refused before the first change", file: file, line: line)
+    XCTAssertLessThanOrEqual(
+      host.trace.filter { $0.operation == .readGuestMemory }.count, healthyReads,
+      "\(corruption): refused after no more reads than an undamaged guest's resume makes", file: file, line: line)
+
+    try await controller.resume(domain, mode: .fast)
+    assertRunning(host, domain, file: file, line: line)
+    assertConfined(host.trace, to: domain, file: file, line: line)
   }
 
   /// The foreign memory reads a slow resume of an undamaged 2-vcpu PV guest makes.
@@ -274,40 +295,6 @@ final class HostileGuestTests: XCTestCase {
     try await controller.resume(domain, mode: .slow, options: .confirmSlowResumeOfPVAwareGuest)
     assertHealthy(host, domain)
     return host.trace.filter { $0.operation == .readGuestMemory }.count
-  }
-
-  func testAP2MNamingFramesOutsideTheGuestOrACycleIsRefusedAfterABoundedWalkWithNothingWritten() async throws {
-    let healthyReads = try await readsOfAHealthySlowResume()
-    for corruption in [HostileMemoryCorruption.p2mEntryOutsideItsMemory, .p2mEntryToDom0Frame, .p2mFrameListCycle] {
-      let host = SimulatedXenHost()
-      let domain = host.createDomain(.pv(vcpus: 2))
-      host.makeHostile(domain, .corruptsMemoryWhileSuspended(corruption))
-      let controller = SuspendController(host: host)
-      _ = try await controller.suspend(domain, timeout: .seconds(5))
-      host.clearTrace()
-
-      // The p2m's walk has a fixed depth, so a cycle cannot make it loop; a ring frame the guest does not own is
-      // found by reading it (Xen maps only the guest's own frames), before anything is written.
-      await assertThrowsSuspendError({
-        try await controller.resume(domain, mode: .slow, options: .confirmSlowResumeOfPVAwareGuest)
-      }) {
-        guard case .hostCall(let call, let state, nil) = $0 else { return false }
-        // EPERM: what Xen answers for a mapping of a frame the domain does not own, as the simulator does.
-        return call.call == XenHostOperation.readGuestMemory.rawValue && call.errno == .notPermitted
-          && (call.hint ?? "").contains("a frame the guest does not own cannot be mapped")
-          && state?.isSuspended == true
-      }
-      XCTAssertEqual(
-        host.trace.filter { Self.changingCalls.contains($0.operation) }, [],
-        "\(corruption): refused before the first change")
-      XCTAssertLessThanOrEqual(
-        host.trace.filter { $0.operation == .readGuestMemory }.count, healthyReads,
-        "\(corruption): no more reads than for an undamaged p2m")
-
-      try await controller.resume(domain, mode: .fast)
-      assertRunning(host, domain)
-      assertConfined(host.trace, to: domain)
-    }
   }
 
   func testAGuestWithADamagedP2MIsBroughtBackUnharmedByAFastResume() async throws {

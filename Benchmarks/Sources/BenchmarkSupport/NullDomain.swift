@@ -24,16 +24,17 @@ struct NullDomain {
     case shutDown(ShutdownReason, insideSuspendHypercall: Bool)
   }
 
-  // Guest memory of a PV domain: five pages at consecutive machine frames from `frameBase(of:)`.
+  // Guest memory of a PV domain: seven pages at consecutive machine frames from `frameBase(of:)`.
   static let sharedInfoPage = 0
   static let frameListListPage = 1
   static let frameListPage = 2
   static let p2mPage = 3
   static let startInfoPage = 4
-  static let pageCount = 5
-  /// Machine frames of the xenstore and console rings, after the five pages.
+  /// Machine frames of the xenstore and console rings, after the five pages above: the guest's own (a slow resume
+  /// reads each before handing it to the guest).
   static let storeFrameSlot: UInt64 = 5
   static let consoleFrameSlot: UInt64 = 6
+  static let pageCount = 7
   /// The guest frame numbers a suspending guest leaves in start_info instead of the machine frames.
   static let storePFN: UInt64 = 10
   static let consolePFN: UInt64 = 11

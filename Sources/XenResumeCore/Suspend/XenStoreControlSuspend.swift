@@ -1,7 +1,4 @@
 extension SuspendController {
-  /// The value a toolstack writes to `control/shutdown` to ask for a suspend.
-  static let suspendRequest = GuestWrittenValue.suspendRequest
-
   /// How many times a conflicting xenstore transaction is retried before giving up.
   static let transactionRetries = 16
 
@@ -103,11 +100,11 @@ extension SuspendController {
   /// guest could no longer answer.
   private func requestSuspend(at node: String, of domain: DomainID, recreatingNode: Bool) throws {
     guard recreatingNode else {
-      try host.write(node, value: Self.suspendRequest)
+      try host.write(node, value: GuestWrittenValue.suspendRequest)
       return
     }
     try inTransaction { transaction in
-      try host.write(node, value: Self.suspendRequest, transaction: transaction)
+      try host.write(node, value: GuestWrittenValue.suspendRequest, transaction: transaction)
       try host.setPermissions(node, [XenStorePermission(domain: domain, access: .none)], transaction: transaction)
     }
   }
@@ -180,7 +177,7 @@ extension SuspendController {
   func withdrawRequest(at node: String) throws -> WithdrawOutcome {
     var outcome = WithdrawOutcome.withdrawn
     try inTransaction { transaction in
-      guard try host.read(node, transaction: transaction) == Self.suspendRequest else {
+      guard try host.read(node, transaction: transaction) == GuestWrittenValue.suspendRequest else {
         outcome = .acknowledgedMeanwhile
         return
       }

@@ -145,6 +145,40 @@ extension LibxenHost {
     }
   }
 
+  /// `xc_domain_pause`.
+  public func pauseDomain(_ domain: DomainID) throws {
+    try callObservers.observe(.pauseDomain, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .pauseDomain)
+      _ = try controlCall(.pauseDomain, domain: domain) { xch in xc_domain_pause(xch, domid) }
+    }
+  }
+
+  /// `xc_domain_unpause`.
+  public func unpauseDomain(_ domain: DomainID) throws {
+    try callObservers.observe(.unpauseDomain, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .unpauseDomain)
+      _ = try controlCall(.unpauseDomain, domain: domain) { xch in xc_domain_unpause(xch, domid) }
+    }
+  }
+
+  /// `xc_domain_soft_reset`. The caller checks the guest type first: Xen crashes a PV domain it is asked to reset.
+  public func softResetDomain(_ domain: DomainID) throws {
+    try callObservers.observe(.softResetDomain, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .softResetDomain)
+      _ = try controlCall(.softResetDomain, domain: domain) { xch in xc_domain_soft_reset(xch, domid) }
+    }
+  }
+
+  /// `xc_hvm_param_set`.
+  public func setHVMParameter(_ parameter: HVMParameter, of domain: DomainID, to value: UInt64) throws {
+    try callObservers.observe(.setHVMParameter, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .setHVMParameter)
+      _ = try controlCall(.setHVMParameter, domain: domain, hint: "setting \(parameter) to \(value)") { xch in
+        xc_hvm_param_set(xch, domid, parameter.rawValue, value)
+      }
+    }
+  }
+
   /// `xc_vcpu_getcontext`, returning the member of the requested width.
   public func vcpuContext(of domain: DomainID, vcpu: UInt32, width: GuestWidth) throws -> VCPUContext {
     try callObservers.observe(.vcpuContext, domain: domain) {

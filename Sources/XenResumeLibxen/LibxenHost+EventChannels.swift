@@ -55,4 +55,45 @@ extension LibxenHost {
       try eventChannels.unbind(port)
     }
   }
+
+  /// `xc_evtchn_alloc_unbound`, through the control interface: the port is allocated in `domain`'s space, for
+  /// `remote` to bind.
+  public func allocateUnboundEventChannel(in domain: DomainID, remote: DomainID) throws -> EventChannelPort {
+    try callObservers.observe(.allocateUnboundEventChannel, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .allocateUnboundEventChannel)
+      let remoteID = try LibxenTypes.domainID(remote, for: .allocateUnboundEventChannel)
+      let port = try controlCall(.allocateUnboundEventChannel, domain: domain, hint: "for domain \(remote)") { xch in
+        xc_evtchn_alloc_unbound(xch, domid, remoteID)
+      }
+      return EventChannelPort(UInt32(port))
+    }
+  }
+
+  /// `xc_evtchn_status`, its answer copied into the model's `EventChannelStatus`.
+  public func eventChannelStatus(of domain: DomainID, port: EventChannelPort) throws -> EventChannelStatus {
+    try callObservers.observe(.eventChannelStatus, domain: domain) {
+      let domid = try LibxenTypes.domainID(domain, for: .eventChannelStatus)
+      var status = xc_evtchn_status_t()
+      status.dom = domid_t(domid)
+      status.port = port.rawValue
+      _ = try controlCall(.eventChannelStatus, domain: domain, hint: "port \(port)") { xch in
+        xc_evtchn_status(xch, &status)
+      }
+      switch Int32(status.status) {
+      case EVTCHNSTAT_closed: return .closed
+      case EVTCHNSTAT_unbound: return .unbound(remote: DomainID(UInt32(status.u.unbound.dom)))
+      case EVTCHNSTAT_interdomain:
+        return .interdomain(
+          remote: DomainID(UInt32(status.u.interdomain.dom)),
+          remotePort: EventChannelPort(status.u.interdomain.port))
+      case EVTCHNSTAT_pirq: return .physicalIRQ
+      case EVTCHNSTAT_virq: return .virtualIRQ
+      case EVTCHNSTAT_ipi: return .interProcessor
+      default:
+        throw XenCallError(
+          .eventChannelStatus, domain: domain, errno: .invalidArgument,
+          hint: "port \(port): Xen reported status \(status.status), which this library does not know")
+      }
+    }
+  }
 }

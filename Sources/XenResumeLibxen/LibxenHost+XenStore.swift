@@ -88,4 +88,11 @@ extension LibxenHost {
       try xenstore.resumeDomain(domain)
     }
   }
+
+  /// `xs_introduce_domain` (XS_INTRODUCE).
+  public func introduceDomain(_ domain: DomainID, storeFrame: UInt64, storePort: EventChannelPort) throws {
+    try callObservers.observe(.introduceDomain, domain: domain) {
+      try xenstore.introduceDomain(domain, storeFrame: storeFrame, storePort: storePort)
+    }
+  }
 }

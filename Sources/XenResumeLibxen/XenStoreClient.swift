@@ -178,6 +178,15 @@ final class XenStoreClient: Sendable {
     }
   }
 
+  /// `xs_introduce_domain`.
+  func introduceDomain(_ domain: DomainID, storeFrame: UInt64, storePort: EventChannelPort) throws {
+    try withHandle(.introduceDomain) { (xsh) throws(XenCallError) in
+      try LibxenCall.success(.introduceDomain, domain: domain, hint: "store frame \(storeFrame), port \(storePort)") {
+        xs_introduce_domain(xsh, domain.rawValue, UInt(storeFrame), storePort.rawValue)
+      }
+    }
+  }
+
   // MARK: Watches
 
   /// `xs_watch` with a token unique within this client. The mailbox opens before the request is sent, so the event

@@ -45,6 +45,23 @@ public protocol XenHost: Sendable {
   /// On a domain that is not shut down Xen changes nothing and succeeds; callers check the state first.
   func resumeDomain(_ domain: DomainID) throws
 
+  /// Pauses the domain once more (`xc_domain_pause`): Xen counts pauses, and the domain runs only when every pause
+  /// has been taken back, whatever its shutdown state.
+  func pauseDomain(_ domain: DomainID) throws
+
+  /// Takes back one pause of `pauseDomain(_:)` (`xc_domain_unpause`).
+  func unpauseDomain(_ domain: DomainID) throws
+
+  /// `XEN_DOMCTL_soft_reset` (`xc_domain_soft_reset`), for an HVM container whose every vcpu is paused for shutdown
+  /// (a suspended domain): Xen closes all the domain's event channels, drops every vcpu's vcpu_info and runstate
+  /// registration, gives it a new shared_info page at the same frame, and resumes it (held only by the caller's own
+  /// pauses). EINVAL when a vcpu is not paused for shutdown. On a PV domain Xen fails it and **crashes the domain**:
+  /// callers must never issue it there.
+  func softResetDomain(_ domain: DomainID) throws
+
+  /// Writes an HVM parameter of an HVM-container domain (`xc_hvm_param_set`).
+  func setHVMParameter(_ parameter: HVMParameter, of domain: DomainID, to value: UInt64) throws
+
   // MARK: vcpus
 
   /// Reads a vcpu's context in the given layout (`xc_vcpu_getcontext`).
@@ -107,6 +124,12 @@ public protocol XenHost: Sendable {
   /// for its next shutdown.
   func resumeDomainInXenStore(_ domain: DomainID) throws
 
+  /// Introduces the domain to xenstored with its store ring's frame and the guest's port for xenstored to bind
+  /// (`xs_introduce_domain`, XS_INTRODUCE). For a domain xenstored knows already, C xenstored binds the new port in
+  /// place of the old one and drops the domain's watches and transactions, as for a new domain; it acknowledges
+  /// even when that bind fails, so callers check the port with `eventChannelStatus(of:port:)`.
+  func introduceDomain(_ domain: DomainID, storeFrame: UInt64, storePort: EventChannelPort) throws
+
   // MARK: Event channels
 
   /// Binds a local port to a remote domain's port (`xenevtchn_bind_interdomain`).
@@ -131,6 +154,13 @@ public protocol XenHost: Sendable {
 
   /// Unbinds a local port (`xenevtchn_unbind`).
   func unbind(_ port: EventChannelPort) throws
+
+  /// Allocates an unbound port in `domain` that only `remote` may bind (`xc_evtchn_alloc_unbound`); returns the
+  /// port, in `domain`'s port space.
+  func allocateUnboundEventChannel(in domain: DomainID, remote: DomainID) throws -> EventChannelPort
+
+  /// The state of a port in a domain's port space (`xc_evtchn_status`).
+  func eventChannelStatus(of domain: DomainID, port: EventChannelPort) throws -> EventChannelStatus
 
   // MARK: Cross-process locking
 

@@ -21,6 +21,14 @@ public enum XenHostOperation: String, CaseIterable, Sendable, Hashable, Codable 
   case shutdownDomain = "xc_domain_shutdown"
   /// `resumeDomain(_:)`.
   case resumeDomain = "xc_domctl(XEN_DOMCTL_resumedomain)"
+  /// `pauseDomain(_:)`.
+  case pauseDomain = "xc_domain_pause"
+  /// `unpauseDomain(_:)`.
+  case unpauseDomain = "xc_domain_unpause"
+  /// `softResetDomain(_:)`.
+  case softResetDomain = "xc_domain_soft_reset"
+  /// `setHVMParameter(_:of:to:)`.
+  case setHVMParameter = "xc_hvm_param_set"
   /// `vcpuContext(of:vcpu:width:)`.
   case vcpuContext = "xc_vcpu_getcontext"
   /// `setVCPUContext(_:of:vcpu:)`.
@@ -53,6 +61,8 @@ public enum XenHostOperation: String, CaseIterable, Sendable, Hashable, Codable 
   case unwatch = "xs_unwatch"
   /// `resumeDomainInXenStore(_:)`.
   case resumeDomainInXenStore = "xs_resume_domain"
+  /// `introduceDomain(_:storeFrame:storePort:)`.
+  case introduceDomain = "xs_introduce_domain"
   /// `bindInterdomainEventChannel(to:remotePort:)`.
   case bindInterdomainEventChannel = "xenevtchn_bind_interdomain"
   /// `subscribeForSuspend(_:port:)`.
@@ -65,6 +75,10 @@ public enum XenHostOperation: String, CaseIterable, Sendable, Hashable, Codable 
   case waitForEvent = "xenevtchn_pending(wait)"
   /// `unbind(_:)`.
   case unbind = "xenevtchn_unbind"
+  /// `allocateUnboundEventChannel(in:remote:)`.
+  case allocateUnboundEventChannel = "xc_evtchn_alloc_unbound"
+  /// `eventChannelStatus(of:port:)`.
+  case eventChannelStatus = "xc_evtchn_status"
   /// `acquireSuspendLock(for:)`.
   case acquireSuspendLock = "fcntl(F_SETLK, suspend lock)"
   /// `releaseSuspendLock(for:)`.

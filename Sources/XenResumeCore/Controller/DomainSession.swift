@@ -42,6 +42,9 @@ struct DomainSession: Sendable {
   /// Set when a failed slow resume had already reset secondary vcpus: the guest can then only be resumed slow,
   /// and a fast resume is refused instead of waking it with vcpus it does not expect to be down.
   var secondaryVCPUsReset = false
+  /// Set while a soft-reset resume that got past `XEN_DOMCTL_soft_reset` has not finished rebuilding the guest's
+  /// channels: the domain is held paused, and only a slow resume (which goes on from here) is accepted for it.
+  var softResetRebuild: SoftResetRebuild?
   /// Set for a session made only to resume a domain this controller did not suspend; dropped once that resume
   /// succeeds, so that it never vouches for a later suspend by someone else.
   var resumeOnly = false

@@ -91,6 +91,12 @@ extension SuspendController {
     defer {
       if heldLock { releaseSuspendLockOfNoSession(domain) }
     }
+    if known.session?.softResetRebuild != nil {
+      throw SuspendResumeError.refused(
+        domain,
+        reason: "a slow resume soft reset it and could not finish rebuilding its channels; it is held paused until "
+          + "a slow resume finishes the rebuild")
+    }
     try refuseUnlessRunning(info, session: known.session)
     if var session = known.session, session.suspendedBy == nil, !session.needsRelearning, !session.resumeOnly {
       let previousChannel = session.suspendChannel?.remote

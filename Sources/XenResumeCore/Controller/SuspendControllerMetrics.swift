@@ -54,6 +54,8 @@ public enum SuspendControllerMetrics {
     case alreadyInProgress
     /// `SuspendResumeError.hostCall`.
     case hostCall
+    /// `SuspendResumeError.rebuildIncomplete`.
+    case rebuildIncomplete
     /// `CancellationError`: the task was cancelled.
     case cancelled
     /// Any other error: for a checkpoint, typically its body's own.
@@ -73,6 +75,7 @@ public enum SuspendControllerMetrics {
         case .unsupported: self = .unsupported
         case .alreadyInProgress: self = .alreadyInProgress
         case .hostCall: self = .hostCall
+        case .rebuildIncomplete: self = .rebuildIncomplete
         }
       case is CancellationError: self = .cancelled
       default: self = .other
@@ -236,6 +239,7 @@ final class ControllerMetrics: Sendable {
     case .hostCall: 8
     case .cancelled: 9
     case .other: 10
+    case .rebuildIncomplete: 11
     }
   }
 }

@@ -18,6 +18,11 @@ public enum SuspendResumeError: Error, Sendable, Hashable {
   case unsupported(DomainID, guestType: GuestType, operation: String)
   /// This process is already suspending or resuming the domain, or another process holds its suspend lock.
   case alreadyInProgress(DomainID, byAnotherProcess: Bool)
+  /// A slow resume soft reset the domain (`XEN_DOMCTL_soft_reset`: its event channels and vcpu_info registrations
+  /// are gone), then a host call rebuilding what the guest needs failed. The domain is held paused, never left
+  /// running half rebuilt; `remaining` names the steps not done. Resuming it slow again finishes the rebuild from
+  /// where it stopped (nothing else is accepted for it); destroying it is the other way out.
+  case rebuildIncomplete(XenCallError, remaining: [String])
   /// A host call failed; `state` is the domain's state afterwards (`nil` when it could not be read), and
   /// `undone` says what the controller rolled back.
   case hostCall(XenCallError, state: DomainState?, undone: String?)
@@ -29,7 +34,7 @@ public enum SuspendResumeError: Error, Sendable, Hashable {
       .timedOut(let domain, _, _, _), .shutDownForOtherReason(let domain, _, _), .unsupported(let domain, _, _),
       .alreadyInProgress(let domain, _):
       domain
-    case .hostCall(let error, _, _):
+    case .hostCall(let error, _, _), .rebuildIncomplete(let error, _):
       error.domain ?? .dom0
     }
   }
@@ -60,6 +65,11 @@ extension SuspendResumeError: CustomStringConvertible {
       return byAnotherProcess
         ? "another process holds the suspend lock of domain \(domain)"
         : "domain \(domain) is already being suspended or resumed by this process"
+    case .rebuildIncomplete(let error, let remaining):
+      return
+        "domain \(error.domain ?? .dom0) was soft reset for a slow resume, then \(error); it is held paused, "
+        + "not running half rebuilt; still to do: \(remaining.joined(separator: ", ")); resume it slow again "
+        + "to finish"
     case .hostCall(let error, let state, let undone):
       var text = "\(error)"
       if let undone { text += "; undone: \(undone)" }

@@ -43,10 +43,18 @@ public struct StageTiming: Sendable, Hashable {
     case startInfoRewritten
     /// Slow resume of a PV guest with more than one vcpu: its secondary vcpus reset.
     case secondaryVCPUsReset
-    /// Resume, every mode: `XEN_DOMCTL_resumedomain` returned (Xen lets the domain run again).
+    /// Slow resume of a PVH or PVHVM guest: the domain paused once more and `XEN_DOMCTL_soft_reset` returned (every
+    /// event channel closed, every vcpu_info registration dropped; Xen resumed it, the extra pause still holds it).
+    case softReset
+    /// Slow resume of a PVH or PVHVM guest: new xenstore and console ports allocated and named in its HVM
+    /// parameters, the domain introduced to xenstored again (and its new port found bound), `console/port` written
+    /// for xenconsoled, and XS_RESUME sent.
+    case channelsRebuilt
+    /// Resume, every mode: `XEN_DOMCTL_resumedomain` returned (Xen lets the domain run again); after a soft reset,
+    /// the extra pause taken back.
     case domainResumed
-    /// Resume, every mode: XS_RESUME sent to xenstored, and the controller's bookkeeping done (a suspend lock the
-    /// resume took for itself released).
+    /// Resume, every mode: XS_RESUME sent to xenstored (a soft-reset resume sent it in `channelsRebuilt`), and the
+    /// controller's bookkeeping done (a suspend lock the resume took for itself released).
     case xenstoreResumed
 
     /// Words for people: `request written`, `return register set`.
@@ -61,6 +69,8 @@ public struct StageTiming: Sendable, Hashable {
       case .returnRegisterSet: "return register set"
       case .startInfoRewritten: "start_info rewritten"
       case .secondaryVCPUsReset: "secondary vcpus reset"
+      case .softReset: "soft reset"
+      case .channelsRebuilt: "channels rebuilt"
       case .domainResumed: "domain resumed"
       case .xenstoreResumed: "xenstore resumed"
       }

@@ -75,4 +75,7 @@ public struct XenStorePermission: Hashable, Sendable {
   public static func suspendEventChannel(of domain: DomainID) -> String {
     home(of: domain) + "/device/suspend/event-channel"
   }
+
+  /// `/local/domain/<id>/console/port`: the guest's PV console port, which xenconsoled binds when it changes.
+  public static func consolePort(of domain: DomainID) -> String { home(of: domain) + "/console/port" }
 }

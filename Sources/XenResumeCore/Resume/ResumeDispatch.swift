@@ -8,10 +8,18 @@ extension SuspendController {
     _ domain: DomainID, mode: ResumeMode, options: ResumeOptions, marks: inout StageMarks
   ) throws -> (guestType: GuestType, suspendedBy: SuspendPath?) {
     let info = try host.domainInfo(domain)
-    guard info.isSuspended else {
+    let known = currentSession(domain, info: info)
+    // A soft-reset resume that could not finish left the domain held paused, no longer suspended in Xen's eyes.
+    let rebuildPending = known.session?.softResetRebuild != nil
+    guard info.isSuspended || rebuildPending else {
       throw SuspendResumeError.notSuspended(domain, state: DomainState(info))
     }
-    let known = currentSession(domain, info: info)
+    if rebuildPending && mode != .slow {
+      throw SuspendResumeError.refused(
+        domain,
+        reason: "a slow resume soft reset it and could not finish rebuilding its channels; it is held paused, and "
+          + "only a slow resume, which finishes the rebuild, can bring it back")
+    }
     // A lock the session of an older domain under this id held is no session's now: this resume gives it back,
     // also when it fails before resuming anything.
     var releaseLockAfterwards = known.heldLockOfStaleSession
@@ -47,10 +55,25 @@ extension SuspendController {
       marks.mark(.stateChecked, at: clock.elapsed())
       try resumeFast(domain, info: info, session: session, marks: &marks)
     case .slow:
+      let bySoftReset =
+        rebuildPending
+        || (session.guestType.isPVAware && session.guestType.isHVMContainer
+          && !options.contains(.resumeSlowWithoutSoftReset))
+      if bySoftReset {
+        if session.suspendedBy == .hypervisorShutdown {
+          throw SuspendResumeError.refused(
+            domain,
+            reason: "the guest was stopped by xc_domain_shutdown, not in its suspend hypercall: a soft reset would "
+              + "close its event channels under it; use the uncooperative mode")
+        }
+        marks.mark(.stateChecked, at: clock.elapsed())
+        try resumeSlowBySoftReset(domain, session: session, marks: &marks)
+        break
+      }
       if session.guestType.isPVAware && !options.contains(.confirmSlowResumeOfPVAwareGuest) {
         throw SuspendResumeError.refused(
           domain,
-          reason: "a slow resume makes a Linux \(session.guestType) guest register its vcpu_info again in the "
+          reason: "a slow resume without a soft reset makes a Linux \(session.guestType) guest register its vcpu_info again in the "
             + "same domain, which Xen refuses: measured on Xen 4.17 and 4.20, Linux 6.1 and 6.12 then panic "
             + "(\"register_vcpu_info failed: cpu=0 err=-22\", err=-16 from Xen 4.18) and Linux 5.10 PV, PVH and "
             + "PVHVM hang (the survival matrix in the documentation's \"Choosing a resume\"); confirm it only for "

@@ -283,7 +283,8 @@ extension LabReport {
   }
 
   /// The results table: a line per scenario, a column per guest (ok, FAIL, skip: an allowed conformance or lifecycle
-  /// skip, which passes but did not run; -: no such row).
+  /// skip, or a slow-resume outcome left out after a failed soft-reset resume, which passes but did not run; -: no
+  /// such row).
   static func table(lab: Lab, guests: [LabGuest], rows: [Row]) -> [String] {
     var scenarios: [String] = []
     for row in rows where !scenarios.contains(row.key.scenario) { scenarios.append(row.key.scenario) }
@@ -316,8 +317,10 @@ extension LabReport {
   }
 
   /// A conformance check or a lifecycle scenario that was (allowed to be) skipped: its facts' outcome, or one of its
-  /// steps', says "skipped".
+  /// steps', says "skipped"; or a slow-resume outcome not run because the soft-reset resume before it left the guest
+  /// dead: its facts say why.
   static func isSkipped(_ result: RecordedResult) -> Bool {
+    if result.scenario == GuestScenario.slowOutcome.rawValue { return result.facts["skipped"]?.string != nil }
     guard result.scenario.hasPrefix("conformance/") || result.scenario.hasPrefix("lifecycle/") else { return false }
     if result.facts["line"]?["outcome"]?.string == "skipped" { return true }
     return result.facts["steps"]?.array?.contains { $0["outcome"]?.string == "skipped" } ?? false

@@ -178,10 +178,29 @@ import Testing
 
     var hung = survived()
     hung.outcome = .hung
+    // Asked for a second suspend with a short timeout, as a silent guest is: it did not answer.
+    hung.secondSuspend = xenResume(
+      "suspend 7 --json --timeout 10s", rc: 75,
+      #"{"error":{"kind":"timeout","message":"domain 7 did not suspend within 10 s"}}"#,
+      stderr: "xen-resume: error: domain 7 did not suspend within 10 s\n")
+    hung.secondResume = nil
+    hung.aliveAfterSecond = nil
     hung.trouble = "BUG: kernel NULL pointer dereference, address: 0000000000000008"
     #expect(hung.problems(in: try context()) == ["the guest did not survive the soft-reset resume: hung"])
     #expect(hung.matrixCell == "hung")
     #expect(hung.matrixNote == "BUG: kernel NULL pointer dereference, address: 0000000000000008")
+  }
+
+  @Test func aSilentGuestThatAnsweredASecondSuspendIsToldFromADeadOne() throws {
+    var facts = survived()
+    facts.outcome = .hung
+    facts.counterAfter = facts.counterBefore
+    facts.aliveAfterSecond = Liveness(alive: false, counter: "120->120 (no progress in 15s)")
+    #expect(
+      facts.problems(in: try context()) == [
+        "the guest did not survive the soft-reset resume: hung; console silent, yet it answered a second suspend"
+      ])
+    #expect(facts.matrixCell == "hung; console silent, yet it answered a second suspend")
   }
 
   @Test func aRefusedRegistrationIsAFailureEvenThoughTheGuestRunsOn() throws {

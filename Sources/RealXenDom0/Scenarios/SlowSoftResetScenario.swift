@@ -6,7 +6,8 @@ extension Dom0Lab {
   /// `xen-resume resume --slow`, which for these types goes through Xen's soft reset and rebuilds the guest's xenstore
   /// and console channels (no confirmation needed); then the same watch as slow-outcome's. A guest that survived gets
   /// a second `xen-resume suspend`, which must go through its xenstore, and a fast resume, after which its counter must
-  /// move on again. The notable lines the kernel printed after the resume and the values `rx-colo` printed are read
+  /// move on again (a guest whose console went silent while Xen says running is asked the same, to tell a dead console
+  /// from a dead guest). The notable lines the kernel printed after the resume and the values `rx-colo` printed are read
   /// from the console at the end. A suspension left behind is undone with the C client's fast resume; a guest not left
   /// running with its counter moving makes slow-outcome skip it.
   public func slowSoftReset(_ guest: GuestRun) async {
@@ -28,12 +29,15 @@ extension Dom0Lab {
     if watch.state == nil { watch.state = await xen.domain(guest.domain) }
 
     // xenstore from inside the guest: the second suspend is acknowledged by the guest's xenbus, over the channel the
-    // resume rebuilt.
+    // resume rebuilt. A guest whose console went silent while Xen says running is asked too, with a short timeout: a
+    // guest that answers is running, and what died is its console (a PVH guest's counter comes over the rebuilt one).
     var secondSuspend: CommandRecord?
     var secondResume: CommandRecord?
     var aliveAfterSecond: Liveness?
-    if watch.outcome == .alive {
-      secondSuspend = await tools.xenResume(["suspend", guest.id, "--json"])
+    let silentButRunning = watch.outcome == .hung && resume?.succeeded == true && watch.state?.state == "running"
+    if watch.outcome == .alive || silentButRunning {
+      secondSuspend = await tools.xenResume(
+        ["suspend", guest.id, "--json"] + (silentButRunning ? ["--timeout", "10s"] : []))
       if secondSuspend?.succeeded == true {
         secondResume = await tools.xenResume(["resume", guest.id, "--fast", "--json"])
         if secondResume?.succeeded == true { aliveAfterSecond = await GuestConsole.alive(guest.guest) }

@@ -101,7 +101,9 @@ public struct SlowSoftResetFacts: ScenarioFacts {
   public var counterAfter: Int
   /// Xen's view at the end of the watch.
   public var watchState: DomainView?
-  /// `xen-resume suspend DOMAIN --json` once the guest survived: it must go through the guest's xenstore.
+  /// `xen-resume suspend DOMAIN --json` once the guest survived: it must go through the guest's xenstore. Also asked
+  /// (with `--timeout 10s`) of a guest whose console went silent while Xen said running, to tell a dead console from
+  /// a dead guest.
   public var secondSuspend: CommandRecord?
   /// `xen-resume resume DOMAIN --fast --json` after the second suspend.
   public var secondResume: CommandRecord?
@@ -199,7 +201,7 @@ public struct SlowSoftResetFacts: ScenarioFacts {
     case .warned:
       problems.add("after the soft-reset resume the guest's vcpu_info registration was refused: \(warning ?? "")")
     case .panic, .shutdown, .hung:
-      problems.add("the guest did not survive the soft-reset resume: \(outcomeCell)")
+      problems.add("the guest did not survive the soft-reset resume: \(outcomeCell)\(silentConsoleNote)")
       return problems.list
     }
     problems.expect(
@@ -230,8 +232,15 @@ public struct SlowSoftResetFacts: ScenarioFacts {
   /// The outcome of the watch in the survival matrix's words (`SlowOutcome.cell`).
   var outcomeCell: String { outcome.cell(panic: panic, warning: warning, finalState: watchState) }
 
+  /// `; console silent, yet it answered a second suspend` when a hung guest (no console progress, Xen saying running)
+  /// was asked for a second suspend and went through it: then its console died, maybe not the guest. Empty otherwise.
+  var silentConsoleNote: String {
+    outcome == .hung && secondSuspend?.succeeded == true ? "; console silent, yet it answered a second suspend" : ""
+  }
+
   /// The soft-reset cell of the survival matrix: `alive` (survived, answered a second suspend through xenstore and
-  /// resumed fast, and printed the memory dom0 wrote), the outcome's words when it did not survive, `resume failed:
+  /// resumed fast, and printed the memory dom0 wrote), the outcome's words when it did not survive (`hung; console
+  /// silent, yet it answered a second suspend` for a silent guest that did), `resume failed:
   /// KIND`, or `alive; ` and what failed after it (`second suspend failed: KIND`, `second suspend through PATH`,
   /// `second resume failed: KIND`, `dead after a second suspend and resume`, `memory written while suspended not
   /// seen`). `nil` when the run says nothing about the soft reset: the suspend before it failed, or the resume
@@ -240,7 +249,7 @@ public struct SlowSoftResetFacts: ScenarioFacts {
     guard suspend.succeeded, let resume else { return nil }
     guard resume.succeeded else { return "resume failed: \(Self.failureKind(resume))" }
     guard resumedBySoftReset else { return nil }
-    guard outcome.survived else { return outcomeCell }
+    guard outcome.survived else { return outcomeCell + silentConsoleNote }
     let second = secondSuspend?.decode(XenResumeStepDocument.self)
     let after: String?
     if let secondSuspend, !secondSuspend.succeeded {

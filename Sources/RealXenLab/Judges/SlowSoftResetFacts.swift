@@ -239,12 +239,11 @@ public struct SlowSoftResetFacts: ScenarioFacts {
   }
 
   /// The soft-reset cell of the survival matrix: `alive` (survived, answered a second suspend through xenstore and
-  /// resumed fast, and printed the memory dom0 wrote), the outcome's words when it did not survive (`hung; console
-  /// silent, yet it answered a second suspend` for a silent guest that did), `resume failed:
-  /// KIND`, or `alive; ` and what failed after it (`second suspend failed: KIND`, `second suspend through PATH`,
-  /// `second resume failed: KIND`, `dead after a second suspend and resume`, `memory written while suspended not
-  /// seen`). `nil` when the run says nothing about the soft reset: the suspend before it failed, or the resume
-  /// succeeded without one.
+  /// resumed fast, and printed the memory dom0 wrote); the outcome's words when it did not survive (`hung; console
+  /// silent, yet it answered a second suspend` for a silent guest that did); `resume failed: KIND`; or `alive; ` and
+  /// what failed after it (`second suspend failed: KIND`, `second suspend through PATH`, `second resume failed:
+  /// KIND`, `dead after a second suspend and resume`, `memory written while suspended not seen`). `nil` when the run
+  /// says nothing about the soft reset: the suspend before it failed, or the resume succeeded without one.
   public var matrixCell: String? {
     guard suspend.succeeded, let resume else { return nil }
     guard resume.succeeded else { return "resume failed: \(Self.failureKind(resume))" }

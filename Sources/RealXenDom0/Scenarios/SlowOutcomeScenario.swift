@@ -6,8 +6,8 @@ extension Dom0Lab {
   static let slowWatchSeconds = 60
 
   /// slow-outcome: a confirmed slow resume in the same domain without a soft reset (`--without-soft-reset`: Xen's
-  /// `XEN_DOMCTL_resumedomain` alone, the resume every Linux of the labs but 5.10 dies of, kept as the matrix's
-  /// baseline), then what the guest does within 60 s, from its console and Xen's view: alive (its counter moves on;
+  /// `XEN_DOMCTL_resumedomain` alone, after which Linux 6.1 and 6.12 PV-aware guests panic and 5.10 ones hang, kept
+  /// as the matrix's baseline), then what the guest does within 60 s, from its console and Xen's view: alive (its counter moves on;
   /// warned when it printed the refused vcpu_info registration and carried on), panic (a `Kernel panic` line, then
   /// shut down), shutdown (without a panic line), or hung (Xen says running, no console progress). Linux 6.1 on Xen
   /// 4.17 panics with "register_vcpu_info failed: cpu=0 err=-22". The guest is not used afterwards. When the

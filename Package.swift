@@ -20,7 +20,8 @@ import PackageDescription
 //   DomZeroProcess     dom0's tools as child processes with time limits, and file tails (the dom0 programs share it).
 //   RealXenLab         the real-Xen harness's model: the lab table, the plan of results, the scenarios' facts and
 //                      their one judge, the report. Pure Swift (FoundationEssentials' JSON), any machine.
-//   RealXenDom0        the harness's driver in dom0: boots the guests, runs the scenarios with the tools, records facts.
+//   RealXenDom0        the harness's driver in dom0: boots the guests, runs the scenarios with the tools, records facts;
+//                      writes guest memory through LibxenHost (the soft-reset scenario's COLO check).
 //   xen-resume-lab     `dom0` (the driver, in the lab's dom0) and `report` (on the host, from the serial log).
 let package = Package(
   name: "SwiftXenResume",
@@ -134,7 +135,9 @@ let package = Package(
     .target(name: "RealXenLab", dependencies: ["SeededRandom"]),
     .target(
       name: "RealXenDom0",
-      dependencies: ["RealXenLab", "DomZeroProcess", "XenResumeLifecycle", "SeededRandom"]
+      dependencies: [
+        "RealXenLab", "DomZeroProcess", "XenResumeLifecycle", "SeededRandom", "XenResumeCore", "XenResumeLibxen",
+      ]
     ),
     .executableTarget(
       name: "xen-resume-lab",

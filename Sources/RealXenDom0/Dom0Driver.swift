@@ -4,7 +4,8 @@ import RealXenLab
 /// dom0's driver, run by the image's /rx/main.sh once Xen's tool stack is up: boots the lab's guests, runs each guest's
 /// scenario group as soon as it is up (the groups run side by side: under emulation most of a scenario is latency),
 /// then the lifecycle scenarios and the conformance suite once over the main guests, then the main PVH and PVHVM
-/// guests' slow-resume outcome (it may kill them), the diagnostics, and last the act that kills xenstored. Every result
+/// guests' slow resumes (the soft-reset one, then the same-domain one: they may kill them), the diagnostics, and last
+/// the act that kills xenstored. Every result
 /// is judged where it is recorded and printed as one `@@RESULT` line; `LabPlan` says what runs where.
 public enum Dom0Driver {
   /// Runs the lab of Xen `xen` from `table`; 0 when the run got to its end (the results say what passed).
@@ -134,6 +135,9 @@ extension Dom0Lab {
       case .channelLock: await channelLock(guest)
       case .channelSilent: await channelSilent(guest)
       case .channelCrash: await channelCrash(guest)
+      case .slowSoftReset:
+        console.mark("soft-reset slow resume of \(guest.name) (domain \(guest.domain))")
+        await slowSoftReset(guest)
       case .slowOutcome:
         console.mark("slow-resume outcome of \(guest.name) (domain \(guest.domain))")
         await slowOutcome(guest)

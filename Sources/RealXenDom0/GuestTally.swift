@@ -13,6 +13,9 @@ public struct GuestTally: Sendable {
   public var cSeenByReleaseDomain = 0
   /// C client suspends noticed only by its poll (non-zero: XS_RESUME was missing before them).
   public var cSeenByPoll = 0
+  /// How the soft-reset resume left the guest when it did not leave it running with its counter moving (`nil`: it
+  /// did, or it has not run): the same-domain slow resume after it is then skipped, as it would measure nothing.
+  public var notAliveAfterSoftReset: String?
 
   /// Nothing counted yet.
   public init() {}

@@ -30,7 +30,11 @@ public enum GuestScenario: String, CaseIterable, Sendable {
   case deviceModel = "device-model"
   /// Every xenstore-path suspend of the group worked, and the C client was always woken by @releaseDomain.
   case xsResume = "xs-resume"
-  /// What the guest does after a confirmed same-domain slow resume (the survival matrix; may kill it).
+  /// A PVH or PVHVM guest's slow resume through Xen's soft reset, with its memory changed while suspended, then a
+  /// second suspend through its xenstore (the survival matrix's soft-reset cell; may kill it).
+  case slowSoftReset = "slow-soft-reset"
+  /// What the guest does after a confirmed same-domain slow resume without a soft reset (the survival matrix; may
+  /// kill it).
   case slowOutcome = "slow-outcome"
   /// An event channel guest's checkpoints through its channel against the xenstore path, alternating.
   case pathCompare = "path-compare"
@@ -66,7 +70,7 @@ public enum GuestScenario: String, CaseIterable, Sendable {
 /// lifecycle scenarios and the conformance suite are done; the report expects `expected(lab:guests:)`.
 public enum LabPlan {
   /// The scenarios of a guest's own group, in the order they run (a forced suspend, the one scenario that may leave a
-  /// guest broken, comes last but for the slow-resume outcome).
+  /// guest broken, comes last but for the slow resumes).
   public static func group(for guest: LabGuest) -> [GuestScenario] {
     if guest.role == .throwaway { return [.slowOutcome] }
     // The main guests and the event channel guests measure each guest type's and path's pause: the paced
@@ -86,21 +90,32 @@ public enum LabPlan {
     case .pvhvm: scenarios += [.slowRefused, .shutdownRefused, .deviceModel, .xsResume]
     case .hvm: scenarios += [.registers, .slowHVM, .deviceModel]
     }
-    // A guest there for another kernel ends its group with the slow-resume outcome; a main guest's comes after the
-    // suite (below), since the lifecycle scenarios and the conformance suite still need it.
-    if guest.role == .kernel && guest.type != .hvm { scenarios.append(.slowOutcome) }
+    // A guest there for another kernel ends its group with the slow resumes; a main guest's come after the suite
+    // (below), since the lifecycle scenarios and the conformance suite still need it.
+    if guest.role == .kernel { scenarios += slowResumes(of: guest.type) }
     return scenarios
   }
 
   /// The scenarios of a guest after the lifecycle scenarios and the conformance suite: the main PVH and PVHVM guests'
-  /// slow-resume outcome (the main PV guest is the xenstored-lost scenario's, and the throwaway guest gives PV's cell),
-  /// and the PVH event channel guest's crash.
+  /// slow resumes (the main PV guest is the xenstored-lost scenario's, and the throwaway guest gives PV's cell), and
+  /// the PVH event channel guest's crash.
   public static func afterSuite(for guest: LabGuest) -> [GuestScenario] {
     switch guest.role {
-    case .main: guest.type == .pvh || guest.type == .pvhvm ? [.slowOutcome] : []
+    case .main: guest.type == .pvh || guest.type == .pvhvm ? slowResumes(of: guest.type) : []
     // The crash kills the guest, so it waits for the event channel lifecycle run.
     case .eventChannel: guest.type == .pvh ? [.channelCrash] : []
     case .kernel, .throwaway: []
+    }
+  }
+
+  /// The slow resumes that end a guest's use, for the survival matrix: a PVH or PVHVM guest's soft-reset resume, which
+  /// leaves it running when it survives, then the same-domain resume that kills it; a PV guest's same-domain resume
+  /// alone (Xen crashes a PV domain it is asked to soft reset); none for pure HVM (its `slow-hvm` is in its group).
+  static func slowResumes(of type: GuestKind) -> [GuestScenario] {
+    switch type {
+    case .pv: [.slowOutcome]
+    case .pvh, .pvhvm: [.slowSoftReset, .slowOutcome]
+    case .hvm: []
     }
   }
 

@@ -128,9 +128,11 @@ public struct LabGuest: Codable, Sendable, Hashable {
 
 /// What a lab uses a guest for.
 public enum GuestRole: String, Codable, Sendable {
-  /// Every scenario, the lifecycle scenarios and the conformance suite; PVH and PVHVM end with the slow-resume outcome.
+  /// Every scenario, the lifecycle scenarios and the conformance suite; PVH and PVHVM end with the slow resumes (the
+  /// soft-reset one, then the same-domain one).
   case main
-  /// Its type's scenario group at another kernel, ending with the slow-resume outcome.
+  /// Its type's scenario group at another kernel, ending with the slow resumes (the soft-reset one only for PVH and
+  /// PVHVM).
   case kernel
   /// Only the slow-resume outcome, and the error paths that need no guest.
   case throwaway

@@ -4,8 +4,8 @@
 #   xen            the lab's Xen (multiboot image for QEMU's -kernel), from xen-hypervisor-XEN-amd64
 #   vmlinuz        the lab's kernel (dom0's; the main guests run it too)
 #   dom0.cpio.gz   dom0's initramfs: busybox, the Xen tools, device model and firmware of the lab's root (root.sh),
-#                  every guest kernel the lab's guests name, the guests' initramfs and configs, the C reference
-#                  client (compiled in the root), optionally xen-resume, xen-host-conformance and
+#                  every guest kernel the lab's guests name, the guests' initramfs (with rx-colo) and configs, the C
+#                  reference client (compiled in the root), optionally xen-resume, xen-host-conformance and
 #                  xen-resume-lifecycle (built against the same release), and our /init + scenarios
 # Kernels and the hypervisor are fetched with `apt-get download` from their own suite (a private apt state under
 # work/apt/SUITE; nothing is installed on the host) into a cache (work/cache, or $REALXEN_CACHE).
@@ -172,6 +172,11 @@ mkdir -p "$G"/{bin,dev,proc,sys}
 cp "$R/bin/busybox" "$G/bin/busybox"
 ln -s busybox "$G/bin/sh"
 install -m 0755 "$HERE/guest/init" "$G/init"
+# rx-colo (guest/colo): the page dom0 rewrites while a PVH or PVHVM guest is suspended, for the soft-reset resume's
+# COLO check. A static user program, so one build serves every guest kernel; compiled in the lab's root.
+"$HERE/root.sh" "$XENVER" gcc -static -O2 -Wall -o "$OUT/rx-colo" "$HERE/guest/colo/rx_colo.c" ||
+  die "rx-colo did not build in the $SUITE root"
+strip -o "$G/bin/rx-colo" "$OUT/rx-colo" 2>/dev/null || cp "$OUT/rx-colo" "$G/bin/rx-colo"
 
 # The suspend event channel module (guest/module), for each kernel a guest loads it in (labs.json: role
 # eventchannel), into the initramfs as /modules/RELEASE/rx_suspend_evtchn.ko. Built in the lab's root with

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """The survival matrix: what each guest type and kernel did after a fast resume and after a same-domain slow resume,
 on every Xen of labs.json, from each lab's last judged run (work/xen-XEN/logs/survival.json, written by `xen-resume-lab report`).
-Prints the Markdown table; with --write-article also puts it into the DocC article "Choosing a resume"
-(Sources/XenResumeCore/XenResumeCore.docc/ChoosingAResume.md) between <!-- survival-matrix:begin --> and
-<!-- survival-matrix:end --> (VerifiedOnRealXenTests replays every cell on the simulator). A lab without results
-reads "not observed" in every cell of its columns.
+Then the soft-reset matrix: the PVH and PVHVM rows again, each Xen's same-domain slow resume beside its slow resume
+through a soft reset (the slow-soft-reset scenario: alive, then a second suspend through the guest's xenstore and a
+fast resume, and the memory dom0 wrote while it was suspended seen by the guest).
+Prints both Markdown tables; with --write-article also puts them into the DocC article "Choosing a resume"
+(Sources/XenResumeCore/XenResumeCore.docc/ChoosingAResume.md): the survival matrix between
+<!-- survival-matrix:begin --> and <!-- survival-matrix:end --> (VerifiedOnRealXenTests replays every cell on the
+simulator, and its header is fixed), the soft-reset matrix between <!-- soft-reset-matrix:begin --> and
+<!-- soft-reset-matrix:end --> (left out, with a warning, while the article has no such markers). A lab without
+results reads "not observed" in every cell of its columns.
 
 Usage: matrix.py [--write-article]
 Standard library only.
@@ -18,7 +23,11 @@ import lab as labtable
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARTICLE = os.path.join(HERE, "..", "..", "Sources", "XenResumeCore", "XenResumeCore.docc", "ChoosingAResume.md")
 BEGIN, END = "<!-- survival-matrix:begin -->", "<!-- survival-matrix:end -->"
+SOFT_BEGIN, SOFT_END = "<!-- soft-reset-matrix:begin -->", "<!-- soft-reset-matrix:end -->"
 TYPES = ["pv", "pvh", "pvhvm", "hvm"]
+# The types whose slow resume goes through Xen's soft reset (Xen crashes a PV domain asked for one; pure HVM guests
+# have no channels to rebuild).
+SOFT_RESET_TYPES = ["pvh", "pvhvm"]
 
 
 def load(xen):
@@ -31,9 +40,16 @@ def load(xen):
         return None
 
 
-def render(table):
+def in_lab(table, xen, t, k):
+    return any(g["type"] == t and g["kernel"] == k for e in table["labs"] if e["xen"] == xen for g in e["guests"])
+
+
+def kernel_order(row):
+    return TYPES.index(row[0]), [int(p) for p in row[1].split(".")]
+
+
+def render(table, runs):
     releases = [e["xen"] for e in table["labs"]]
-    runs = {x: load(x) for x in releases}
     rows = {}
     for entry in table["labs"]:
         for g in entry["guests"]:
@@ -45,13 +61,11 @@ def render(table):
                                     for what in ("fast resume", "slow resume, same domain")]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     notes = []
-    for (t, k) in sorted(rows, key=lambda r: (TYPES.index(r[0]), [int(p) for p in r[1].split(".")])):
+    for (t, k) in sorted(rows, key=kernel_order):
         cells = []
         for x in releases:
-            in_lab = any(g["type"] == t and g["kernel"] == k for e in table["labs"] if e["xen"] == x
-                         for g in e["guests"])
             c = rows[(t, k)].get(x)
-            if not in_lab:
+            if not in_lab(table, x, t, k):
                 cells += ["—", "—"]
             elif c is None:
                 cells += ["not observed", "not observed"]
@@ -70,24 +84,75 @@ def render(table):
     return "\n".join(lines), notes, sources
 
 
+def render_soft_reset(table, runs):
+    """The PVH and PVHVM rows: per Xen, the same-domain slow resume beside the slow resume through a soft reset."""
+    releases = [e["xen"] for e in table["labs"]]
+    rows = {}
+    for entry in table["labs"]:
+        for g in entry["guests"]:
+            if g["type"] in SOFT_RESET_TYPES and g["role"] in ("main", "kernel"):
+                rows.setdefault((g["type"], g["kernel"]), {})
+    for x, run in runs.items():
+        for cell in (run or {}).get("cells", []):
+            if cell["type"] in SOFT_RESET_TYPES:
+                rows.setdefault((cell["type"], cell["kernel"]), {})[x] = cell
+    header = ["guest", "kernel"] + [f"Xen {x}: {what}" for x in releases
+                                    for what in ("slow resume, same domain", "slow resume, soft reset")]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    notes = []
+    for (t, k) in sorted(rows, key=kernel_order):
+        cells = []
+        for x in releases:
+            c = rows[(t, k)].get(x)
+            if not in_lab(table, x, t, k):
+                cells += ["—", "—"]
+            elif c is None:
+                cells += ["not observed", "not observed"]
+            else:
+                cells += [c["slow"], c.get("softReset") or "not observed"]
+                if c.get("softResetNote"):
+                    notes.append(f"{t} Linux {k} on Xen {x}, after the soft-reset resume: {c['softResetNote']}")
+        lines.append(f"| {t} | {k} | " + " | ".join(cells) + " |")
+    return "\n".join(lines), notes
+
+
+def replace_section(article, begin, end, body):
+    """The article with the text between begin and end replaced by body; None when it has no such section."""
+    if begin not in article or end not in article:
+        return None
+    head, rest = article.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return head + begin + "\n" + body + end + tail
+
+
 def main(argv):
     table = labtable.table()
-    text, notes, sources = render(table)
+    runs = {e["xen"]: load(e["xen"]) for e in table["labs"]}
+    text, notes, sources = render(table, runs)
+    soft_text, soft_notes = render_soft_reset(table, runs)
     print(text)
     for s in notes + sources:
+        print(s)
+    print()
+    print(soft_text)
+    for s in soft_notes:
         print(s)
     if "--write-article" in argv:
         with open(ARTICLE) as f:
             article = f.read()
-        if BEGIN not in article or END not in article:
-            print(f"matrix: {ARTICLE} has no {BEGIN} ... {END} section", file=sys.stderr)
-            return 1
         body = (text + "\n\n" + "".join(f"- {n}\n" for n in notes) + ("\n" if notes else "")
                 + "".join(f"Measured with {s}.\n" for s in sources))
-        head, rest = article.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
+        written = replace_section(article, BEGIN, END, body)
+        if written is None:
+            print(f"matrix: {ARTICLE} has no {BEGIN} ... {END} section", file=sys.stderr)
+            return 1
+        soft_body = soft_text + "\n\n" + "".join(f"- {n}\n" for n in soft_notes)
+        with_soft = replace_section(written, SOFT_BEGIN, SOFT_END, soft_body)
+        if with_soft is None:
+            print(f"matrix: {ARTICLE} has no {SOFT_BEGIN} ... {SOFT_END} section: the soft-reset matrix is left out",
+                  file=sys.stderr)
         with open(ARTICLE, "w") as f:
-            f.write(head + BEGIN + "\n" + body + END + tail)
+            f.write(with_soft or written)
         print("matrix: ChoosingAResume.md updated")
     return 0
 

@@ -431,6 +431,98 @@ import Testing
     #expect(report.cells.first { $0.kernel == "6.1" && $0.type == .pv }?.slow == "not observed")
   }
 
+  // MARK: The soft-reset cells
+
+  /// Xen 4.20 with a main PV and PVH guest and a PVHVM guest for Linux 5.10.
+  func softResetLab() throws -> Lab {
+    try LabTable.decode(
+      #"""
+      {"suites": {"bullseye": {"debian": 11}, "trixie": {"debian": 13}},
+       "kernels": {"5.10": {"suite": "bullseye"}, "6.12": {"suite": "trixie"}},
+       "labs": [{"xen": "4.20", "suite": "trixie", "kernel": "6.12", "lifecycle": false,
+                 "guests": [{"name": "pv", "type": "pv", "kernel": "6.12", "role": "main"},
+                            {"name": "pvh", "type": "pvh", "kernel": "6.12", "role": "main"},
+                            {"name": "pvhvm510", "type": "pvhvm", "kernel": "5.10", "role": "kernel"}]}]}
+      """#
+    ).lab(xen: "4.20")
+  }
+
+  /// A soft-reset resume that ended `outcome` (alive: and everything after it held).
+  func softReset(_ outcome: SlowOutcome, kernel: String, trouble: String? = nil) -> SlowSoftResetFacts {
+    let running = DomainView(state: "running", shutdownReason: nil, hvm: true, paused: false)
+    let value = "0xada7bcb0b3b0cfce"
+    return SlowSoftResetFacts(
+      suspend: record(
+        #"{"backend":"xen","domain":5,"durationMicroseconds":40000.0,"guestType":"pvh","path":"xenstoreControl","#
+          + #""stages":[{"stage":"acknowledged","microseconds":39000.0}]}"#),
+      resume: record(
+        #"{"backend":"xen","domain":5,"durationMicroseconds":1500.0,"mode":"slow","stages":["#
+          + #"{"stage":"softReset","microseconds":500.0},{"stage":"channelsRebuilt","microseconds":1000.0}]}"#),
+      type: .pvh, kernel: kernel, outcome: outcome, panic: nil, warning: nil, trouble: trouble, notable: trouble,
+      counterBefore: 40, counterAfter: outcome == .alive ? 47 : 40, watchState: running, secondSuspend: nil,
+      secondResume: nil, aliveAfterSecond: nil, recovered: nil, finalState: running, aliveAtEnd: nil,
+      colo: ColoFacts(
+        frame: "0x1f2e3", guestValue: "0x5258434f4c4f3031", readBefore: "0x5258434f4c4f3031", written: value,
+        readBack: value, error: nil, valuesAfter: outcome == .alive ? [value] : []),
+      console: "")
+  }
+
+  @Test func theSoftResetCellIsTheFactsWordsWhateverTheVerdict() throws {
+    let lab = try softResetLab()
+    let hung = softReset(.hung, kernel: "6.12", trouble: "BUG: kernel NULL pointer dereference")
+    let reason = "slow-soft-reset left the guest not running with its counter moving (Xen: running, counter 40->40)"
+    let skipped = SlowOutcomeFacts.skipped(type: .pvh, kernel: "6.12", reason: reason, finalState: nil)
+    // The second cycle never ran: a failed row whose cell still says what the soft reset did.
+    let aliveOnce = softReset(.alive, kernel: "5.10")
+    let text = log(
+      lab,
+      replacing: [
+        ResultKey("slow-soft-reset", "pvh"): [
+          line("slow-soft-reset", "pvh", problems: ["the guest did not survive the soft-reset resume: hung"], hung)
+        ],
+        ResultKey("slow-outcome", "pvh"): [line("slow-outcome", "pvh", skipped)],
+        ResultKey("slow-soft-reset", "pvhvm510"): [
+          line("slow-soft-reset", "pvhvm510", problems: ["second suspend: not run"], aliveOnce)
+        ],
+      ])
+    let report = LabReport(lab: lab, guests: lab.guests, log: text)
+    #expect(
+      report.cells == [
+        SurvivalCell(type: .pv, kernel: "6.12", fast: "alive", slow: "not observed"),
+        SurvivalCell(
+          type: .pvh, kernel: "6.12", fast: "alive", slow: "not observed", slowNote: "not observed: " + reason,
+          softReset: "hung", softResetNote: "BUG: kernel NULL pointer dereference"),
+        SurvivalCell(
+          type: .pvhvm, kernel: "5.10", fast: "alive", slow: "not observed", softReset: "alive; second suspend not run"),
+      ])
+    let lines = report.text.split(separator: "\n").map(String.init)
+    #expect(
+      lines.contains(
+        "survival: pvh Linux 6.12 on Xen 4.20: fast resume alive; same-domain slow resume not observed; soft-reset "
+          + "slow resume hung"))
+    #expect(
+      lines.contains("survival: pv Linux 6.12 on Xen 4.20: fast resume alive; same-domain slow resume not observed"))
+    // The skipped outcome passes and reads "skip" (columns pv, pvh, pvhvm510, dom0, none); the soft reset's failures
+    // are its own.
+    let outcomeLine = try #require(lines.first { $0.hasPrefix("slow-outcome ") })
+    #expect(outcomeLine.split(separator: " ").map(String.init) == ["slow-outcome", "-", "skip", "ok", "-", "-"])
+    #expect(report.failed == 2)
+    let json = try #require(JSONDocument.parse(report.survivalJSON))
+    let cells = try #require(json["cells"]?.array)
+    #expect(cells[0]["softReset"] == nil)
+    #expect(cells[1]["softReset"]?.string == "hung")
+  }
+
+  @Test func aSoftResetRowThatSaysNothingAboutTheSoftResetIsNotObserved() throws {
+    let lab = try softResetLab()
+    var facts = softReset(.alive, kernel: "6.12")
+    facts.resume = record(#"{"backend":"xen","domain":5,"durationMicroseconds":1500.0,"mode":"slow","stages":[]}"#)
+    let report = LabReport(
+      lab: lab, guests: lab.guests,
+      log: log(lab, replacing: [ResultKey("slow-soft-reset", "pvh"): [line("slow-soft-reset", "pvh", facts)]]))
+    #expect(report.cells.first { $0.type == .pvh }?.softReset == "not observed")
+  }
+
   @Test func aLocalRunOfSomeGuestsExpectsOnlyTheirRows() throws {
     let lab = try lab()
     let guests = lab.guests.filter { $0.name == "pv" }

@@ -28,8 +28,9 @@ import Testing
     stderr: "", ms: 61)
 
   let resume = CommandRecord(
-    cmd: "/usr/bin/xen-resume resume 9 --slow --confirm-slow --json", tool: .xenResume, rc: 0, timedOut: false,
-    stdout: #"{"backend":"xen","domain":9,"durationMicroseconds":1523.4,"mode":"slow"}"#, stderr: "", ms: 12)
+    cmd: "/usr/bin/xen-resume resume 9 --slow --without-soft-reset --confirm-slow --json", tool: .xenResume, rc: 0,
+    timedOut: false, stdout: #"{"backend":"xen","domain":9,"durationMicroseconds":1523.4,"mode":"slow"}"#, stderr: "",
+    ms: 12)
 
   /// The C client's `info` of a PV domain.
   func view(_ state: String, reason: Int?) -> DomainView? {
@@ -102,27 +103,28 @@ import Testing
   @Test func aFailedSlowResumeIsAProblem() throws {
     var facts = panicked()
     facts.resume = CommandRecord(
-      cmd: "/usr/bin/xen-resume resume 9 --slow --confirm-slow --json", tool: .xenResume, rc: 1, timedOut: false,
+      cmd: "/usr/bin/xen-resume resume 9 --slow --without-soft-reset --confirm-slow --json", tool: .xenResume, rc: 1,
+      timedOut: false,
       stdout: #"{"error":{"kind":"hostCallFailed","message":"xc_domain_resume(9, fast: false) failed: EINVAL"}}"#,
       stderr: "xen-resume: error: xc_domain_resume(9, fast: false) failed: EINVAL\n", ms: 40)
     facts.outcome = .hung
     #expect(
       facts.problems(in: try context()) == [
-        "slow resume: `/usr/bin/xen-resume resume 9 --slow --confirm-slow --json` exit 1, expected exit 0: "
-          + "xen-resume: error: xc_domain_resume(9, fast: false) failed: EINVAL"
+        "slow resume: `/usr/bin/xen-resume resume 9 --slow --without-soft-reset --confirm-slow --json` exit 1, "
+          + "expected exit 0: xen-resume: error: xc_domain_resume(9, fast: false) failed: EINVAL"
       ])
   }
 
   @Test func aResumeKilledAtTheTimeLimitIsAProblem() throws {
     var facts = panicked()
     facts.resume = CommandRecord(
-      cmd: "/usr/bin/xen-resume resume 9 --slow --confirm-slow --json", tool: .xenResume, rc: nil, timedOut: true,
-      stdout: "", stderr: "", ms: 120_000)
+      cmd: "/usr/bin/xen-resume resume 9 --slow --without-soft-reset --confirm-slow --json", tool: .xenResume, rc: nil,
+      timedOut: true, stdout: "", stderr: "", ms: 120_000)
     facts.outcome = .hung
     #expect(
       facts.problems(in: try context()) == [
-        "slow resume: `/usr/bin/xen-resume resume 9 --slow --confirm-slow --json` killed at dom0's time limit, "
-          + "expected exit 0"
+        "slow resume: `/usr/bin/xen-resume resume 9 --slow --without-soft-reset --confirm-slow --json` killed at "
+          + "dom0's time limit, expected exit 0"
       ])
   }
 
@@ -131,8 +133,8 @@ import Testing
     facts.resume?.stdout = "domain 9 resumed (slow) in 1.5 ms"
     #expect(
       facts.problems(in: try context()) == [
-        "`/usr/bin/xen-resume resume 9 --slow --confirm-slow --json`: stdout is not one JSON document: domain 9 "
-          + "resumed (slow) in 1.5 ms"
+        "`/usr/bin/xen-resume resume 9 --slow --without-soft-reset --confirm-slow --json`: stdout is not one JSON "
+          + "document: domain 9 resumed (slow) in 1.5 ms"
       ])
   }
 
@@ -171,6 +173,27 @@ import Testing
   @Test func aWarnedGuestWithoutTheWarningIsAProblem() throws {
     let facts = facts(.warned, state: "running", reason: nil)
     #expect(facts.problems(in: try context()) == ["outcome warned without the warning line"])
+  }
+
+  // MARK: Skipped after a soft-reset resume that left the guest dead
+
+  @Test func aSkippedOutcomePassesAsNotObservedWithItsReason() throws {
+    let reason =
+      "slow-soft-reset left the guest not running with its counter moving (Xen: shutdown, counter not read; its "
+      + "soft-reset cell: panic: Attempted to kill init!; shut down (crash))"
+    let facts = SlowOutcomeFacts.skipped(
+      type: .pvhvm, kernel: "6.1", reason: reason, finalState: view("shutdown", reason: 3))
+    #expect(facts.problems(in: try context("pvhvm")) == [])
+    #expect(facts.matrixCell == "not observed")
+    #expect(facts.matrixNote == "not observed: " + reason)
+  }
+
+  @Test func aSkippedOutcomeThatRanCommandsOrGivesNoReasonFails() throws {
+    var ran = SlowOutcomeFacts.skipped(type: .pvhvm, kernel: "6.1", reason: "hung", finalState: nil)
+    ran.suspend = suspend
+    #expect(ran.problems(in: try context("pvhvm")) == ["skipped, yet commands were run"])
+    let silent = SlowOutcomeFacts.skipped(type: .pvhvm, kernel: "6.1", reason: "", finalState: nil)
+    #expect(silent.problems(in: try context("pvhvm")) == ["skipped without a reason"])
   }
 
   // MARK: The survival matrix's words

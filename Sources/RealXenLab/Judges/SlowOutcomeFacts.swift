@@ -1,4 +1,4 @@
-/// What a guest did after a confirmed same-domain slow resume, in the survival matrix's words.
+/// What a guest did after a slow resume, in the survival matrix's words.
 public enum SlowOutcome: String, Codable, Sendable {
   /// Its console counter moved on and Xen still said running a few seconds later.
   case alive
@@ -10,21 +10,75 @@ public enum SlowOutcome: String, Codable, Sendable {
   case shutdown
   /// Xen said running and the console did not move within dom0's watch (the default: nothing else was seen).
   case hung
+
+  /// Whether Xen says running and the guest's console moved on (warned or not).
+  public var survived: Bool { self == .alive || self == .warned }
+
+  /// The outcome in the survival matrix's words: `alive`, `alive; warned: LINE`, `panic: MESSAGE; shut down (crash)`,
+  /// `shut down (reboot)`, `hung` (a hung kernel's first WARNING/BUG line varies from run to run: it goes to the note,
+  /// not the cell).
+  public func cell(panic: String?, warning: String?, finalState: DomainView?) -> String {
+    let reason = finalState?.shutdownReason
+    let reasonName = reason.map { DomainView.reasonNames[$0] ?? String($0) } ?? "none"
+    switch self {
+    case .alive: return "alive"
+    case .warned: return "alive; warned: \(warning ?? "")"
+    case .panic: return "panic: \(panic ?? ""); shut down (\(reasonName))"
+    case .shutdown: return "shut down (\(reasonName))"
+    case .hung: return "hung"
+    }
+  }
+
+  /// The note under a matrix cell: the warning and the first trouble line, `; `-joined; `nil` when neither.
+  static func note(warning: String?, trouble: String?) -> String? {
+    let lines = [warning, trouble].compactMap { $0 }.filter { !$0.isEmpty }
+    return lines.isEmpty ? nil : lines.joined(separator: "; ")
+  }
+
+  /// Problems with an outcome that does not agree with what was seen: a panic or a shutdown is a shutdown Xen reports
+  /// with a reason other than suspend, a panic has its message, a guest alive is one Xen reports running, a warned
+  /// one has its warning line. `counter` is for the message.
+  func disagreements(
+    panic: String?, warning: String?, state view: DomainView?, counter: String, _ problems: inout Problems
+  ) {
+    let state = view?.state
+    let reason = view?.shutdownReason
+    switch self {
+    case .panic, .shutdown:
+      problems.expect(
+        state == "shutdown" && reason != nil && reason != 2,
+        "outcome \(rawValue) but Xen reports \(state ?? "nothing") (reason \(reason.map(String.init) ?? "none"))")
+      if self == .panic {
+        problems.expect(panic?.isEmpty == false, "outcome panic without the panic's message")
+      }
+    case .alive, .warned:
+      problems.expect(
+        state == "running", "outcome \(rawValue) but Xen reports \(state ?? "nothing") (counter \(counter))")
+      if self == .warned {
+        problems.expect(warning?.isEmpty == false, "outcome warned without the warning line")
+      }
+    case .hung:
+      break
+    }
+  }
 }
 
-/// The slow-resume outcome (the survival matrix's cell): `xen-resume suspend`, then `resume --slow --confirm-slow`
-/// in the same domain, then what the guest did within dom0's watch, from its console and Xen's view. The guest is
-/// not used afterwards.
+/// The same-domain slow-resume outcome (the survival matrix's cell): `xen-resume suspend`, then `resume --slow
+/// --without-soft-reset --confirm-slow` (Xen's `XEN_DOMCTL_resumedomain` alone, as before the soft-reset resume: the
+/// flag changes nothing for PV and pure HVM guests), then what the guest did within dom0's watch, from its console and
+/// Xen's view. The guest is not used afterwards. On a PVH or PVHVM guest it runs right after `slow-soft-reset`; when
+/// that left the guest dead, nothing is run and the facts say why (`skipped`).
 public struct SlowOutcomeFacts: ScenarioFacts {
-  /// `xen-resume suspend DOMAIN --json`.
-  public var suspend: CommandRecord
-  /// `xen-resume resume DOMAIN --slow --confirm-slow --json`; `nil` when the suspend failed.
+  /// `xen-resume suspend DOMAIN --json`; `nil` when skipped.
+  public var suspend: CommandRecord?
+  /// `xen-resume resume DOMAIN --slow --without-soft-reset --confirm-slow --json`; `nil` when the suspend failed or
+  /// nothing was run.
   public var resume: CommandRecord?
   /// The guest's type (the matrix's row).
   public var type: GuestKind
   /// The guest's kernel (the matrix's row).
   public var kernel: String
-  /// What the guest did.
+  /// What the guest did (`hung`, the default, when skipped: see `skipped`).
   public var outcome: SlowOutcome
   /// The panic's message (after `Kernel panic - not syncing: `), when there was one.
   public var panic: String?
@@ -40,12 +94,15 @@ public struct SlowOutcomeFacts: ScenarioFacts {
   public var finalState: DomainView?
   /// The console's last 700 bytes at the end of the watch.
   public var console: String
+  /// Why nothing was run: the soft-reset resume just before it did not leave the guest alive, so a same-domain
+  /// resume of it would measure nothing (`nil`: it ran).
+  public var skipped: String?
 
   /// Facts of one slow-resume outcome.
   public init(
-    suspend: CommandRecord, resume: CommandRecord?, type: GuestKind, kernel: String, outcome: SlowOutcome,
+    suspend: CommandRecord?, resume: CommandRecord?, type: GuestKind, kernel: String, outcome: SlowOutcome,
     panic: String?, warning: String?, trouble: String?, notable: String?, counter: String, finalState: DomainView?,
-    console: String
+    console: String, skipped: String? = nil
   ) {
     self.suspend = suspend
     self.resume = resume
@@ -59,58 +116,43 @@ public struct SlowOutcomeFacts: ScenarioFacts {
     self.counter = counter
     self.finalState = finalState
     self.console = console
+    self.skipped = skipped
+  }
+
+  /// Facts of an outcome not observed because the soft-reset resume before it left the guest dead: `reason` says how.
+  public static func skipped(type: GuestKind, kernel: String, reason: String, finalState: DomainView?) -> Self {
+    SlowOutcomeFacts(
+      suspend: nil, resume: nil, type: type, kernel: kernel, outcome: .hung, panic: nil, warning: nil, trouble: nil,
+      notable: nil, counter: "not read", finalState: finalState, console: "", skipped: reason)
   }
 
   /// Both commands worked (whatever the guest did next is the finding, not a failure), and the outcome agrees with
   /// what was seen: a panic or a shutdown is a shutdown Xen reports with a reason other than suspend, a panic has its
-  /// message, a guest alive is one Xen reports running, a warned one has its warning line.
+  /// message, a guest alive is one Xen reports running, a warned one has its warning line. A skipped outcome passes
+  /// (slow-soft-reset's own verdict reports the dead guest) as long as nothing was run.
   public func problems(in context: JudgeContext) -> [String] {
     var problems = Problems()
+    if let skipped {
+      problems.expect(!skipped.isEmpty, "skipped without a reason")
+      problems.expect(suspend == nil && resume == nil, "skipped, yet commands were run")
+      return problems.list
+    }
     problems.cliContract([suspend, resume])
     problems.exit(suspend, is: 0, "suspend")
     problems.exit(resume, is: 0, "slow resume")
-    let state = finalState?.state
-    let reason = finalState?.shutdownReason
-    switch outcome {
-    case .panic, .shutdown:
-      problems.expect(
-        state == "shutdown" && reason != nil && reason != 2,
-        "outcome \(outcome.rawValue) but Xen reports \(state ?? "nothing") (reason \(reason.map(String.init) ?? "none"))"
-      )
-      if outcome == .panic {
-        problems.expect(panic?.isEmpty == false, "outcome panic without the panic's message")
-      }
-    case .alive, .warned:
-      problems.expect(
-        state == "running",
-        "outcome \(outcome.rawValue) but Xen reports \(state ?? "nothing") (counter \(counter))")
-      if outcome == .warned {
-        problems.expect(warning?.isEmpty == false, "outcome warned without the warning line")
-      }
-    case .hung:
-      break
-    }
+    outcome.disagreements(panic: panic, warning: warning, state: finalState, counter: counter, &problems)
     return problems.list
   }
 
-  /// The outcome in the survival matrix's words: `alive`, `alive; warned: LINE`, `panic: MESSAGE; shut down (crash)`,
-  /// `shut down (reboot)`, `hung` (a hung kernel's first WARNING/BUG line varies from run to run: it goes to the
-  /// note, not the cell).
+  /// The outcome in the survival matrix's words (`SlowOutcome.cell`); `not observed` when skipped.
   public var matrixCell: String {
-    let reason = finalState?.shutdownReason
-    let reasonName = reason.map { DomainView.reasonNames[$0] ?? String($0) } ?? "none"
-    switch outcome {
-    case .alive: return "alive"
-    case .warned: return "alive; warned: \(warning ?? "")"
-    case .panic: return "panic: \(panic ?? ""); shut down (\(reasonName))"
-    case .shutdown: return "shut down (\(reasonName))"
-    case .hung: return "hung"
-    }
+    skipped == nil ? outcome.cell(panic: panic, warning: warning, finalState: finalState) : "not observed"
   }
 
-  /// The matrix's note under the cell: the warning and the first trouble line, `; `-joined; `nil` when neither.
+  /// The matrix's note under the cell: the warning and the first trouble line, `; `-joined, or why it was skipped;
+  /// `nil` when none of them.
   public var matrixNote: String? {
-    let lines = [warning, trouble].compactMap { $0 }.filter { !$0.isEmpty }
-    return lines.isEmpty ? nil : lines.joined(separator: "; ")
+    if let skipped { return "not observed: \(skipped)" }
+    return SlowOutcome.note(warning: warning, trouble: trouble)
   }
 }

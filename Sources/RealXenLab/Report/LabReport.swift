@@ -89,8 +89,8 @@ public struct LabReport: Sendable {
 
 // MARK: - The survival matrix
 
-/// One cell pair of the survival matrix: what a guest type and kernel did after the fast cycles and after the
-/// same-domain slow resume in this lab (matrix.py's input).
+/// The cells of the survival matrix for one guest type and kernel in this lab (matrix.py's input): what it did after
+/// the fast cycles, after the same-domain slow resume, and (PVH and PVHVM) after the slow resume through a soft reset.
 public struct SurvivalCell: Codable, Sendable, Equatable {
   /// The guest type.
   public var type: GuestKind
@@ -98,18 +98,29 @@ public struct SurvivalCell: Codable, Sendable, Equatable {
   public var kernel: String
   /// After the fast cycles: `alive`, or `not observed`.
   public var fast: String
-  /// After the slow resume: `SlowOutcomeFacts.matrixCell`, `alive` (pure HVM), or `not observed`.
+  /// After the same-domain slow resume: `SlowOutcomeFacts.matrixCell`, `alive` (pure HVM), or `not observed`.
   public var slow: String
-  /// The warning and trouble lines the kernel printed after the slow resume, if any.
+  /// The warning and trouble lines the kernel printed after the same-domain slow resume, if any (or why it was not
+  /// observed).
   public var slowNote: String?
+  /// After the slow resume through a soft reset (PVH and PVHVM only; `nil` for the other types, which have none):
+  /// `SlowSoftResetFacts.matrixCell`, or `not observed`.
+  public var softReset: String?
+  /// The warning and trouble lines the kernel printed after the soft-reset resume, if any.
+  public var softResetNote: String?
 
   /// A cell.
-  public init(type: GuestKind, kernel: String, fast: String, slow: String, slowNote: String? = nil) {
+  public init(
+    type: GuestKind, kernel: String, fast: String, slow: String, slowNote: String? = nil, softReset: String? = nil,
+    softResetNote: String? = nil
+  ) {
     self.type = type
     self.kernel = kernel
     self.fast = fast
     self.slow = slow
     self.slowNote = slowNote
+    self.softReset = softReset
+    self.softResetNote = softResetNote
   }
 }
 
@@ -133,8 +144,9 @@ extension LabReport {
   static let notObserved = "not observed"
 
   /// One cell per (type, kernel) of the lab's main and kernel guests (the event channel guests' kernels are the
-  /// main ones'), from passed results
-  /// only (anything else reads "not observed"). Every guest of that type and kernel fills it, in report order (the
+  /// main ones'), from passed results only (anything else reads "not observed"), but for the soft-reset cell, whose
+  /// verdict fails whenever the guest did not come through: that cell is its facts' own words, whatever the verdict,
+  /// unless they say nothing about the soft reset. Every guest of that type and kernel fills it, in report order (the
   /// main guests by type, then the table's): the throwaway guest gives the main PV guest's slow cell.
   static func survivalCells(lab: Lab, rows: [ResultKey: Row]) -> [SurvivalCell] {
     struct Slot: Hashable {
@@ -144,7 +156,8 @@ extension LabReport {
     var cells: [Slot: SurvivalCell] = [:]
     for guest in lab.guests where guest.role == .main || guest.role == .kernel {
       cells[Slot(type: guest.type, kernel: guest.kernel)] = SurvivalCell(
-        type: guest.type, kernel: guest.kernel, fast: notObserved, slow: notObserved)
+        type: guest.type, kernel: guest.kernel, fast: notObserved, slow: notObserved,
+        softReset: LabPlan.slowResumes(of: guest.type).contains(.slowSoftReset) ? notObserved : nil)
     }
     func passed(_ scenario: String, _ guest: LabGuest) -> RecordedResult? {
       guard let row = rows[ResultKey(scenario, guest.name)], row.passed else { return nil }
@@ -160,6 +173,11 @@ extension LabReport {
         if let note = facts?.matrixNote { cell.slowNote = note }
       }
       if passed("slow-hvm", guest) != nil { cell.slow = "alive" }
+      let softReset = rows[ResultKey(GuestScenario.slowSoftReset.rawValue, guest.name)]?.results.last
+      if let facts = softReset?.facts(as: SlowSoftResetFacts.self), let words = facts.matrixCell {
+        cell.softReset = words
+        cell.softResetNote = facts.matrixNote
+      }
       cells[slot] = cell
     }
     return cells.values.sorted { a, b in
@@ -270,7 +288,7 @@ extension LabReport {
     for cell in cells {
       out.append(
         "survival: \(cell.type.rawValue) Linux \(cell.kernel) on Xen \(lab.xen): fast resume \(cell.fast); "
-          + "same-domain slow resume \(cell.slow)")
+          + "same-domain slow resume \(cell.slow)" + (cell.softReset.map { "; soft-reset slow resume \($0)" } ?? ""))
     }
     let failures = rows.filter { !$0.passed }
     if !failures.isEmpty { out.append("") }
@@ -283,7 +301,8 @@ extension LabReport {
   }
 
   /// The results table: a line per scenario, a column per guest (ok, FAIL, skip: an allowed conformance or lifecycle
-  /// skip, which passes but did not run; -: no such row).
+  /// skip, or a slow-resume outcome left out after a failed soft-reset resume, which passes but did not run; -: no
+  /// such row).
   static func table(lab: Lab, guests: [LabGuest], rows: [Row]) -> [String] {
     var scenarios: [String] = []
     for row in rows where !scenarios.contains(row.key.scenario) { scenarios.append(row.key.scenario) }
@@ -316,8 +335,10 @@ extension LabReport {
   }
 
   /// A conformance check or a lifecycle scenario that was (allowed to be) skipped: its facts' outcome, or one of its
-  /// steps', says "skipped".
+  /// steps', says "skipped"; or a slow-resume outcome not run because the soft-reset resume before it left the guest
+  /// dead: its facts say why.
   static func isSkipped(_ result: RecordedResult) -> Bool {
+    if result.scenario == GuestScenario.slowOutcome.rawValue { return result.facts["skipped"]?.string != nil }
     guard result.scenario.hasPrefix("conformance/") || result.scenario.hasPrefix("lifecycle/") else { return false }
     if result.facts["line"]?["outcome"]?.string == "skipped" { return true }
     return result.facts["steps"]?.array?.contains { $0["outcome"]?.string == "skipped" } ?? false

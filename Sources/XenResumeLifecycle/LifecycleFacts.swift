@@ -25,6 +25,7 @@ extension StepRunner {
       case .unsupported: "unsupported"
       case .alreadyInProgress: "alreadyInProgress"
       case .hostCall: "hostCall"
+      case .rebuildIncomplete: "rebuildIncomplete"
       }
     case is XenCallError: "xenCall"
     case is CancellationError: "cancelled"

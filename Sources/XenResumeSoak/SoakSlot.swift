@@ -33,8 +33,9 @@ struct SoakSlot {
     }
   }
 
-  /// Whether a same-domain slow resume is known to break this guest (the survival matrix).
+  /// Whether a confirmed slow resume is known to break this guest (the survival matrix): a Linux PV guest's, which
+  /// has no soft reset (PVH and PVHVM guests are resumed by soft reset, which they survive).
   var diesOfSlowResume: Bool {
-    guest.type.isPVAware && (guest.kernel == .linux || guest.kernel == .linuxBefore5_16)
+    guest.type == .pv && (guest.kernel == .linux || guest.kernel == .linuxBefore5_16)
   }
 }

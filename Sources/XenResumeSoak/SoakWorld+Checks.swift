@@ -197,6 +197,7 @@ extension SuspendResumeError {
     case .notSuspended(_, let state), .timedOut(_, _, _, let state): state
     case .hostCall(_, let state, _): state
     case .shutDownForOtherReason(_, let reason?, _): .shutDown(reason)
+    case .rebuildIncomplete: .paused
     case .domainNotFound, .refused, .shutDownForOtherReason, .unsupported, .alreadyInProgress: nil
     }
   }
@@ -205,7 +206,7 @@ extension SuspendResumeError {
   var promisesNothingChanged: Bool {
     switch self {
     case .refused, .notSuspended, .alreadyInProgress, .unsupported: true
-    case .domainNotFound, .timedOut, .shutDownForOtherReason, .hostCall: false
+    case .domainNotFound, .timedOut, .shutDownForOtherReason, .hostCall, .rebuildIncomplete: false
     }
   }
 }
@@ -214,7 +215,9 @@ extension XenHostOperation {
   /// Calls that resume a guest or write into it.
   var resumesOrRewrites: Bool {
     switch self {
-    case .resumeDomain, .setVCPUContext, .resetVCPU, .writeGuestMemory, .resumeDomainInXenStore: true
+    case .resumeDomain, .setVCPUContext, .resetVCPU, .writeGuestMemory, .resumeDomainInXenStore, .softResetDomain,
+      .unpauseDomain, .setHVMParameter, .introduceDomain:
+      true
     default: false
     }
   }
@@ -224,7 +227,8 @@ extension HostCallRecord {
   /// Whether the call acts on the guest: stops, resumes or rewrites it, signals it, or writes its xenstore home.
   func touchesGuest(_ guest: DomainID) -> Bool {
     switch operation {
-    case .shutdownDomain, .resumeDomain, .setVCPUContext, .resetVCPU, .writeGuestMemory, .resumeDomainInXenStore:
+    case .shutdownDomain, .resumeDomain, .setVCPUContext, .resetVCPU, .writeGuestMemory, .resumeDomainInXenStore,
+      .pauseDomain, .unpauseDomain, .softResetDomain, .setHVMParameter, .introduceDomain, .allocateUnboundEventChannel:
       return domain == guest
     case .write, .remove, .setPermissions:
       let home = XenStorePath.home(of: guest) + "/"

@@ -64,6 +64,22 @@ struct NullDomain {
   /// Which secondary vcpus were reset since the last suspend (a slow PV resume must reset them all).
   var vcpuReset: [Bool]
   var resumes = NullXenHost.ResumeCounts()
+  /// `XEN_DOMCTL_pausedomain` count: the domain runs only at 0.
+  var pauseCount = 0
+  /// Soft reset and not yet run again: the guest wakes as a new domain at the last unpause, and checks then that
+  /// the toolstack rebuilt its channels.
+  var softResetAwaitingWake = false
+  /// Ports allocated in the guest since the last soft reset (1, 2, …; the guest's ports before it are not modelled).
+  var allocatedPorts: UInt32 = 0
+  /// `HVM_PARAM_STORE_EVTCHN` and `HVM_PARAM_CONSOLE_EVTCHN` as set since the last soft reset.
+  var storePortParameter: UInt64?
+  var consolePortParameter: UInt64?
+  /// The guest port xenstored is bound to since the last soft reset.
+  var xenstoredPort: EventChannelPort?
+
+  /// `HVM_PARAM_STORE_PFN` and `HVM_PARAM_CONSOLE_PFN` of the null HVM containers.
+  static let storeRingFrame: UInt64 = 0xfeffc
+  static let consoleRingFrame: UInt64 = 0xfeffd
 
   init(index: Int, guest: NullXenHost.Guest) {
     self.index = index
@@ -128,6 +144,7 @@ struct NullDomain {
       flags = .shutdown(code: reason.rawValue)
     }
     if guest.type.isHVMContainer { flags.insert(.hvmGuest) }
+    if pauseCount > 0 { flags.insert(.paused) }
     let emulation: UInt32 =
       switch guest.type {
       case .pv: 0
@@ -230,6 +247,38 @@ struct NullDomain {
       GuestMemoryWord.store(store, into: $0, at: GuestLayout.startInfoStoreFrameOffset(width), width: width)
       GuestMemoryWord.store(console, into: $0, at: GuestLayout.startInfoConsoleFrameOffset(width), width: width)
     }
+  }
+
+  /// `XEN_DOMCTL_soft_reset` of a suspended, paused HVM container: its channels closed, its vcpu_info gone, the
+  /// shutdown cleared; the toolstack's pause still holds it.
+  mutating func softReset() throws {
+    guard guest.type.isHVMContainer else { throw mistake(.softResetDomain, "Xen crashes a PV domain it soft resets") }
+    guard case .shutDown(.suspend, true) = phase else {
+      throw mistake(.softResetDomain, "not every vcpu is paused for shutdown")
+    }
+    guard pauseCount > 0 else { throw mistake(.softResetDomain, "evtchn_reset needs the toolstack's pause") }
+    phase = .running
+    softResetAwaitingWake = true
+    allocatedPorts = 0
+    storePortParameter = nil
+    consolePortParameter = nil
+    xenstoredPort = nil
+  }
+
+  /// The last pause is taken back: a soft-reset guest wakes as a new domain, and finds its xenstore port (and
+  /// console port, `consolePortNode`) where a domain builder would have put them.
+  mutating func unpause(consolePortNode: String?) throws {
+    guard pauseCount > 0 else { throw mistake(.unpauseDomain, "the domain is not paused") }
+    pauseCount -= 1
+    guard pauseCount == 0, softResetAwaitingWake else { return }
+    guard let store = storePortParameter, xenstoredPort.map({ UInt64($0.rawValue) }) == store else {
+      throw mistake(.unpauseDomain, "the guest woke with no xenstore port bound by xenstored")
+    }
+    guard let console = consolePortParameter, consolePortNode == String(console) else {
+      throw mistake(.unpauseDomain, "the guest woke with no console port for xenconsoled")
+    }
+    softResetAwaitingWake = false
+    resumes.asNewDomain += 1
   }
 
   func requireSuspended(_ operation: XenHostOperation, _ why: String) throws {

@@ -39,6 +39,8 @@ extension NullXenHost {
         }
         switch parameter {
         case .callbackIRQ: return guest.type == .hvm ? 0 : 1
+        case .storeFrame: return NullDomain.storeRingFrame
+        case .consoleFrame: return NullDomain.consoleRingFrame
         default: return 0
         }
       }
@@ -84,6 +86,45 @@ extension NullXenHost {
       try state.withLock { state in
         let index = try state.existing(domain, .resumeDomain)
         try state.domains[index].resume()
+      }
+    }
+  }
+
+  /// Counts a pause.
+  public func pauseDomain(_ domain: DomainID) throws {
+    try observed(.pauseDomain, domain) {
+      try state.withLock { state in state.domains[try state.existing(domain, .pauseDomain)].pauseCount += 1 }
+    }
+  }
+
+  /// Takes back a pause; at the last one a soft-reset guest wakes and checks its rebuilt channels.
+  public func unpauseDomain(_ domain: DomainID) throws {
+    try observed(.unpauseDomain, domain) {
+      try state.withLock { state in
+        let index = try state.existing(domain, .unpauseDomain)
+        try state.domains[index].unpause(
+          consolePortNode: state.storedValue(XenStorePath.consolePort(of: domain)))
+      }
+    }
+  }
+
+  /// `XEN_DOMCTL_soft_reset` of a suspended HVM container the toolstack paused (`NullDomain.softReset()`).
+  public func softResetDomain(_ domain: DomainID) throws {
+    try observed(.softResetDomain, domain) {
+      try state.withLock { state in try state.domains[try state.existing(domain, .softResetDomain)].softReset() }
+    }
+  }
+
+  /// `HVM_PARAM_STORE_EVTCHN` and `HVM_PARAM_CONSOLE_EVTCHN` are kept for the guest's wake; others are refused.
+  public func setHVMParameter(_ parameter: HVMParameter, of domain: DomainID, to value: UInt64) throws {
+    try observed(.setHVMParameter, domain) {
+      try state.withLock { state in
+        let index = try state.existing(domain, .setHVMParameter)
+        switch parameter {
+        case .storeEventChannel: state.domains[index].storePortParameter = value
+        case .consoleEventChannel: state.domains[index].consolePortParameter = value
+        default: throw NullXenHost.mistake(.setHVMParameter, domain, "the controller never sets \(parameter)")
+        }
       }
     }
   }

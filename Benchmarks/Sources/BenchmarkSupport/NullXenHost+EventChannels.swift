@@ -122,4 +122,26 @@ extension NullXenHost {
       }
     }
   }
+
+  /// The next port of the guest's (1, 2, … after a soft reset), unbound for `remote`.
+  public func allocateUnboundEventChannel(in domain: DomainID, remote: DomainID) throws -> EventChannelPort {
+    try observed(.allocateUnboundEventChannel, domain) {
+      try state.withLock { state in
+        let index = try state.existing(domain, .allocateUnboundEventChannel)
+        state.domains[index].allocatedPorts += 1
+        return EventChannelPort(state.domains[index].allocatedPorts)
+      }
+    }
+  }
+
+  /// Bound to dom0 when xenstored bound it, unbound for dom0 when allocated, closed otherwise.
+  public func eventChannelStatus(of domain: DomainID, port: EventChannelPort) throws -> EventChannelStatus {
+    try observed(.eventChannelStatus, domain) {
+      try state.withLock { state in
+        let guest = state.domains[try state.existing(domain, .eventChannelStatus)]
+        if guest.xenstoredPort == port { return .interdomain(remote: .dom0, remotePort: EventChannelPort(1)) }
+        return port.rawValue >= 1 && port.rawValue <= guest.allocatedPorts ? .unbound(remote: .dom0) : .closed
+      }
+    }
+  }
 }

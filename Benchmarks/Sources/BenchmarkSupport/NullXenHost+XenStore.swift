@@ -126,4 +126,19 @@ extension NullXenHost {
       }
     }
   }
+
+  /// xenstored binds the guest's new store port, which must be one allocated for dom0.
+  public func introduceDomain(_ domain: DomainID, storeFrame: UInt64, storePort: EventChannelPort) throws {
+    try observed(.introduceDomain, domain) {
+      try state.withLock { state in
+        let index = try state.existing(domain, .introduceDomain)
+        guard storeFrame == NullDomain.storeRingFrame, storePort.rawValue >= 1,
+          storePort.rawValue <= state.domains[index].allocatedPorts
+        else {
+          throw NullXenHost.mistake(.introduceDomain, domain, "not the guest's ring and an allocated port")
+        }
+        state.domains[index].xenstoredPort = storePort
+      }
+    }
+  }
 }

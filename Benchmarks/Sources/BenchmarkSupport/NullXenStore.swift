@@ -98,6 +98,9 @@ extension NullHostState {
     return fireWatches(path)
   }
 
+  /// A node outside the guests' modelled ones, as stored (`nil`: none).
+  func storedValue(_ path: String) -> String? { nodes[path]?.value }
+
   private func currentValue(_ path: String) -> String? {
     if let (index, node) = node(path) { return domains[index].read(node) }
     if let stored = nodes[path] { return stored.value }

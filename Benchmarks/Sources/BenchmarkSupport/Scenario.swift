@@ -43,9 +43,13 @@ public enum Scenario: String, CaseIterable, Sendable {
     }
   }
 
-  /// The opt-in a slow resume of this guest needs: PV-aware guests must confirm it.
+  /// The opt-in a slow resume of this guest needs: PV guests must confirm it; a PVHVM guest's is the soft-reset
+  /// resume, which needs none.
   public var slowResumeOptions: ResumeOptions {
-    self == .hvm ? [] : .confirmSlowResumeOfPVAwareGuest
+    switch self {
+    case .pvEventChannel, .pvXenStore: .confirmSlowResumeOfPVAwareGuest
+    case .pvhvm, .hvm: []
+    }
   }
 }
 

@@ -28,6 +28,7 @@ public struct ConformanceSuite: Sendable {
     .guestTypeMatchesXen,
     .resumeOfRunningDomain,
     .hvmParameterOfPV,
+    .softResetNeedsSuspendedDomain,
     .vcpuContextRoundTrip,
     .releaseDomainOnSuspend,
     .releaseDomainRearmedByXSResume,

@@ -25,11 +25,20 @@ struct ResumeCommand: XenResumeCommand {
   @Flag(
     name: .customLong("confirm-slow"),
     help: """
-      Allow --slow on a PV, PVH or PVHVM guest. Measured on Xen 4.17: Linux 6.1 guests of these types panic \
-      ("register_vcpu_info failed") after a same-domain slow resume; pure HVM guests survive it. Other kernels \
-      and Xen releases: the survival matrix in the documentation's "Choosing a resume".
+      Allow --slow without a soft reset on a PV guest (Xen has no soft reset for PV), or on a PVH or PVHVM guest \
+      with --without-soft-reset. Measured on Xen 4.17 and 4.20: Linux 6.1 and 6.12 guests then panic \
+      ("register_vcpu_info failed"), 5.10 hangs. Not needed for the soft-reset resume of PVH and PVHVM guests. \
+      The survival matrix: the documentation's "Choosing a resume".
       """)
   var confirmSlow = false
+
+  @Flag(
+    name: .customLong("without-soft-reset"),
+    help: """
+      With --slow on a PVH or PVHVM guest: only XEN_DOMCTL_resumedomain, as libxl and COLO do, instead of the \
+      soft reset that Linux survives; needs --confirm-slow. No effect on PV and HVM guests.
+      """)
+  var withoutSoftReset = false
 
   @Flag(
     name: .customLong("suspend-first"),
@@ -38,6 +47,9 @@ struct ResumeCommand: XenResumeCommand {
 
   func validate() throws {
     if confirmSlow && mode != .slow { throw ValidationError("--confirm-slow only applies together with --slow") }
+    if withoutSoftReset && mode != .slow {
+      throw ValidationError("--without-soft-reset only applies together with --slow")
+    }
   }
 
   mutating func run() async throws {
@@ -53,7 +65,9 @@ struct ResumeCommand: XenResumeCommand {
     if suspendFirst {
       _ = try await controller.suspend(domain)
     }
-    let options: ResumeOptions = confirmSlow ? [.confirmSlowResumeOfPVAwareGuest] : []
+    var options: ResumeOptions = []
+    if confirmSlow { options.insert(.confirmSlowResumeOfPVAwareGuest) }
+    if withoutSoftReset { options.insert(.resumeSlowWithoutSoftReset) }
     let resumed: ResumedDomain
     do {
       resumed = try await controller.resume(domain, mode: mode.mode, options: options)
@@ -69,8 +83,8 @@ struct ResumeCommand: XenResumeCommand {
     warnIfSimulatedGuestDied(domain, on: backend)
   }
 
-  /// On the simulator the guest's own fate is known: a confirmed slow resume of a Linux model succeeds as a call
-  /// and then panics, as on real Xen, so say so instead of letting the success line stand alone.
+  /// On the simulator the guest's own fate is known: a confirmed slow resume without a soft reset of a Linux model
+  /// succeeds as a call and then panics, as on real Xen, so say so instead of letting the success line stand alone.
   private func warnIfSimulatedGuestDied(_ domain: DomainID, on backend: Backend) {
     guard let simulator = backend.simulator else { return }
     let observations = simulator.observations(of: domain)
@@ -85,12 +99,14 @@ struct ResumeCommand: XenResumeCommand {
     _ error: SuspendResumeError, of domain: DomainID, controller: SuspendController
   ) async -> any Error {
     guard case .refused = error, mode == .slow, !confirmSlow, domain != .dom0,
-      let guestType = try? await controller.guestType(of: domain), guestType.isPVAware
+      let guestType = try? await controller.guestType(of: domain), guestType == .pv || withoutSoftReset,
+      guestType.isPVAware
     else { return error }
+    let instead = guestType == .pv ? "" : " (or with --slow alone, the soft-reset resume Linux survives)"
     return CommandFailure(
       .refused,
-      "\(error). No Linux PV, PVH or PVHVM guest measured on Xen 4.17 or 4.20 survives a same-domain slow resume. "
-        + "Domain \(domain) is still suspended: resume it with --fast, "
-        + "or add --confirm-slow if this \(guestType) guest really needs a slow resume")
+      "\(error). No Linux PV, PVH or PVHVM guest measured on Xen 4.17 or 4.20 survives a same-domain slow resume "
+        + "without a soft reset. Domain \(domain) is still suspended: resume it with --fast\(instead), "
+        + "or add --confirm-slow if this \(guestType) guest really needs it")
   }
 }

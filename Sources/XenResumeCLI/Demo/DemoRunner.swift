@@ -52,8 +52,16 @@ struct DemoRunner {
         domain, guest, step: "suspend --path \(forced) + fast resume", forcing: forced, expect: expectation)
     }
 
-    if guest.isPVAware {
+    if guest.guest.type == .pv {
       await slowResumeRefusedThenConfirmed(domain, guest)
+    } else if guest.isPVAware {
+      var softReset = DemoExpectation(outcome: .success, path: guest.expectedPath)
+      softReset.counters = [
+        "suspendRequestsSeen": 1, "suspendsCompleted": 1, "resumesAsNewDomain": 1, "driverReconnects": 1,
+      ]
+      await suspendThenResume(
+        domain, guest, step: "suspend + slow resume (soft reset, no confirmation needed)", forcing: nil, mode: .slow,
+        expect: softReset)
     } else {
       await suspendThenResume(
         domain, guest, step: "suspend + slow resume (no confirmation needed)", forcing: nil, mode: .slow,
@@ -80,8 +88,8 @@ struct DemoRunner {
     }
   }
 
-  /// The slow resume of a PV-aware guest: refused without confirmation (the guest stays suspended, untouched),
-  /// then done with it (the guest sees a new domain and survives, being a generic kernel).
+  /// The slow resume of a PV guest: refused without confirmation (the guest stays suspended, untouched), then done
+  /// with it (the guest sees a new domain and survives, being a generic kernel).
   private mutating func slowResumeRefusedThenConfirmed(_ domain: DomainID, _ guest: DemoGuest) async {
     var refused = DemoExpectation(outcome: .refused, path: nil)
     refused.counters = ["suspendRequestsSeen": 1, "suspendsCompleted": 1]

@@ -68,7 +68,7 @@ extension CommandFailure {
     case .shutDownForOtherReason: .shutdownForOtherReason
     case .unsupported: .unsupported
     case .alreadyInProgress: .alreadyInProgress
-    case .hostCall: .xenCall
+    case .hostCall, .rebuildIncomplete: .xenCall
     }
   }
 

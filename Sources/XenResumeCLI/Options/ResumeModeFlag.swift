@@ -25,7 +25,7 @@ enum ResumeModeFlag: String, Sendable, EnumerableFlag {
     case .fast:
       "Suspend cancelled: the guest carries on with its state and connections (default)."
     case .slow:
-      "Resumed as a new domain; PV, PVH and PVHVM guests also need --confirm-slow (its help says who survives)."
+      "Resumed as a new domain: PVH and PVHVM guests through a soft reset; PV guests also need --confirm-slow."
     case .uncooperative:
       "Only XEN_DOMCTL_resumedomain, registers untouched: for a domain stopped by xc_domain_shutdown."
     }

@@ -27,6 +27,9 @@ public struct GuestObservations: Sendable, Hashable {
   public var driverReconnects = 0
   /// Times it registered its shared_info page again (PVHVM and PVH after a resume as a new domain).
   public var sharedInfoRegistrations = 0
+  /// vcpu_info registrations Xen accepted from the guest (`VCPUOP_register_vcpu_info`): one per vcpu at boot, and
+  /// one per vcpu again each time it woke as a new domain in a domain whose registrations a soft reset dropped.
+  public var vcpuInfoRegistrations = 0
   /// Times a hostile guest rewrote `control/shutdown` with "suspend" itself (`HostileGuest.watchStorm`).
   public var controlNodeRewrites = 0
   /// Times a hostile guest advertised a suspend port it had just allocated, closing the one before.
@@ -35,6 +38,15 @@ public struct GuestObservations: Sendable, Hashable {
   public var phase: GuestPhase = .running
   /// The suspend event channel port it currently advertises, if any.
   public var advertisedSuspendPort: EventChannelPort?
+  /// Whether the guest's xenbus reaches xenstored now: the port it uses for xenstore (start_info's `store_evtchn`,
+  /// or `HVM_PARAM_STORE_EVTCHN` as it last read it) is the one xenstored is bound to. False for a guest without PV
+  /// drivers, while `XEN_DOMCTL_soft_reset` has its channels closed, and for good once its xenbus found no
+  /// xenstored when it woke as a new domain: such a guest sees no request and reconnects no driver again.
+  public var xenstoreConnected = false
+  /// Whether the guest's PV console reaches xenconsoled now: the port it uses (`HVM_PARAM_CONSOLE_EVTCHN` as it
+  /// last read it in an HVM container) is the one xenconsoled is bound to. A guest whose console is not connected
+  /// runs on, but nothing it prints arrives. False for a guest without PV drivers.
+  public var consoleConnected = false
   /// Whether the guest is in a state a real guest would survive. Once false it stays false.
   public var isHealthy = true
   /// What broke the guest, when `isHealthy` is false: the first fatal thing that happened to it (for a kernel

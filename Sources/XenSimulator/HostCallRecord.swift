@@ -50,6 +50,14 @@ public enum HostCallArguments: Sendable, Hashable {
   case none
   /// An HVM parameter index.
   case hvmParameter(HVMParameter)
+  /// An HVM parameter and the value written to it.
+  case hvmParameterValue(HVMParameter, value: UInt64)
+  /// What XS_INTRODUCE gives xenstored: the store ring's frame and the guest's port for it.
+  case introduction(storeFrame: UInt64, storePort: EventChannelPort)
+  /// The domain an unbound port is allocated for.
+  case remoteDomain(DomainID)
+  /// A port in the port space of the domain the call is about.
+  case portOfDomain(EventChannelPort)
   /// A shutdown reason.
   case shutdownReason(ShutdownReason)
   /// A vcpu, and the width its context was asked in (when it was).
@@ -84,6 +92,14 @@ extension HostCallArguments: CustomStringConvertible {
       return ""
     case .hvmParameter(let parameter):
       return parameter.description
+    case .hvmParameterValue(let parameter, let value):
+      return "\(parameter) = \(value)"
+    case .introduction(let storeFrame, let storePort):
+      return "store frame 0x\(String(storeFrame, radix: 16)), store port \(storePort)"
+    case .remoteDomain(let remote):
+      return "for domain \(remote)"
+    case .portOfDomain(let port):
+      return "port \(port)"
     case .shutdownReason(let reason):
       return "reason \(reason)"
     case .vcpu(let vcpu, let width):
@@ -172,6 +188,8 @@ public enum HostCallResult: Sendable, Hashable {
   case port(EventChannelPort)
   /// Whether an event was pending.
   case pending(Bool)
+  /// The state of a port.
+  case eventChannelStatus(EventChannelStatus)
 }
 
 extension HostCallResult: CustomStringConvertible {
@@ -194,6 +212,7 @@ extension HostCallResult: CustomStringConvertible {
     case .queuedWatchEvent(let path): path ?? "no event queued"
     case .port(let port): "port \(port)"
     case .pending(let pending): pending ? "pending" : "nothing pending"
+    case .eventChannelStatus(let status): status.description
     }
   }
 }

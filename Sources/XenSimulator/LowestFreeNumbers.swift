@@ -23,6 +23,23 @@ struct LowestFreeNumbers {
     return lowest
   }
 
+  /// Takes a chosen number, which must be free: the numbers skipped below it stay free for `allocate()`.
+  mutating func take(_ number: UInt32) {
+    precondition(number >= first, "number \(number) is below \(first)")
+    if number >= next {
+      let skipped = next..<number
+      next = number + 1
+      for free in skipped { self.free(free) }
+      return
+    }
+    guard let index = freed.firstIndex(of: number) else { preconditionFailure("number \(number) is in use") }
+    let last = freed.removeLast()
+    guard index < freed.count else { return }
+    freed[index] = last
+    siftDown(from: index)
+    siftUp(from: index)
+  }
+
   mutating func free(_ number: UInt32) {
     precondition(number >= first && number < next, "number \(number) was never handed out")
     freed.append(number)

@@ -20,20 +20,22 @@ struct GuestWork: Hashable, Sendable {
   let kind: GuestWorkKind
 }
 
-/// The guest's suspend event channel port, in the guest's own port space.
+/// The guest's suspend event channel port, in the guest's own port space (`SimulatedDomain.ports` says what state
+/// it is in).
 struct GuestSuspendPort: Hashable {
-  enum Binding: Hashable {
-    /// Allocated for domain 0 to bind (`EVTCHNOP_alloc_unbound`).
-    case awaitingToolstack
-    /// Bound to this domain 0 local port.
-    case bound(localPort: UInt32)
-  }
-
-  /// Guest ports 1 and 2 are its xenstore and console channels; the suspend port comes next.
+  /// Guest ports 1 and 2 are its xenstore and console channels; the suspend port comes next at boot.
   static let number: UInt32 = 3
 
   let number: UInt32
-  var binding: Binding
+}
+
+/// A dom0 daemon's binding to one of a guest's ports (xenstored's to its xenstore port, xenconsoled's to its
+/// console port), as the daemon remembers it.
+struct DaemonBinding: Hashable {
+  /// The daemon's port in domain 0.
+  let localPort: UInt32
+  /// The guest's port it bound.
+  let guestPort: UInt32
 }
 
 /// One domain: what the hypervisor knows about it, what xenstored latched, and the guest model inside.
@@ -88,6 +90,26 @@ struct SimulatedDomain {
   /// This guest's own reaction delays, overriding the host's.
   var reactionDelays: GuestReactionDelays?
   var suspendPort: GuestSuspendPort?
+
+  // MARK: Event channels
+
+  /// Every port of the guest's event channel space: xenstore, console, suspend port, and any a toolstack allocated.
+  var ports = GuestPortTable()
+  /// xenstored's binding to the guest's xenstore port (`nil`: it holds none, as after a failed XS_INTRODUCE bind).
+  var xenstoredBinding: DaemonBinding?
+  /// xenconsoled's binding to the guest's console port.
+  var xenconsoledBinding: DaemonBinding?
+  /// The port the guest's xenbus uses: start_info's `store_evtchn` (PV) or `HVM_PARAM_STORE_EVTCHN` as the guest
+  /// last read it.
+  var guestStorePort: UInt32?
+  /// The port the guest's PV console uses, likewise (`HVM_PARAM_CONSOLE_EVTCHN` in an HVM container).
+  var guestConsolePort: UInt32?
+  /// The guest's xenbus found no xenstored on its port when it woke as a new domain: its resume blocks on xenstore
+  /// requests nobody answers, so its xenstore is dead for good.
+  var xenbusDead = false
+  /// `XEN_DOMCTL_soft_reset` closed the guest's channels while it was stopped; cleared once it sets its channels up
+  /// again as a new domain. A guest that runs on with this set uses ports Xen closed under it.
+  var channelsResetUnderGuest = false
   /// What the guest does to attack its toolstack, if anything (`SimulatedXenHost.makeHostile(_:_:)`).
   var hostility: HostileGuest?
   /// A hostile guest's next tick is scheduled (or deferred): a new request must not start a second chain of them.
@@ -118,6 +140,12 @@ struct SimulatedDomain {
     if type.isHVMContainer, let guest {
       hvmParameters[HVMParameter.callbackIRQ.rawValue] = guest.type.isPVAware ? guest.kernel.callbackIRQ : 0
       hvmParameters[HVMParameter.acpiSleepState.rawValue] = 0
+      // What libxl's domain builder gives every HVM container: the rings in guest memory and their ports, which
+      // `SimulatorState.createDomain` allocates in this order.
+      hvmParameters[HVMParameter.storeFrame.rawValue] = GuestMemory.storeRingPFN
+      hvmParameters[HVMParameter.storeEventChannel.rawValue] = UInt64(GuestPortTable.bootStorePort)
+      hvmParameters[HVMParameter.consoleFrame.rawValue] = GuestMemory.consoleRingPFN
+      hvmParameters[HVMParameter.consoleEventChannel.rawValue] = UInt64(GuestPortTable.bootConsolePort)
     }
   }
 

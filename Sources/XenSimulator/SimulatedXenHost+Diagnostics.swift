@@ -101,6 +101,13 @@ extension SimulatedXenHost {
     state.withLock { $0.eventChannels.ports.values.count { $0.remote?.domain == domain } }
   }
 
+  /// The vcpus of `domain` for which Xen holds a vcpu_info registration (`VCPUOP_register_vcpu_info`): every vcpu
+  /// of a Linux guest once it booted, none after `XEN_DOMCTL_soft_reset` until the guest registers them again.
+  /// 0 for a missing domain.
+  public func registeredVCPUInfoCount(of domain: DomainID) -> Int {
+    state.withLock { $0.domains[domain]?.vcpus.count(where: \.hasRegisteredVCPUInfo) ?? 0 }
+  }
+
   /// Watches registered on exactly `path`.
   public func watchCount(on path: String) -> Int {
     state.withLock { $0.watches.watches(on: path).count }

@@ -71,6 +71,28 @@ extension SimulatedXenHost {
     }
   }
 
+  /// `XEN_DOMCTL_soft_reset`, with Xen's rules (`SimulatorState.softResetDomain`): EINVAL with nothing changed for
+  /// domain 0, a dying domain, one not shut down, and one the toolstack has not paused; for an HVM container every
+  /// event channel of the guest closes, its vcpu_info registrations go, and the domain is no longer shut down but
+  /// stays paused until unpaused, when the guest wakes. A PV domain: EINVAL after its channels closed, and its
+  /// guest is dead (Xen crashes it, which leaves a domain already shut down as it was). ESRCH for a missing domain.
+  public func softResetDomain(_ domain: DomainID) throws {
+    try call(.softResetDomain, domain: domain, { .none }, result: { .none }) { state in
+      try state.softResetDomain(domain)
+    }
+  }
+
+  /// `xc_hvm_param_set`: stores the value for an HVM container; EINVAL for PV domains and parameters past
+  /// `HVM_NR_PARAMS`, ESRCH for a missing domain. The guest reads the store and console ports when it next wakes
+  /// as a new domain.
+  public func setHVMParameter(_ parameter: HVMParameter, of domain: DomainID, to value: UInt64) throws {
+    try call(
+      .setHVMParameter, domain: domain, { .hvmParameterValue(parameter, value: value) }, result: { .none }
+    ) { state in
+      try state.setHVMParameter(parameter, of: domain, to: value)
+    }
+  }
+
   // MARK: vcpus
 
   /// A vcpu's context in the given layout (a wrong width gives the bytes as that caller would misread them).
@@ -229,6 +251,20 @@ extension SimulatedXenHost {
     }
   }
 
+  /// XS_INTRODUCE of a domain xenstored knows, as C xenstored answers it: it unbinds its old port for the domain
+  /// and binds `storePort`, acknowledging even when that bind fails (then it holds no port: check with
+  /// `eventChannelStatus(of:port:)`), and drops the guest's xenstore transactions. The store frame is ignored, as C
+  /// xenstored ignores it. EINVAL for port 0, domain 0, and a missing or dying domain (xenstored cannot map its
+  /// ring); ECONNREFUSED while xenstored is down.
+  public func introduceDomain(_ domain: DomainID, storeFrame: UInt64, storePort: EventChannelPort) throws {
+    try call(
+      .introduceDomain, domain: domain, { .introduction(storeFrame: storeFrame, storePort: storePort) },
+      result: { .none }
+    ) { state in
+      try state.introduceDomain(domain, storeFrame: storeFrame, storePort: storePort)
+    }
+  }
+
   // MARK: Event channels
 
   /// Binds a new local port to the guest's suspend port; the local port starts pending. ESRCH for a missing
@@ -279,6 +315,28 @@ extension SimulatedXenHost {
   public func unbind(_ port: EventChannelPort) throws {
     try call(.unbind, domain: nil, { .port(port) }, result: { .none }) { state in
       try state.unbind(port)
+    }
+  }
+
+  /// `xc_evtchn_alloc_unbound`: the lowest free port of `domain` (from 1), unbound for `remote`. ESRCH for a
+  /// missing domain, EINVAL for a dying one.
+  public func allocateUnboundEventChannel(in domain: DomainID, remote: DomainID) throws -> EventChannelPort {
+    try call(
+      .allocateUnboundEventChannel, domain: domain, { .remoteDomain(remote) }, result: { .port($0) }
+    ) { state in
+      try state.allocateUnboundEventChannel(in: domain, remote: remote)
+    }
+  }
+
+  /// `xc_evtchn_status` of a port in `domain`'s port space: closed, unbound for a domain, or interdomain to domain
+  /// 0's port (the toolstack's, xenstored's or xenconsoled's: the status does not say whose). Port 0 is reserved
+  /// and reads closed, as in Xen; EINVAL for a port past the domain's valid ports (a guest's are counted in
+  /// buckets of 64), ESRCH for a missing domain.
+  public func eventChannelStatus(of domain: DomainID, port: EventChannelPort) throws -> EventChannelStatus {
+    try call(
+      .eventChannelStatus, domain: domain, { .portOfDomain(port) }, result: { .eventChannelStatus($0) }
+    ) { state in
+      try state.eventChannelStatus(of: domain, port: port)
     }
   }
 

@@ -94,15 +94,17 @@ public final class SimulatedXenHost: XenHost, Sendable {
     try mutate(call: "xc_domain_destroy", domain: domain) { try $0.destroyDomain(domain, lingering: lingering) }
   }
 
-  /// Pauses a domain (`xc_domain_pause`), counting pauses; the guest reacts to nothing until unpaused.
-  /// EINVAL for domain 0, ESRCH for a missing domain.
+  /// Pauses a domain (`xc_domain_pause`), counting pauses; the guest reacts to nothing until unpaused, whatever its
+  /// shutdown state. EINVAL for domain 0, ESRCH for a missing domain. A `XenHost` call: traced and fault-injectable.
   public func pauseDomain(_ domain: DomainID) throws {
-    try mutate(call: "xc_domain_pause", domain: domain) { try $0.pauseDomain(domain) }
+    try call(.pauseDomain, domain: domain, { .none }, result: { .none }) { try $0.pauseDomain(domain) }
   }
 
-  /// Undoes one pause (`xc_domain_unpause`); EINVAL when the domain is not paused.
+  /// Undoes one pause (`xc_domain_unpause`); EINVAL when the domain is not paused, ESRCH for a missing domain. When
+  /// the last pause goes and the domain is not shut down, the guest runs: a guest stopped in its suspend hypercall
+  /// (after a soft reset) wakes then. A `XenHost` call: traced and fault-injectable.
   public func unpauseDomain(_ domain: DomainID) throws {
-    try mutate(call: "xc_domain_unpause", domain: domain) { try $0.unpauseDomain(domain) }
+    try call(.unpauseDomain, domain: domain, { .none }, result: { .none }) { try $0.unpauseDomain(domain) }
   }
 
   /// The ids of every existing domain, domain 0 included, in order: a management look that is neither traced nor
@@ -119,7 +121,7 @@ public final class SimulatedXenHost: XenHost, Sendable {
   /// What the guest in a domain experienced. Empty observations for domain 0 and for domains that do not exist
   /// (read them before destroying a domain).
   public func observations(of domain: DomainID) -> GuestObservations {
-    state.withLock { $0.domains[domain]?.observations ?? GuestObservations() }
+    state.withLock { $0.observations(of: domain) }
   }
 
   // MARK: Reaction timing

@@ -58,6 +58,11 @@ struct SimulatedXenStore {
     transactions = transactions.filter { $0.value.owner != .dom0 }
   }
 
+  /// xenstored resets a guest's connection (`domain_conn_reset`, at XS_INTRODUCE): its transactions end.
+  mutating func endTransactions(of guest: DomainID) {
+    transactions = transactions.filter { $0.value.owner != guest }
+  }
+
   /// xenstored is back, with the same nodes.
   mutating func start() {
     isRunning = true

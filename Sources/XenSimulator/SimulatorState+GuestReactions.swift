@@ -31,7 +31,10 @@ extension SimulatorState {
       return
     }
     switch work.kind {
-    case .readControlNode: guestReadsControlNode(work.domain)
+    case .readControlNode:
+      // A guest whose xenbus cannot reach xenstored never hears of its watch firing.
+      guard guestXenStoreIsConnected(domain) else { return }
+      guestReadsControlNode(work.domain)
     case .suspendChannelFired: guestHandlesSuspendChannel(work.domain)
     case .enterSuspend: guestEntersSuspend(work.domain)
     case .hostileTick: guestStormsControlNode(work.domain)
@@ -44,21 +47,31 @@ extension SimulatorState {
   /// kernel does, allocate a suspend port and advertise it.
   mutating func guestBoots(_ id: DomainID) {
     guard let guest = domains[id]?.guest else { return }
-    if guest.kernel.registersVCPUInfo(as: guest.type), let vcpus = domains[id]?.vcpus.indices {
-      // Linux's xen_vcpu_setup for every possible cpu: the first registration of each vcpu, which Xen accepts.
-      for vcpu in vcpus { _ = registerVCPUInfo(of: id, vcpu: vcpu) }
-    }
+    // Linux's xen_vcpu_setup for every possible cpu: the first registration of each vcpu, which Xen accepts.
+    if guest.kernel.registersVCPUInfo(as: guest.type) { _ = guestRegistersVCPUInfo(id) }
     try? guestWrite(XenStorePath.featureSuspend(of: id), value: "1", as: id)
     try? guestWrite(XenStorePath.home(of: id) + "/device/vif/0/state", value: "4", as: id)
     if guest.advertisesSuspendEventChannel { advertiseSuspendPort(id) }
   }
 
-  /// Allocates the guest's suspend port for domain 0 and writes its number to `device/suspend/event-channel`.
+  /// Allocates the guest's suspend port for domain 0 (the lowest free port of its table: 3 at boot, after its
+  /// xenstore and console ports) and writes its number to `device/suspend/event-channel`.
   private mutating func advertiseSuspendPort(_ id: DomainID) {
-    let port = GuestSuspendPort(number: GuestSuspendPort.number, binding: .awaitingToolstack)
-    domains[id]?.suspendPort = port
-    domains[id]?.observations.advertisedSuspendPort = EventChannelPort(port.number)
-    try? guestWrite(XenStorePath.suspendEventChannel(of: id), value: String(port.number), as: id)
+    guard let number = domains[id]?.ports.allocate(unboundFor: .dom0) else { return }
+    domains[id]?.suspendPort = GuestSuspendPort(number: number)
+    domains[id]?.observations.advertisedSuspendPort = EventChannelPort(number)
+    try? guestWrite(XenStorePath.suspendEventChannel(of: id), value: String(number), as: id)
+  }
+
+  /// `VCPUOP_register_vcpu_info` for every vcpu in order, as Linux's `xen_vcpu_setup` for each possible cpu, up to
+  /// the first refusal: returns the refused vcpu and Xen's errno, `nil` when Xen accepted them all.
+  private mutating func guestRegistersVCPUInfo(_ id: DomainID) -> (vcpu: Int, errno: Errno)? {
+    guard let vcpus = domains[id]?.vcpus.indices else { return nil }
+    for vcpu in vcpus {
+      if let refusal = registerVCPUInfo(of: id, vcpu: vcpu) { return (vcpu, refusal) }
+      domains[id]?.observations.vcpuInfoRegistrations += 1
+    }
+    return nil
   }
 
   // MARK: Requests
@@ -160,6 +173,12 @@ extension SimulatorState {
     case .stoppedByForce:
       domains[id]?.observations.resumesUnnoticed += 1
       domains[id]?.observations.phase = domain.phaseBeforeForcedStop
+      if domain.channelsResetUnderGuest, domain.guest?.type.isPVAware == true {
+        domains[id]?.corrupt(
+          "its event channels were closed by XEN_DOMCTL_soft_reset while it was stopped outside its suspend "
+            + "hypercall: it runs on with its xenstore, console and other channels dead")
+        domains[id]?.xenbusDead = true
+      }
     case .running, .suspending, .dead:
       break
     }
@@ -179,6 +198,13 @@ extension SimulatorState {
     domain.observations.resumesCancelled += 1
     domain.observations.phase = .running
     domain.suspendInProgress = false
+    if domain.channelsResetUnderGuest, domain.guest?.type.isPVAware == true {
+      // It carries on with the ports it had; Xen closed them all (and reset its event channel ABI) under it.
+      domain.corrupt(
+        "it was woken with its suspend cancelled after XEN_DOMCTL_soft_reset closed its event channels: it goes on "
+          + "using ports Xen closed, so its xenstore, console and other channels are dead")
+      domain.xenbusDead = true
+    }
     if domain.type == .pv, let problem = domain.memory?.restoreStartInfoAfterCancelledSuspend() {
       domain.corrupt(problem)
     }
@@ -188,14 +214,21 @@ extension SimulatorState {
     domains[id] = domain
   }
 
-  /// Woken with 0: the guest believes it runs in a new domain. Linux registers vcpu 0's vcpu_info again, which Xen
-  /// refuses in the same domain: 5.16 and later panic, older kernels hang (`GuestKernel`'s tables). Surviving
-  /// kernels re-read start_info (PV), bring their secondary vcpus up (PV), re-register shared_info (HVM
-  /// containers), and reconnect every PV driver through xenstore.
+  /// Woken with 0: the guest believes it runs in a new domain. Linux registers every vcpu's vcpu_info again, which
+  /// Xen refuses in the same domain (unless a soft reset dropped the registrations): 5.16 and later panic, older
+  /// kernels hang (`GuestKernel`'s tables). Surviving kernels re-read start_info (PV), bring their secondary vcpus
+  /// up (PV), re-register shared_info and re-read `HVM_PARAM_STORE_EVTCHN` and `HVM_PARAM_CONSOLE_EVTCHN` (HVM
+  /// containers: Linux's `xenbus_resume` and `xen_console_resume`), and reconnect every PV driver through xenstore.
+  ///
+  /// The guest's xenstore works only when the port it now uses is bound by xenstored; if not, its resume blocks on
+  /// xenstore requests nobody answers: it never reconnects its drivers nor sees a later request, and is corrupted
+  /// with what was missing. The simulator checks at the moment the guest runs, so a toolstack must have rebuilt
+  /// the channels before letting it run, as a soft-reset resume does while the domain is paused. A console port
+  /// xenconsoled has not bound leaves the guest running with a dead console (`GuestObservations.consoleConnected`).
   private mutating func guestWakesAsNewDomain(_ id: DomainID) {
     guard let guest = domains[id]?.guest else { return }
-    // xen_vcpu_restore → xen_vcpu_setup(0): Xen's record of vcpu 0's registration decides (none yet: accepted).
-    let refusal = guest.kernel.registersVCPUInfo(as: guest.type) ? registerVCPUInfo(of: id, vcpu: 0) : nil
+    // xen_vcpu_restore → xen_vcpu_setup for each cpu: Xen's record of each vcpu's registration decides.
+    let refusal = guest.kernel.registersVCPUInfo(as: guest.type) ? guestRegistersVCPUInfo(id) : nil
     guard var domain = domains[id] else { return }
     domain.observations.resumesAsNewDomain += 1
     domain.suspendInProgress = false
@@ -203,7 +236,7 @@ extension SimulatorState {
       domain.observations.phase = .dead
       switch outcome {
       case .panics(let reason):
-        let line = GuestKernel.refusedVCPUInfoMessage(cpu: 0, errno: refusal.rawValue)
+        let line = GuestKernel.refusedVCPUInfoMessage(cpu: refusal.vcpu, errno: refusal.errno.rawValue)
         domain.observations.kernelPanic = line
         domain.corrupt(line)
         domains[id] = domain
@@ -217,6 +250,9 @@ extension SimulatorState {
       return
     }
     domain.observations.phase = .running
+    // It sets its channels up again from what it is given, so a soft reset before is behind it now.
+    domain.channelsResetUnderGuest = false
+    let storePortSource: String
     if guest.type == .pv {
       if let problem = domain.memory?.newDomainStartInfoProblem() { domain.corrupt(problem) }
       if let stillUp = domain.vcpus.indices.dropFirst().first(where: { domain.vcpus[$0].isInitialised }) {
@@ -227,18 +263,46 @@ extension SimulatorState {
         domain.vcpus[index].isInitialised = true
         domain.vcpus[index].runOn()
       }
+      storePortSource = "start_info's store_evtchn"
     } else {
       domain.observations.sharedInfoRegistrations += 1
       domain.hvmParameters[HVMParameter.callbackIRQ.rawValue] = guest.kernel.callbackIRQ
+      domain.guestStorePort = domain.hvmParameters[HVMParameter.storeEventChannel.rawValue].flatMap(
+        UInt32.init(exactly:))
+      domain.guestConsolePort = domain.hvmParameters[HVMParameter.consoleEventChannel.rawValue].flatMap(
+        UInt32.init(exactly:))
+      storePortSource = "HVM_PARAM_STORE_EVTCHN"
     }
-    domain.observations.driverReconnects += 1
     domains[id] = domain
+    guard guestXenStoreIsConnected(domain) else {
+      let problem =
+        "xenstore is dead after the resume as a new domain: \(storePortSource) names port "
+        + "\(domain.guestStorePort.map(String.init) ?? "none"), \(storePortProblem(of: domain))"
+      domains[id]?.xenbusDead = true
+      domains[id]?.corrupt(problem)
+      return
+    }
+    domains[id]?.observations.driverReconnects += 1
     let state = XenStorePath.home(of: id) + "/device/vif/0/state"
     try? guestWrite(state, value: "1", as: id)
     try? guestWrite(state, value: "4", as: id)
     if guest.advertisesSuspendEventChannel {
-      closeGuestEventChannels(of: id)
+      closeSuspendPort(of: id)
       advertiseSuspendPort(id)
     }
+  }
+
+  /// Why the port a guest uses for xenstore does not reach xenstored, in words.
+  private func storePortProblem(of domain: SimulatedDomain) -> String {
+    guard let port = domain.guestStorePort, let status = try? domain.ports.status(of: port) else {
+      return "which is no port of the guest"
+    }
+    guard let binding = domain.xenstoredBinding else {
+      return "which is \(status), and xenstored holds no port for the domain (no XS_INTRODUCE bound one)"
+    }
+    if binding.guestPort != port {
+      return "which is \(status), while xenstored is bound to port \(binding.guestPort)"
+    }
+    return "which is \(status), and xenstored's binding to it is gone (no XS_INTRODUCE since its channels closed)"
   }
 }

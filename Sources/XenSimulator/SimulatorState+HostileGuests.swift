@@ -5,7 +5,7 @@ import SystemPackage
 /// xenstore nodes (permissions and xenstored's payload limit apply), its own event channels and its own memory.
 extension SimulatorState {
   /// A port number past anything a simulated guest allocates (its xenstore and console channels, then suspend
-  /// ports counting up from `GuestSuspendPort.number`).
+  /// ports counting up from `GuestSuspendPort.number`), and past its valid ports (`GuestPortTable.bucketSize`).
   static let nonexistentGuestPort: UInt32 = 4000
 
   /// Makes a guest hostile; a standing hostility (an advertised port) takes effect at once, as if the guest had
@@ -27,13 +27,13 @@ extension SimulatorState {
     domains[id]?.hostility = hostility
     switch hostility {
     case .advertisesPort(.nonexistent):
-      closeGuestEventChannels(of: id)
+      closeSuspendPort(of: id)
       advertisePortNumber(Self.nonexistentGuestPort, of: id)
     case .advertisesPort(.anotherGuests(let other)):
       guard other != id, let number = domains[other]?.suspendPort?.number else {
         preconditionFailure("domain \(other) is another guest with a suspend port")
       }
-      closeGuestEventChannels(of: id)
+      closeSuspendPort(of: id)
       advertisePortNumber(number, of: id)
     case .advertisesPort(.changesOnEveryRead), .readvertisesPortWhenNotified:
       advertiseNewSuspendPort(id)
@@ -89,12 +89,13 @@ extension SimulatorState {
   // MARK: Suspend ports
 
   /// Closes the guest's suspend port (a binding to it loses its remote end) and advertises a newly allocated one
-  /// with the next number.
+  /// with the next number (the next free one from there in its port table).
   mutating func advertiseNewSuspendPort(_ id: DomainID) {
-    guard let number = domains[id]?.nextHostilePort else { return }
-    closeGuestEventChannels(of: id)
+    guard let wanted = domains[id]?.nextHostilePort else { return }
+    closeSuspendPort(of: id)
+    guard let number = domains[id]?.ports.allocate(atOrAbove: wanted, unboundFor: .dom0) else { return }
     domains[id]?.nextHostilePort = number + 1
-    domains[id]?.suspendPort = GuestSuspendPort(number: number, binding: .awaitingToolstack)
+    domains[id]?.suspendPort = GuestSuspendPort(number: number)
     domains[id]?.observations.suspendPortsReadvertised += 1
     advertisePortNumber(number, of: id)
   }

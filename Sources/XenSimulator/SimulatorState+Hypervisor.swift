@@ -47,6 +47,44 @@ extension SimulatorState {
     if domains[id]?.isRunning == true { guestRunsAgain(id) }
   }
 
+  /// `XEN_DOMCTL_soft_reset` (`domain_soft_reset`), in Xen's order:
+  ///
+  /// 1. EINVAL, nothing changed, for the caller's own domain (domain 0), a dying domain, and a domain whose vcpus are
+  ///    not all paused for shutdown (one that is not shut down: any reason will do, a suspend as a crash).
+  /// 2. `evtchn_reset`: EINVAL, nothing changed, unless the toolstack paused the domain; then every port of the guest
+  ///    closes, and domain 0's ends bound to them (the toolstack's, xenstored's, xenconsoled's) are left unbound.
+  /// 3. Every vcpu's vcpu_info registration is dropped (the runstate area with it).
+  /// 4. `arch_domain_soft_reset`: EINVAL for a PV domain, and Xen then calls `domain_crash`, which on a domain already
+  ///    shut down keeps the first shutdown code: the domain stays shut down as it was, with its channels gone, and
+  ///    the guest is dead. An HVM container's shared_info page is replaced at the same frame (the simulator keeps
+  ///    no registration for it: the guest registers it again when it wakes as a new domain), and its IOREQ servers
+  ///    are left alone.
+  /// 5. `domain_resume`: the shutdown is cleared, but the toolstack's pauses are kept, so the guest does not run
+  ///    before they are all taken back.
+  ///
+  /// The suspend subscription (`XEN_DOMCTL_subscribe`) stays: it names a guest port number, now closed.
+  mutating func softResetDomain(_ id: DomainID) throws {
+    guard id != .dom0 else { throw Errno.invalidArgument }
+    let domain = try existingDomain(id)
+    guard !domain.isDying, domain.isShutDown else { throw Errno.invalidArgument }
+    guard domain.controllerPauseCount > 0 else { throw Errno.invalidArgument }
+    closeAllEventChannels(of: id)
+    for vcpu in domain.vcpus.indices { domains[id]?.vcpus[vcpu].hasRegisteredVCPUInfo = false }
+    // The guest, if it ever runs again, finds the channels it knew closed until it sets them up as a new domain.
+    if domain.guest != nil { domains[id]?.channelsResetUnderGuest = true }
+    guard domain.type.isHVMContainer else {
+      if domain.guest != nil {
+        domains[id]?.corrupt("XEN_DOMCTL_soft_reset of a PV domain: Xen closed its event channels, then crashed it")
+        domains[id]?.observations.phase = .dead
+        domains[id]?.suspendInProgress = false
+      }
+      throw Errno.invalidArgument
+    }
+    domains[id]?.shutdownReason = nil
+    unnoticedShutdowns.remove(id)
+    if domains[id]?.isRunning == true { guestRunsAgain(id) }
+  }
+
   /// xenstored's answer to `VIRQ_DOM_EXC`: every domain newly found shut down is latched, and `@releaseDomain`
   /// fires once if there was any (and not at all when `firing` is false, for a caller that fires it anyway).
   @discardableResult
@@ -193,6 +231,17 @@ extension SimulatorState {
       throw Errno.invalidArgument
     }
     return domain.hvmParameters[parameter.rawValue] ?? 0
+  }
+
+  /// `xc_hvm_param_set`: ESRCH for a missing domain, EINVAL for PV domains (domain 0 included) and unknown
+  /// parameters. The guest reads the value when it next looks (the store and console ports when it wakes as a new
+  /// domain).
+  mutating func setHVMParameter(_ parameter: HVMParameter, of id: DomainID, to value: UInt64) throws {
+    let domain = try existingDomain(id)
+    guard domain.type.isHVMContainer, parameter.rawValue < Self.hvmParameterCount else {
+      throw Errno.invalidArgument
+    }
+    domains[id]?.hvmParameters[parameter.rawValue] = value
   }
 
   /// `xc_domain_get_guest_width`: a PV guest's own width; HVM containers report the host's.

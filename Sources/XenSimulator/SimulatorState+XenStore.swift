@@ -3,9 +3,11 @@ import SystemPackage
 
 /// xenstore as the toolstack and the guests use it, and the watches it fires.
 extension SimulatorState {
-  /// Fires the watches a list of changes triggers and tells guests whose `control/shutdown` changed. A guest is not
-  /// told about its own writes (it would read the node, find its own answer and ignore it).
+  /// Fires the watches a list of changes triggers, tells guests whose `control/shutdown` changed, and has
+  /// xenconsoled look at a `console` directory that changed. A guest is not told about its own writes (it would read
+  /// the node, find its own answer and ignore it).
   mutating func publish(_ changes: [XenStoreChange], writer: DomainID) {
+    var consoles: [DomainID] = []
     for change in changes {
       for watch in watches.watches(firedBy: change) { deliver(change.path, to: watch) }
       if let guest = XenStorePaths.domainOfControlShutdown(change.path), guest != writer,
@@ -13,7 +15,12 @@ extension SimulatorState {
       {
         trigger(.readControlNode, for: guest, after: reactionDelays(of: guest).acknowledgement)
       }
+      if let guest = XenStorePaths.domainOfConsoleNode(change.path), !consoles.contains(guest) {
+        consoles.append(guest)
+      }
     }
+    // After every change of the batch, as xenconsoled reads the nodes once its watch event arrives.
+    for guest in consoles { xenconsoledReadsConsoleNode(of: guest) }
   }
 
   /// Fires every watch on a special path such as `@releaseDomain`.

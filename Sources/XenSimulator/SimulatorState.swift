@@ -97,9 +97,18 @@ struct SimulatorState {
   }
 
   private mutating func createDomain(_ guest: SimulatedGuest, id: DomainID, name: String? = nil) {
-    let domain = SimulatedDomain(id: id, incarnation: nextIncarnation, guest: guest)
+    var domain = SimulatedDomain(id: id, incarnation: nextIncarnation, guest: guest)
     nextIncarnation += 1
+    // The domain builder's channels, as libxl allocates them for every type: xenstore, then console.
+    let storePort = domain.ports.allocate(unboundFor: .dom0)
+    let consolePort = domain.ports.allocate(unboundFor: .dom0)
+    assert(storePort == GuestPortTable.bootStorePort && consolePort == GuestPortTable.bootConsolePort)
+    domain.guestStorePort = storePort
+    domain.guestConsolePort = consolePort
     domains[id] = domain
+    // libxl's xs_introduce_domain: xenstored binds the store port. xenconsoled binds the console port once libxl
+    // writes `console/port` below.
+    daemonBinds(.xenstored, id, port: storePort)
     createXenStoreHome(of: id, guest: guest, name: name ?? "simulated-\(id.rawValue)")
     fireSpecialWatch(XenStorePaths.introduceDomain)
     if guest.type.isPVAware { guestBoots(id) }
@@ -120,6 +129,12 @@ struct SimulatorState {
     createToolstackNode(XenStorePath.featureSuspend(of: id), permissions: guestOwned)
     createToolstackNode(home + "/device", permissions: guestOwned)
     createToolstackNode(XenStorePath.suspendEventChannel(of: id), permissions: guestOwned)
+    // The primary console: its ring and port, which xenconsoled reads when the node changes.
+    let ringFrame = guest.type == .pv ? domains[id]?.memory?.consoleRingFrame : GuestMemory.consoleRingPFN
+    createToolstackNode(home + "/console", permissions: readOnly)
+    createToolstackNode(home + "/console/ring-ref", value: String(ringFrame ?? 0), permissions: readOnly)
+    createToolstackNode(
+      XenStorePath.consolePort(of: id), value: String(GuestPortTable.bootConsolePort), permissions: readOnly)
     if guest.type.isPVAware {
       let frontend = home + "/device/vif/0"
       let frontendPermissions = [
@@ -149,7 +164,10 @@ struct SimulatorState {
     let domain = try existingDomain(id)
     if !domain.isDying {
       domains[id]?.isDying = true
-      closeGuestEventChannels(of: id)
+      closeAllEventChannels(of: id)
+      // xenstored and xenconsoled let go of the domain once it dies.
+      daemonUnbinds(.xenstored, id)
+      daemonUnbinds(.xenconsoled, id)
       let home = XenStorePath.home(of: id)
       publish((try? store.remove(home, caller: .dom0, transaction: .none)) ?? [], writer: .dom0)
       unnoticedShutdowns.remove(id)

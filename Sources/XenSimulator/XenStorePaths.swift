@@ -87,6 +87,17 @@ enum XenStorePaths {
     domain(ofNode: "/device/suspend/event-channel", path)
   }
 
+  /// The domain whose `console` directory, or a node below it, a path is, if it is one: what xenconsoled watches.
+  static func domainOfConsoleNode(_ path: String) -> DomainID? {
+    let prefix = "/local/domain/"
+    guard path.hasPrefix(prefix) else { return nil }
+    let rest = path.dropFirst(prefix.count)
+    guard let slash = rest.firstIndex(of: "/") else { return nil }
+    let below = rest[slash...]
+    guard below == "/console" || below.hasPrefix("/console/") else { return nil }
+    return DomainID(String(rest[..<slash]))
+  }
+
   /// The domain whose node `suffix` (below its home) a path is, if it is one.
   private static func domain(ofNode suffix: String, _ path: String) -> DomainID? {
     let prefix = "/local/domain/"

@@ -61,6 +61,13 @@ final class BrokenXenHost: XenHost {
     try breaking(domain) { try base.resumeDomain(domain) }
   }
 
+  func pauseDomain(_ domain: DomainID) throws { try base.pauseDomain(domain) }
+  func unpauseDomain(_ domain: DomainID) throws { try base.unpauseDomain(domain) }
+  func softResetDomain(_ domain: DomainID) throws { try base.softResetDomain(domain) }
+  func setHVMParameter(_ parameter: HVMParameter, of domain: DomainID, to value: UInt64) throws {
+    try base.setHVMParameter(parameter, of: domain, to: value)
+  }
+
   func vcpuContext(of domain: DomainID, vcpu: UInt32, width: GuestWidth) throws -> VCPUContext {
     try breaking(domain) { try base.vcpuContext(of: domain, vcpu: vcpu, width: width) }
   }
@@ -125,6 +132,10 @@ final class BrokenXenHost: XenHost {
     try breaking(domain) { try base.resumeDomainInXenStore(domain) }
   }
 
+  func introduceDomain(_ domain: DomainID, storeFrame: UInt64, storePort: EventChannelPort) throws {
+    try base.introduceDomain(domain, storeFrame: storeFrame, storePort: storePort)
+  }
+
   func bindInterdomainEventChannel(to domain: DomainID, remotePort: EventChannelPort) throws -> EventChannelPort {
     try base.bindInterdomainEventChannel(to: domain, remotePort: remotePort)
   }
@@ -135,6 +146,12 @@ final class BrokenXenHost: XenHost {
   func consumePendingEvent(on port: EventChannelPort) throws -> Bool { try base.consumePendingEvent(on: port) }
   func waitForEvent(on port: EventChannelPort) async throws { try await base.waitForEvent(on: port) }
   func unbind(_ port: EventChannelPort) throws { try base.unbind(port) }
+  func allocateUnboundEventChannel(in domain: DomainID, remote: DomainID) throws -> EventChannelPort {
+    try base.allocateUnboundEventChannel(in: domain, remote: remote)
+  }
+  func eventChannelStatus(of domain: DomainID, port: EventChannelPort) throws -> EventChannelStatus {
+    try base.eventChannelStatus(of: domain, port: port)
+  }
   func acquireSuspendLock(for domain: DomainID) throws { try base.acquireSuspendLock(for: domain) }
   func releaseSuspendLock(for domain: DomainID) throws { try base.releaseSuspendLock(for: domain) }
 }

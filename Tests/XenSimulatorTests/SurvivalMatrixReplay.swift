@@ -73,7 +73,7 @@ extension String {
 }
 
 /// Replays the survival matrix (in the DocC article "Choosing a resume") on the simulator: for every cell, a simulated host of the column's Xen
-/// release, a guest of the row's type and kernel, suspend, then a fast or a (confirmed) slow resume, and the
+/// release, a guest of the row's type and kernel, suspend, then a fast or a (confirmed, same-domain) slow resume, and the
 /// outcome described in the matrix's grammar.
 enum SurvivalMatrixReplay {
   /// The header row the matrix must start with.
@@ -204,7 +204,9 @@ enum SurvivalMatrixReplay {
     let controller = SuspendController(host: host)
     do {
       _ = try await controller.suspend(domain, timeout: .seconds(5))
-      try await controller.resume(domain, mode: mode, options: mode == .slow ? .confirmSlowResumeOfPVAwareGuest : [])
+      // The "same domain" columns are `XEN_DOMCTL_resumedomain` alone, not the soft-reset resume.
+      let options: ResumeOptions = mode == .slow ? [.confirmSlowResumeOfPVAwareGuest, .resumeSlowWithoutSoftReset] : []
+      try await controller.resume(domain, mode: mode, options: options)
       return try describe(host, domain)
     } catch {
       return "error: \(error)"

@@ -9,6 +9,12 @@ extension SuspendController {
   ) throws -> (guestType: GuestType, suspendedBy: SuspendPath?) {
     let info = try host.domainInfo(domain)
     let known = currentSession(domain, info: info)
+    // A lock the session of an older domain under this id held is no session's now: this resume gives it back,
+    // also when it fails before resuming anything (a new domain under the id is seldom suspended).
+    var releaseLockAfterwards = known.heldLockOfStaleSession
+    defer {
+      if releaseLockAfterwards { releaseSuspendLockOfNoSession(domain) }
+    }
     // A soft-reset resume that could not finish left the domain held paused, no longer suspended in Xen's eyes.
     let rebuildPending = known.session?.softResetRebuild != nil
     guard info.isSuspended || rebuildPending else {
@@ -19,12 +25,6 @@ extension SuspendController {
         domain,
         reason: "a slow resume soft reset it and could not finish rebuilding its channels; it is held paused, and "
           + "only a slow resume, which finishes the rebuild, can bring it back")
-    }
-    // A lock the session of an older domain under this id held is no session's now: this resume gives it back,
-    // also when it fails before resuming anything.
-    var releaseLockAfterwards = known.heldLockOfStaleSession
-    defer {
-      if releaseLockAfterwards { releaseSuspendLockOfNoSession(domain) }
     }
     if let session = known.session, session.suspendedBy == nil, !session.resumeOnly {
       throw SuspendResumeError.refused(

@@ -19,7 +19,8 @@ extension ConformanceCheck {
       // suite never makes the call on one.
       guard session.guest.type.isHVMContainer else { throw CheckSkip("PV: Xen has no soft reset for PV domains") }
       let before = DomainState(try session.context.requireRunning(session.guest))
-      let storePort = EventChannelPort(UInt32(truncatingIfNeeded: try host.hvmParameter(.storeEventChannel, of: domain)))
+      let storePort = EventChannelPort(
+        UInt32(truncatingIfNeeded: try host.hvmParameter(.storeEventChannel, of: domain)))
       let statusBefore = try host.eventChannelStatus(of: domain, port: storePort)
       guard case .interdomain(.dom0, _) = statusBefore else {
         throw CheckFailure("the store port \(storePort) is \(statusBefore) before the call, expected bound to dom0")

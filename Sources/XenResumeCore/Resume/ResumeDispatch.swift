@@ -77,8 +77,7 @@ extension SuspendController {
             + "vcpu_info again in the same domain, which Xen refuses: measured on Xen 4.17 and 4.20, Linux 6.1 and "
             + "6.12 then panic (\"register_vcpu_info failed: cpu=0 err=-22\", err=-16 from Xen 4.18) and Linux 5.10 "
             + "PV, PVH and PVHVM hang (the survival matrix in the documentation's \"Choosing a resume\"); confirm it "
-            + "only for "
-            + "guests without suspend-cancel support or whose state was replaced")
+            + "only for guests without suspend-cancel support or whose state was replaced")
       }
       if session.suspendedBy == .hypervisorShutdown && session.guestType == .pv {
         throw SuspendResumeError.refused(

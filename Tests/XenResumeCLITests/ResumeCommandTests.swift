@@ -20,16 +20,42 @@ final class ResumeCommandTests: XCTestCase {
     XCTAssertNotNil(document["durationMicroseconds"] as? Double)
   }
 
-  func testSlowResumeOfPVAwareGuestNeedsConfirmation() async throws {
-    for domain in ["1", "3", "6"] {
-      let result = await CLIRunner.simulated(["resume", domain, "--slow", "--suspend-first", "--json"])
+  func testSlowResumeWithoutASoftResetNeedsConfirmation() async throws {
+    // Domain 1 is PV (no soft reset exists for it); 3 and 6 are PVHVM and PVH, asked for the resumedomain-only path.
+    for (domain, extra) in [("1", [String]()), ("3", ["--without-soft-reset"]), ("6", ["--without-soft-reset"])] {
+      let result = await CLIRunner.simulated(["resume", domain, "--slow", "--suspend-first", "--json"] + extra)
       XCTAssertEqual(result.status, 1, "domain \(domain)")
       let error = try result.jsonError()
       XCTAssertEqual(error.kind, "refused")
       XCTAssertTrue(error.message.contains("register_vcpu_info failed"), error.message)
       XCTAssertTrue(error.message.contains("Linux 6.1"), error.message)
       XCTAssertTrue(error.message.contains("--confirm-slow"), error.message)
+      XCTAssertEqual(error.message.contains("--slow alone"), domain != "1", error.message)
     }
+  }
+
+  func testSlowResumeOfPVHAndPVHVMGuestsSoftResetsWithoutConfirmation() async throws {
+    for domain in ["3", "6"] {
+      let result = await CLIRunner.simulated(["resume", domain, "--slow", "--suspend-first", "--json"])
+      XCTAssertEqual(result.status, 0, "domain \(domain): \(result.stderr)")
+      let document = try result.jsonObject()
+      XCTAssertEqual(document["mode"] as? String, "slow")
+      let stages = (document["stages"] as? [[String: Any]])?.compactMap { $0["stage"] as? String }
+      XCTAssertEqual(
+        stages, ["stateChecked", "softReset", "channelsRebuilt", "domainResumed", "xenstoreResumed"],
+        "domain \(domain)")
+    }
+    // A Linux 6.1 model survives it: no warning that the guest died.
+    let linux = await CLIRunner.simulated([
+      "resume", "1", "--simulate", "linux-pvh", "--slow", "--suspend-first",
+    ])
+    XCTAssertEqual(linux.status, 0, linux.stderr)
+    XCTAssertFalse(linux.stderr.contains("did not survive"), linux.stderr)
+  }
+
+  func testWithoutSoftResetWithoutSlowIsAUsageError() async throws {
+    let result = await CLIRunner.simulated(["resume", "1", "--without-soft-reset", "--suspend-first"])
+    XCTAssertEqual(result.status, 64, result.stderr)
   }
 
   func testConfirmedSlowResumeOfGenericPVGuestWorks() async throws {

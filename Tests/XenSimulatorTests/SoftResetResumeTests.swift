@@ -88,7 +88,8 @@ final class SoftResetResumeTests: XCTestCase {
     do {
       try await controller.resume(domain, mode: .slow)
       XCTFail("\(operation): the resume succeeded", file: file, line: line)
-    } catch SuspendResumeError.rebuildIncomplete(let error, let remaining) {
+    } catch SuspendResumeError.rebuildIncomplete(let failedDomain, let error, let remaining) {
+      XCTAssertEqual(failedDomain, domain, file: file, line: line)
       XCTAssertEqual(error.call, operation.rawValue, file: file, line: line)
       XCTAssertEqual(error.errno, .ioError, file: file, line: line)
       XCTAssertEqual(remaining.last, "unpause", file: file, line: line)

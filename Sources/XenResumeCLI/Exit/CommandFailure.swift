@@ -68,7 +68,8 @@ extension CommandFailure {
     case .shutDownForOtherReason: .shutdownForOtherReason
     case .unsupported: .unsupported
     case .alreadyInProgress: .alreadyInProgress
-    case .hostCall, .rebuildIncomplete: .xenCall
+    case .hostCall: .xenCall
+    case .rebuildIncomplete: .rebuildIncomplete
     }
   }
 

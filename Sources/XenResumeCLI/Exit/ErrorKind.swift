@@ -24,6 +24,9 @@ enum ErrorKind: String, Sendable, Codable, CaseIterable {
   case backendUnavailable
   /// SIGINT or SIGTERM stopped the operation, after the library undid what it had started.
   case interrupted
+  /// A call into Xen failed after a slow resume soft reset the domain: it is held paused until `resume --slow`
+  /// finishes the rebuild.
+  case rebuildIncomplete
 
   /// The exit status that goes with the kind.
   var exitStatus: ExitStatus {
@@ -31,7 +34,7 @@ enum ErrorKind: String, Sendable, Codable, CaseIterable {
     case .timeout: .timeout
     case .domainNotFound: .domainNotFound
     case .refused, .notSuspended, .shutdownForOtherReason, .unsupported, .alreadyInProgress: .failure
-    case .xenCall: .xenCall
+    case .xenCall, .rebuildIncomplete: .xenCall
     case .usage: .usage
     case .backendUnavailable: .backendUnavailable
     case .interrupted: .interrupted

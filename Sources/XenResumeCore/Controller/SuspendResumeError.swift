@@ -22,7 +22,7 @@ public enum SuspendResumeError: Error, Sendable, Hashable {
   /// are gone), then a host call rebuilding what the guest needs failed. The domain is held paused, never left
   /// running half rebuilt; `remaining` names the steps not done. Resuming it slow again finishes the rebuild from
   /// where it stopped (nothing else is accepted for it); destroying it is the other way out.
-  case rebuildIncomplete(XenCallError, remaining: [String])
+  case rebuildIncomplete(DomainID, failure: XenCallError, remaining: [String])
   /// A host call failed; `state` is the domain's state afterwards (`nil` when it could not be read), and
   /// `undone` says what the controller rolled back.
   case hostCall(XenCallError, state: DomainState?, undone: String?)
@@ -32,9 +32,9 @@ public enum SuspendResumeError: Error, Sendable, Hashable {
     switch self {
     case .domainNotFound(let domain), .refused(let domain, _), .notSuspended(let domain, _),
       .timedOut(let domain, _, _, _), .shutDownForOtherReason(let domain, _, _), .unsupported(let domain, _, _),
-      .alreadyInProgress(let domain, _):
+      .alreadyInProgress(let domain, _), .rebuildIncomplete(let domain, _, _):
       domain
-    case .hostCall(let error, _, _), .rebuildIncomplete(let error, _):
+    case .hostCall(let error, _, _):
       error.domain ?? .dom0
     }
   }
@@ -65,9 +65,9 @@ extension SuspendResumeError: CustomStringConvertible {
       return byAnotherProcess
         ? "another process holds the suspend lock of domain \(domain)"
         : "domain \(domain) is already being suspended or resumed by this process"
-    case .rebuildIncomplete(let error, let remaining):
+    case .rebuildIncomplete(let domain, let error, let remaining):
       return
-        "domain \(error.domain ?? .dom0) was soft reset for a slow resume, then \(error); it is held paused, "
+        "domain \(domain) was soft reset for a slow resume, then \(error); it is held paused, "
         + "not running half rebuilt; still to do: \(remaining.joined(separator: ", ")); resume it slow again "
         + "to finish"
     case .hostCall(let error, let state, let undone):

@@ -74,7 +74,7 @@ extension SuspendController {
       logger.error(
         "a soft-reset domain could not be rebuilt; it is held paused",
         metadata: ["domain": "\(domain)", "error": "\(error)"])
-      throw SuspendResumeError.rebuildIncomplete(error, remaining: rebuild.remaining)
+      throw SuspendResumeError.rebuildIncomplete(domain, failure: error, remaining: rebuild.remaining)
     } catch {
       recordRebuild(rebuild, of: domain)
       throw translate(error, domain: domain)
@@ -84,7 +84,7 @@ extension SuspendController {
       try host.unpauseDomain(domain)
     } catch let error as XenCallError where error.errno != .noSuchProcess {
       recordRebuild(rebuild, of: domain)
-      throw SuspendResumeError.rebuildIncomplete(error, remaining: rebuild.remaining)
+      throw SuspendResumeError.rebuildIncomplete(domain, failure: error, remaining: rebuild.remaining)
     }
     recordRebuild(nil, of: domain)
     marks.mark(.domainResumed, at: clock.elapsed())

@@ -4,8 +4,9 @@ import XenSimulator
 
 @testable import XenResumeCore
 
-/// Property: whichever host call of a cycle fails, the error names that call, and the domain ends either running
-/// or cleanly suspended — never corrupted — and a suspended one can still be resumed.
+/// Property: whichever host call of a cycle fails, the error names that call, and the domain ends either running,
+/// cleanly suspended, or (after a soft reset) held paused with its rebuild unfinished — never corrupted, never
+/// running half rebuilt — and a suspended or held one can still be resumed.
 final class FaultInjectionTests: XCTestCase {
   private struct Cell: Sendable {
     let guest: SimulatedGuest
@@ -22,6 +23,7 @@ final class FaultInjectionTests: XCTestCase {
     Cell(guest: .pv(width: .bits64, vcpus: 3), mode: .slow),
     Cell(guest: .pv(width: .bits32, vcpus: 2), mode: .slow),
     Cell(guest: .pvhvm(vcpus: 2), mode: .slow),
+    Cell(guest: .pvh(vcpus: 2), mode: .slow),
     Cell(guest: .hvm(), mode: .slow),
   ]
 
@@ -68,7 +70,14 @@ final class FaultInjectionTests: XCTestCase {
           try await runCycle(controller, domain, cell.mode)
           XCTFail("\(context): the cycle succeeded although a call failed")
         } catch let error as SuspendResumeError {
-          guard case .hostCall(let call, _, _) = error else {
+          let call: XenCallError
+          switch error {
+          case .hostCall(let failed, _, _):
+            call = failed
+          case .rebuildIncomplete(let failedDomain, let failed, _):
+            XCTAssertEqual(failedDomain, domain, context)
+            call = failed
+          default:
             XCTFail("\(context): unexpected error \(error)")
             continue
           }
@@ -78,6 +87,14 @@ final class FaultInjectionTests: XCTestCase {
 
         assertHealthy(simulator, domain)
         let state = DomainState(try simulator.domainInfo(domain))
+        if state == .paused {
+          // Soft reset, rebuild unfinished: the guest has not run, and only a slow resume brings it back.
+          XCTAssertEqual(simulator.observations(of: domain).phase, .suspended, "\(context): the guest ran")
+          try await controller.resume(domain, mode: .slow)
+          assertRunning(simulator, domain)
+          assertHealthy(simulator, domain)
+          continue
+        }
         XCTAssertTrue(state == .running || state.isSuspended, "\(context): left \(state)")
         if state.isSuspended {
           // A slow resume that had already reset secondary vcpus can only be completed slow; the controller

@@ -48,7 +48,8 @@ final class StageTimingTests: XCTestCase {
         [.stateChecked, .startInfoRewritten, .secondaryVCPUsReset, .domainResumed, .xenstoreResumed]
       ),
       (.pv(vcpus: 1), .slow, [.stateChecked, .startInfoRewritten, .domainResumed, .xenstoreResumed]),
-      (.pvhvm(vcpus: 2), .slow, [.stateChecked, .domainResumed, .xenstoreResumed]),
+      (.pvhvm(vcpus: 2), .slow, [.stateChecked, .softReset, .channelsRebuilt, .domainResumed, .xenstoreResumed]),
+      (.pvh(vcpus: 2), .slow, [.stateChecked, .softReset, .channelsRebuilt, .domainResumed, .xenstoreResumed]),
       (.hvm(vcpus: 2), .slow, [.stateChecked, .domainResumed, .xenstoreResumed]),
       (.hvm(vcpus: 2), .uncooperative, [.stateChecked, .domainResumed, .xenstoreResumed]),
     ]
@@ -177,7 +178,7 @@ final class StageTimingTests: XCTestCase {
     let resumed = ResumedDomain(
       domain: 3, guestType: .pv, mode: .fast, duration: .milliseconds(55), stages: all.reversed())
     XCTAssertEqual(resumed.stages, all)
-    XCTAssertEqual(resumed.duration(of: .xenstoreResumed), .milliseconds(10))
+    XCTAssertEqual(resumed.duration(of: .xenstoreResumed), .milliseconds(12))
     XCTAssertEqual(
       resumed, ResumedDomain(domain: 3, guestType: .pv, mode: .fast, duration: .milliseconds(55), stages: all))
   }

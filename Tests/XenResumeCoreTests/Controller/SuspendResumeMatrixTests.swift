@@ -107,7 +107,8 @@ final class SuspendResumeMatrixTests: XCTestCase {
     assertHealthy(host, domain)
   }
 
-  func testSlowResumeOfAPVAwareGuestIsRefusedWithoutConfirmationAndNothingChanges() async throws {
+  func testSlowResumeWithoutASoftResetIsRefusedWithoutConfirmationAndNothingChanges() async throws {
+    // A PV guest's slow resume never has a soft reset; a PVH or PVHVM guest's only when asked not to.
     for guestCase in GuestCase.all where guestCase.expectedType.isPVAware {
       let host = SimulatedXenHost()
       let domain = host.createDomain(guestCase.guest)
@@ -115,7 +116,8 @@ final class SuspendResumeMatrixTests: XCTestCase {
       _ = try await controller.suspend(domain)
       let width = guestCase.expectedType == .pv ? try host.guestWidth(of: domain) : try host.hostWidth()
       let before = try host.vcpuContext(of: domain, vcpu: 0, width: width)
-      await assertThrowsSuspendError({ try await controller.resume(domain, mode: .slow) }) {
+      let options: ResumeOptions = guestCase.expectedType == .pv ? [] : .resumeSlowWithoutSoftReset
+      await assertThrowsSuspendError({ try await controller.resume(domain, mode: .slow, options: options) }) {
         if case .refused(domain, let reason) = $0 { return reason.contains("register_vcpu_info") }
         return false
       }
@@ -126,18 +128,35 @@ final class SuspendResumeMatrixTests: XCTestCase {
     }
   }
 
-  func testLinuxKernelProfileReproducesTheRealSlowResumePanic() async throws {
+  func testLinuxKernelProfileReproducesTheRealSlowResumePanicWithoutASoftReset() async throws {
     for guest in [SimulatedGuest.pv(kernel: .linux), .pvh(kernel: .linux), .pvhvm(kernel: .linux)] {
       let host = SimulatedXenHost()
       let domain = host.createDomain(guest)
       let controller = SuspendController(host: host)
       _ = try await controller.suspend(domain)
-      try await controller.resume(domain, mode: .slow, options: .confirmSlowResumeOfPVAwareGuest)
+      try await controller.resume(
+        domain, mode: .slow, options: [.confirmSlowResumeOfPVAwareGuest, .resumeSlowWithoutSoftReset])
       let observed = host.observations(of: domain)
       XCTAssertFalse(observed.isHealthy)
       XCTAssertTrue(observed.failure?.contains("register_vcpu_info failed") ?? false, "\(observed.failure ?? "")")
       // Measured (Tests/RealXen): PV and PVH Linux end with reason crash, PVHVM with reason reboot.
       XCTAssertEqual(try host.domainInfo(domain).shutdownReason, guest.type == .pvhvm ? .reboot : .crash)
+    }
+  }
+
+  func testLinuxPVHAndPVHVMGuestsSurviveTheSoftResetSlowResumeWithoutConfirmation() async throws {
+    for guest in [SimulatedGuest.pvh(kernel: .linux), .pvhvm(kernel: .linux)] {
+      let host = SimulatedXenHost()
+      let domain = host.createDomain(guest)
+      let controller = SuspendController(host: host)
+      _ = try await controller.suspend(domain)
+      let resumed = try await controller.resume(domain, mode: .slow)
+      XCTAssertEqual(resumed.mode, .slow)
+      assertRunning(host, domain)
+      assertHealthy(host, domain)
+      XCTAssertEqual(host.observations(of: domain).resumesAsNewDomain, 1, "\(guest)")
+      _ = try await controller.checkpoint(domain) { _ in }
+      assertHealthy(host, domain)
     }
   }
 

@@ -7,15 +7,15 @@ import Testing
 @Suite struct ConformanceJudgeTests {
   @Test func aCompleteRunOverTheFourMainGuestsHasNoProblems() throws {
     let output = ConformanceJudge.read(fixture.run(), domains: fixture.domains)
-    #expect(output.checks.count == 43)
+    #expect(output.checks.count == 47)
     for check in output.checks {
       #expect(fixture.problems(check).isEmpty, "\(check.line.check) [\(check.line.guest ?? "none")]")
     }
     let summary = try #require(output.summary)
-    #expect(summary.seen == OutcomeCounts(passed: 39, failed: 0, skipped: 4))
+    #expect(summary.seen == OutcomeCounts(passed: 42, failed: 0, skipped: 5))
     #expect(summary.problems(in: fixture.dom0).isEmpty, "\(summary.problems(in: fixture.dom0))")
     #expect(output.otherStdout.isEmpty)
-    #expect(output.resultLines == 44)
+    #expect(output.resultLines == 48)
     let run = fixture.runFacts(fixture.run(), output)
     #expect(run.problems(in: fixture.dom0).isEmpty, "\(run.problems(in: fixture.dom0))")
     // Every row the plan expects but the alive ones (dom0 observes those itself) comes from these lines.
@@ -24,7 +24,7 @@ import Testing
       + [ResultKey("conformance-summary", "dom0"), ResultKey("conformance-run", "dom0")]
     let expected = ConformanceJudge.expectedRows(mainGuests: fixture.mainGuests)
     #expect(Set(reported) == Set(expected.filter { $0.scenario != "conformance-alive" }))
-    #expect(expected.count == 2 + 7 + 9 * 4 + 4)
+    #expect(expected.count == 2 + 7 + 10 * 4 + 4)
   }
 
   @Test func theBoundPortCheckMaySkipOnlyForWantOfASuspendEventChannel() {
@@ -33,6 +33,13 @@ import Testing
     let otherReason = fixture.check(
       boundPort, guest: "pv", outcome: "skipped", detail: "the guest is paused, not running: left alone")
     #expect(fixture.problems(otherReason).contains { $0.contains("must say \"suspend event channel\"") })
+  }
+
+  @Test func theSoftResetCheckMaySkipOnlyBecauseXenHasNoSoftResetForPV() {
+    let allowed = fixture.check(softReset, guest: "pv", outcome: "skipped", detail: noSoftReset)
+    #expect(fixture.problems(allowed).isEmpty)
+    let otherReason = fixture.check(softReset, guest: "pvh", outcome: "skipped", detail: "the guest is not running")
+    #expect(fixture.problems(otherReason).contains { $0.contains("must say \"Xen has no soft reset for PV\"") })
   }
 
   @Test func noOtherCheckMaySkip() {
@@ -83,14 +90,14 @@ import Testing
   }
 
   @Test func aSummaryThatDoesNotMatchTheLinesFails() throws {
-    // The lines say 39 passed and 4 skipped.
+    // The lines say 42 passed and 5 skipped.
     let miscounted = try #require(
       ConformanceJudge.read(
-        fixture.run(summary: #"{"summary":{"passed":40,"failed":0,"skipped":3}}"#), domains: fixture.domains
+        fixture.run(summary: #"{"summary":{"passed":43,"failed":0,"skipped":4}}"#), domains: fixture.domains
       ).summary)
     #expect(
       miscounted.problems(in: fixture.dom0) == [
-        #"summary {"failed":0,"passed":40,"skipped":3} does not match the check lines read (passed 39, failed 0, skipped 4)"#
+        #"summary {"failed":0,"passed":43,"skipped":4} does not match the check lines read (passed 42, failed 0, skipped 5)"#
       ])
     let twice = try #require(
       ConformanceJudge.read(
@@ -102,7 +109,7 @@ import Testing
   @Test func theExitStatusMustSayWhetherAnythingFailed() throws {
     var lines = fixture.lines()
     lines[10] = lines[10].replacing(#""outcome":"passed""#, with: #""outcome":"failed""#)
-    let stdout = (lines + [#"{"summary":{"passed":38,"failed":1,"skipped":4}}"#]).joined(separator: "\n")
+    let stdout = (lines + [#"{"summary":{"passed":41,"failed":1,"skipped":5}}"#]).joined(separator: "\n")
     let summary = try #require(
       ConformanceJudge.read(fixture.run(stdout: stdout, rc: 0), domains: fixture.domains).summary)
     #expect(
@@ -164,8 +171,10 @@ import Testing
 }
 
 private let boundPort = "event-channels.suspend-subscription-signals-bound-port"
+private let softReset = "domains.soft-reset-needs-suspended-domain"
+private let noSoftReset = "PV: Xen has no soft reset for PV domains"
 private let noChannel = #"the guest advertises no suspend event channel (device/suspend/event-channel is "")"#
-private let summaryLine = #"{"summary":{"passed":39,"failed":0,"skipped":4}}"#
+private let summaryLine = #"{"summary":{"passed":42,"failed":0,"skipped":5}}"#
 private let fixture = ConformanceFixture()
 
 /// The 4.17 lab's main guests as domains 3 to 6, and the suite's output over them.
@@ -219,6 +228,7 @@ private struct ConformanceFixture {
       ("domains.guest-type-matches-xen", { $0 == "pv" ? "PV: no HVM container" : "\($0): HVM container" }),
       ("domains.resume-of-running-domain-changes-nothing", { _ in "still running" }),
       ("domains.hvm-parameter-needs-hvm-container", { _ in "HVM container: HVM_PARAM_ACPI_S_STATE reads 0" }),
+      (softReset, { guest in "EINVAL; still running, store port 1 bound to domain 0's port \(guest.count)" }),
       ("vcpus.context-round-trip", { _ in "x86_64 context of 5168 bytes; return register 1 read back, restored" }),
       (
         "watches.release-domain-fires-on-suspend",
@@ -238,8 +248,9 @@ private struct ConformanceFixture {
     var lines = host
     for (name, detail) in perGuest {
       for guest in ["pv", "pvh", "pvhvm", "hvm"] {
-        let skipped = name == boundPort
-        let text = skipped ? noChannel.replacing("\"", with: "\\\"") : detail(guest)
+        let skipReason = name == boundPort ? noChannel : name == softReset && guest == "pv" ? noSoftReset : nil
+        let skipped = skipReason != nil
+        let text = skipReason?.replacing("\"", with: "\\\"") ?? detail(guest)
         lines.append(
           #"{"check":"\#(name)","guest":"\#(guest)","domain":\#(domains[guest]!),"outcome":"\#(skipped ? "skipped" : "passed")","detail":"\#(text)","milliseconds":\#(skipped ? 1 : 2140)}"#
         )

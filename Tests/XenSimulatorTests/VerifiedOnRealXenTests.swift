@@ -213,6 +213,10 @@ final class VerifiedOnRealXenTests: XCTestCase {
       try await controller.resume(
         domain, mode: .slow, options: [.confirmSlowResumeOfPVAwareGuest, .resumeSlowWithoutSoftReset])
       return try describe(host, domain)
+    case "soft":
+      _ = try await controller.suspend(domain, timeout: .seconds(5))
+      try await controller.resume(domain, mode: .slow)
+      return try describe(host, domain)
     case "callback":
       return String(try host.hvmParameter(.callbackIRQ, of: domain))
     case "ack":

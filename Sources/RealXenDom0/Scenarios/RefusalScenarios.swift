@@ -26,8 +26,9 @@ extension Dom0Lab {
         liveness: liveness, recovered: recovered))
   }
 
-  /// slow-refused: a slow resume of a PV-aware guest without `--confirm-slow` is refused and touches nothing; a fast
-  /// resume then brings the guest back.
+  /// slow-refused: a slow resume without a soft reset of a PV-aware guest without `--confirm-slow` is refused and
+  /// touches nothing (a PV guest's `--slow`, a PVH or PVHVM guest's `--slow --without-soft-reset`: their plain
+  /// `--slow` is the soft-reset resume, which needs no confirmation); a fast resume then brings the guest back.
   public func slowRefused(_ guest: GuestRun) async {
     let suspend = await tools.xenResume(["suspend", guest.id, "--json"])
     var regsBefore: Registers?
@@ -37,7 +38,8 @@ extension Dom0Lab {
     var fast: CommandRecord?
     if suspend.succeeded {
       regsBefore = await xen.registers(guest.domain)
-      slow = await tools.xenResume(["resume", guest.id, "--slow", "--json"])
+      let withoutSoftReset = guest.kind == .pv ? [] : ["--without-soft-reset"]
+      slow = await tools.xenResume(["resume", guest.id, "--slow"] + withoutSoftReset + ["--json"])
       stateAfterRefusal = await xen.domain(guest.domain)
       regsAfter = await xen.registers(guest.domain)
       fast = await tools.xenResume(["resume", guest.id, "--fast", "--json"])

@@ -25,6 +25,7 @@ public enum ConformanceJudge {
     "domains.guest-type-matches-xen",
     "domains.resume-of-running-domain-changes-nothing",
     "domains.hvm-parameter-needs-hvm-container",
+    "domains.soft-reset-needs-suspended-domain",
     "vcpus.context-round-trip",
     "watches.release-domain-fires-on-suspend",
     "watches.release-domain-rearmed-by-xs-resume",
@@ -35,10 +36,11 @@ public enum ConformanceJudge {
 
   /// The checks that may be reported "skipped", and what the skip's detail must say. No upstream Linux guest
   /// advertises a suspend event channel (device/suspend/event-channel), so the bound-port check has nothing to bind on
-  /// any lab guest. Any other skip (guest not running, suspend lock held by someone else, the "missing" domain
+  /// any lab guest; the soft-reset check never makes its call on a PV guest. Any other skip (guest not running, suspend lock held by someone else, the "missing" domain
   /// exists) fails: dom0 sets the run up so that none can happen.
   public static let maySkip = [
-    "event-channels.suspend-subscription-signals-bound-port": "suspend event channel"
+    "event-channels.suspend-subscription-signals-bound-port": "suspend event channel",
+    "domains.soft-reset-needs-suspended-domain": "Xen has no soft reset for PV",
   ]
 
   /// The domain id the suite is told does not exist (Xen hands out ids from 1 upwards, a few per run here; ids from

@@ -48,17 +48,21 @@ def kernel_order(row):
     return TYPES.index(row[0]), [int(p) for p in row[1].split(".")]
 
 
-def render(table, runs):
+def render_rows(table, runs, types, columns, cells_of):
+    """A table with one row per guest type and kernel of `types` in any lab, and per Xen release the `columns`; a
+    lab's cell gives its columns' words and the notes beside them (`cells_of`). A type and kernel a lab does not have
+    reads "—"; one it has but did not report reads "not observed"."""
     releases = [e["xen"] for e in table["labs"]]
     rows = {}
     for entry in table["labs"]:
         for g in entry["guests"]:
-            rows.setdefault((g["type"], g["kernel"]), {})
+            if g["type"] in types:
+                rows.setdefault((g["type"], g["kernel"]), {})
     for x, run in runs.items():
         for cell in (run or {}).get("cells", []):
-            rows.setdefault((cell["type"], cell["kernel"]), {})[x] = cell
-    header = ["guest", "kernel"] + [f"Xen {x}: {what}" for x in releases
-                                    for what in ("fast resume", "slow resume, same domain")]
+            if cell["type"] in types:
+                rows.setdefault((cell["type"], cell["kernel"]), {})[x] = cell
+    header = ["guest", "kernel"] + [f"Xen {x}: {what}" for x in releases for what in columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     notes = []
     for (t, k) in sorted(rows, key=kernel_order):
@@ -66,14 +70,24 @@ def render(table, runs):
         for x in releases:
             c = rows[(t, k)].get(x)
             if not in_lab(table, x, t, k):
-                cells += ["—", "—"]
+                cells += ["—"] * len(columns)
             elif c is None:
-                cells += ["not observed", "not observed"]
+                cells += ["not observed"] * len(columns)
             else:
-                cells += [c["fast"], c["slow"]]
-                if c.get("slowNote"):
-                    notes.append(f"{t} Linux {k} on Xen {x}, after the slow resume: {c['slowNote']}")
+                words, note = cells_of(c)
+                cells += words
+                if note:
+                    notes.append(f"{t} Linux {k} on Xen {x}, {note}")
         lines.append(f"| {t} | {k} | " + " | ".join(cells) + " |")
+    return "\n".join(lines), notes
+
+
+def render(table, runs):
+    """Every guest type: per Xen, the fast resume and the same-domain slow resume; and where the results came from."""
+    def cells_of(c):
+        note = c.get("slowNote")
+        return [c["fast"], c["slow"]], note and f"after the slow resume: {note}"
+    text, notes = render_rows(table, runs, TYPES, ("fast resume", "slow resume, same domain"), cells_of)
     sources = []
     for x, run in runs.items():
         b = (run or {}).get("build") or {}
@@ -81,39 +95,15 @@ def render(table, runs):
             kernels = ", ".join(f"{k}: {v}" for k, v in (b.get("guestKernels") or {}).items())
             sources.append(f"Xen {x}: hypervisor {b.get('xen')}, tools {b.get('xenTools')}, device model "
                            f"{b.get('qemuXen')} (Debian {b.get('suite')}); guest kernels {kernels}")
-    return "\n".join(lines), notes, sources
+    return text, notes, sources
 
 
 def render_soft_reset(table, runs):
     """The PVH and PVHVM rows: per Xen, the same-domain slow resume beside the slow resume through a soft reset."""
-    releases = [e["xen"] for e in table["labs"]]
-    rows = {}
-    for entry in table["labs"]:
-        for g in entry["guests"]:
-            if g["type"] in SOFT_RESET_TYPES and g["role"] in ("main", "kernel"):
-                rows.setdefault((g["type"], g["kernel"]), {})
-    for x, run in runs.items():
-        for cell in (run or {}).get("cells", []):
-            if cell["type"] in SOFT_RESET_TYPES:
-                rows.setdefault((cell["type"], cell["kernel"]), {})[x] = cell
-    header = ["guest", "kernel"] + [f"Xen {x}: {what}" for x in releases
-                                    for what in ("slow resume, same domain", "slow resume, soft reset")]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    notes = []
-    for (t, k) in sorted(rows, key=kernel_order):
-        cells = []
-        for x in releases:
-            c = rows[(t, k)].get(x)
-            if not in_lab(table, x, t, k):
-                cells += ["—", "—"]
-            elif c is None:
-                cells += ["not observed", "not observed"]
-            else:
-                cells += [c["slow"], c.get("softReset") or "not observed"]
-                if c.get("softResetNote"):
-                    notes.append(f"{t} Linux {k} on Xen {x}, after the soft-reset resume: {c['softResetNote']}")
-        lines.append(f"| {t} | {k} | " + " | ".join(cells) + " |")
-    return "\n".join(lines), notes
+    def cells_of(c):
+        note = c.get("softResetNote")
+        return [c["slow"], c.get("softReset") or "not observed"], note and f"after the soft-reset resume: {note}"
+    return render_rows(table, runs, SOFT_RESET_TYPES, ("slow resume, same domain", "slow resume, soft reset"), cells_of)
 
 
 def replace_section(article, begin, end, body):

@@ -69,13 +69,14 @@ struct NullDomain {
   /// Soft reset and not yet run again: the guest wakes as a new domain at the last unpause, and checks then that
   /// the toolstack rebuilt its channels.
   var softResetAwaitingWake = false
-  /// Ports allocated in the guest since the last soft reset (1, 2, …; the guest's ports before it are not modelled).
-  var allocatedPorts: UInt32 = 0
-  /// `HVM_PARAM_STORE_EVTCHN` and `HVM_PARAM_CONSOLE_EVTCHN` as set since the last soft reset.
-  var storePortParameter: UInt64?
-  var consolePortParameter: UInt64?
-  /// The guest port xenstored is bound to since the last soft reset.
-  var xenstoredPort: EventChannelPort?
+  /// The guest's ports 1 up to this one are in use: its xenstore (1) and console (2) ports from the domain builder,
+  /// then those allocated since the last soft reset (the advertised suspend port is modelled apart).
+  var allocatedPorts: UInt32 = 2
+  /// `HVM_PARAM_STORE_EVTCHN` and `HVM_PARAM_CONSOLE_EVTCHN`: the builder's, then as set since the last soft reset.
+  var storePortParameter: UInt64? = 1
+  var consolePortParameter: UInt64? = 2
+  /// The guest port xenstored is bound to: the builder's, then the one introduced since the last soft reset.
+  var xenstoredPort: EventChannelPort? = EventChannelPort(1)
 
   /// `HVM_PARAM_STORE_PFN` and `HVM_PARAM_CONSOLE_PFN` of the null HVM containers.
   static let storeRingFrame: UInt64 = 0xfeffc

@@ -26,12 +26,14 @@ extension NullXenHost {
     }
   }
 
-  /// `HVM_PARAM_CALLBACK_IRQ` (1 with PV drivers, 0 without) and `HVM_PARAM_ACPI_S_STATE` (always 0). EINVAL for a
-  /// PV domain, as `hvmop_get_param` answers.
+  /// `HVM_PARAM_CALLBACK_IRQ` (1 with PV drivers, 0 without), `HVM_PARAM_ACPI_S_STATE` (always 0), the xenstore and
+  /// console rings' frames and ports. EINVAL for a PV domain, as `hvmop_get_param` answers.
   public func hvmParameter(_ parameter: HVMParameter, of domain: DomainID) throws -> UInt64 {
     try observed(.hvmParameter, domain) {
       try state.withLock { state in
-        let guest = state.domains[try state.existing(domain, .hvmParameter)].guest
+        // By index, not a copy of the domain: this read is on the checkpoint's path.
+        let index = try state.existing(domain, .hvmParameter)
+        let guest = state.domains[index].guest
         guard guest.type.isHVMContainer else {
           throw XenCallError(
             .hvmParameter, domain: domain, errno: .invalidArgument, hint: "HVM parameters exist only for HVM containers"
@@ -41,6 +43,8 @@ extension NullXenHost {
         case .callbackIRQ: return guest.type == .hvm ? 0 : 1
         case .storeFrame: return NullDomain.storeRingFrame
         case .consoleFrame: return NullDomain.consoleRingFrame
+        case .storeEventChannel: return state.domains[index].storePortParameter ?? 0
+        case .consoleEventChannel: return state.domains[index].consolePortParameter ?? 0
         default: return 0
         }
       }

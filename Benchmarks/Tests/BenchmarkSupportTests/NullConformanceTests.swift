@@ -22,6 +22,11 @@ import XenResumeCore
     let failed = results.filter { $0.outcome == .failed }
     #expect(failed.isEmpty, "failed checks:\n\(failed.map(\.description).joined(separator: "\n"))")
     for result in results where result.outcome == .skipped {
+      if result.check == "domains.soft-reset-needs-suspended-domain" {
+        // Never made on a PV domain: Xen would crash it.
+        #expect(guests.first { $0.domain == result.domain }?.type == .pv, "\(result)")
+        continue
+      }
       #expect(result.check == "event-channels.suspend-subscription-signals-bound-port", "\(result)")
       #expect(result.domain != withChannel.domain, "\(result)")
     }

@@ -56,8 +56,12 @@ mkdir -p "$WORK/logs"
 : >"$LOG"
 # Xen: serial console on COM1; smap=0 or dom0 dies at its first exception under TCG; no boot-time scrub
 # and no speculation mitigations (each costs emulated instructions; an emulated CPU has nothing to leak); dom0 gets a fixed 1 GiB and both cpus (it runs xl, two device models, xenstored
-# and xenconsoled for five guests), the rest is for the guests.
-xen_args="console=com1 com1=115200,8n1 dom0_mem=$DOM0_MEM,max:$DOM0_MEM dom0_max_vcpus=${REALXEN_DOM0_VCPUS:-2} loglvl=all guest_loglvl=all bootscrub=0 smap=0 spec-ctrl=no conring_size=1m ${REALXEN_XEN_EXTRA:-}"
+# and xenconsoled for five guests), the rest is for the guests. serial_tx_buffer: Xen queues console output for the
+# UART in a buffer (16 KiB by default) and, when it is full, drops what comes next until half of it drained
+# (xen/drivers/char/serial.c, __serial_putc). Under a contended emulator the UART drains slowly while dom0's results
+# (3-10 KB a line) and Xen's register dumps come in bursts; a CI run's report found one result it could not decode and
+# a guest shut down without Xen's reason for it, which such a drop explains. 4 MiB holds a whole boot's output (0.4 MB).
+xen_args="console=com1 com1=115200,8n1 serial_tx_buffer=4M dom0_mem=$DOM0_MEM,max:$DOM0_MEM dom0_max_vcpus=${REALXEN_DOM0_VCPUS:-2} loglvl=all guest_loglvl=all bootscrub=0 smap=0 spec-ctrl=no conring_size=1m ${REALXEN_XEN_EXTRA:-}"
 # rx.deadline: dom0 starts no scenario after this uptime, leaving time for its diagnostics and reboot.
 dom0_args="console=hvc0 earlyprintk=xen mitigations=off rx.deadline=$((LIMIT - 90)) rx.measure=${REALXEN_MEASURE:-brief} ${DOM0_EXTRA:-}"
 # QEMU separates multiboot modules with commas; a literal comma is written twice.

@@ -55,22 +55,6 @@ final class SoftResetResumeTests: XCTestCase {
     }
   }
 
-  func testASlowResumeWithoutTheSoftResetStillPanicsLinuxAsBefore() async throws {
-    for guest in Self.linuxGuests {
-      let host = SimulatedXenHost()
-      let domain = host.createDomain(guest)
-      let controller = SuspendController(host: host)
-      _ = try await controller.suspend(domain)
-      try await controller.resume(
-        domain, mode: .slow, options: [.resumeSlowWithoutSoftReset, .confirmSlowResumeOfPVAwareGuest])
-      let observations = host.observations(of: domain)
-      XCTAssertEqual(observations.kernelPanic, "register_vcpu_info failed: cpu=0 err=-22", "\(guest)")
-      XCTAssertFalse(observations.isHealthy, "\(guest)")
-      XCTAssertEqual(try host.domainInfo(domain).shutdownReason, guest.type == .pvhvm ? .reboot : .crash)
-      XCTAssertFalse(host.trace.contains { $0.operation == .softResetDomain }, "\(guest)")
-    }
-  }
-
   /// A rebuild call fails once after the soft reset: the resume reports `rebuildIncomplete` naming the call, the
   /// domain is held paused with the guest not run, suspends and fast resumes are refused, and a second slow resume
   /// finishes the rebuild without allocating again what the first one allocated.

@@ -138,9 +138,10 @@ final class SuspendResumeMatrixTests: XCTestCase {
         domain, mode: .slow, options: [.confirmSlowResumeOfPVAwareGuest, .resumeSlowWithoutSoftReset])
       let observed = host.observations(of: domain)
       XCTAssertFalse(observed.isHealthy)
-      XCTAssertTrue(observed.failure?.contains("register_vcpu_info failed") ?? false, "\(observed.failure ?? "")")
+      XCTAssertEqual(observed.kernelPanic, "register_vcpu_info failed: cpu=0 err=-22", "\(guest)")
       // Measured (Tests/RealXen): PV and PVH Linux end with reason crash, PVHVM with reason reboot.
       XCTAssertEqual(try host.domainInfo(domain).shutdownReason, guest.type == .pvhvm ? .reboot : .crash)
+      XCTAssertFalse(host.trace.contains { $0.operation == .softResetDomain }, "\(guest)")
     }
   }
 

@@ -24,8 +24,8 @@ enum ErrorKind: String, Sendable, Codable, CaseIterable {
   case backendUnavailable
   /// SIGINT or SIGTERM stopped the operation, after the library undid what it had started.
   case interrupted
-  /// A call into Xen failed after a slow resume soft reset the domain: it is held paused until `resume --slow`
-  /// finishes the rebuild.
+  /// A call into Xen failed after a slow resume soft reset the domain: it is held paused. Only the controller that
+  /// soft reset it can finish the rebuild, and it ended with this process; such a domain must be destroyed.
   case rebuildIncomplete
 
   /// The exit status that goes with the kind.

@@ -20,8 +20,9 @@ public enum SuspendResumeError: Error, Sendable, Hashable {
   case alreadyInProgress(DomainID, byAnotherProcess: Bool)
   /// A slow resume soft reset the domain (`XEN_DOMCTL_soft_reset`: its event channels and vcpu_info registrations
   /// are gone), then a host call rebuilding what the guest needs failed. The domain is held paused, never left
-  /// running half rebuilt; `remaining` names the steps not done. Resuming it slow again finishes the rebuild from
-  /// where it stopped (nothing else is accepted for it); destroying it is the other way out.
+  /// running half rebuilt; `remaining` names the steps not done. A slow resume through the same controller finishes
+  /// the rebuild from where it stopped (nothing else is accepted for it); no other controller knows how far it got,
+  /// so once this one is gone, destroying the domain is the way out.
   case rebuildIncomplete(DomainID, failure: XenCallError, remaining: [String])
   /// A host call failed; `state` is the domain's state afterwards (`nil` when it could not be read), and
   /// `undone` says what the controller rolled back.
@@ -68,8 +69,8 @@ extension SuspendResumeError: CustomStringConvertible {
     case .rebuildIncomplete(let domain, let error, let remaining):
       return
         "domain \(domain) was soft reset for a slow resume, then \(error); it is held paused, "
-        + "not running half rebuilt; still to do: \(remaining.joined(separator: ", ")); resume it slow again "
-        + "to finish"
+        + "not running half rebuilt; still to do: \(remaining.joined(separator: ", ")); a slow resume by the same "
+        + "controller finishes it (no other controller knows how far the rebuild got)"
     case .hostCall(let error, let state, let undone):
       var text = "\(error)"
       if let undone { text += "; undone: \(undone)" }

@@ -70,7 +70,9 @@ build_product() {
 
 # lost_to_emulator QEMU_STATUS SERIAL_LOG: succeeds, printing the evidence, when a failed boot shows the emulator's
 # known faults rather than anything the programs under test did: dom0 stalled before its /init (run.sh's watchdog,
-# status 75), or Xen reported a guest's triple fault. Under QEMU's emulated SVM, HVM-family guests that were only
+# status 75), Xen reported a guest's triple fault, or a guest's kernel oopsed on a page fault in its cpu_entry_area
+# (CR2 fffffe…: the emulated SVM's other fault, Tests/RealXen/README.md; dom0's diagnostics print each guest's
+# console end). Under QEMU's emulated SVM, HVM-family guests that were only
 # paused and unpaused die that way now and then (Tests/RealXen/README.md, emulation notes), in about one boot of six
 # in two of the 4.17 lab's four boots in this machine's CI runs of 2026-12-07 (its pure HVM guest, once in the C
 # client's back-to-back loop, once in the lifecycle scenarios). Such a lab boots again (see the loop below).
@@ -80,6 +82,8 @@ lost_to_emulator() {
     echo "dom0 stalled before its /init"
   elif fault=$(grep -a -m1 -o '(XEN) d[1-9][0-9]*v[0-9]* Triple fault' "$2"); then
     echo "$fault"
+  elif fault=$(grep -a -m1 -o 'CR2: fffffe[0-9a-f]\{10\}' "$2"); then
+    echo "a guest kernel's page fault in the cpu_entry_area ($fault)"
   else
     return 1
   fi

@@ -81,6 +81,35 @@ public protocol XenHost: Sendable {
   /// Writes bytes into one guest page, by machine frame (`xenforeignmemory_map` read-write, copy, unmap).
   func writeGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, bytes: [UInt8]) throws
 
+  // MARK: Whole-guest state (capture and rewind)
+
+  /// The highest frame of the domain's guest physical map (`xc_domain_maximum_gpfn`): only frames `0...max` can
+  /// hold a page. Holes, Xen's own pages and RAM are all below it; `guestFrameKinds(of:frames:)` tells them apart.
+  func maximumGuestFrame(of domain: DomainID) throws -> UInt64
+
+  /// What Xen holds at each of up to `GuestFrameKind.batchLimit` guest frames, in order
+  /// (`XEN_DOMCTL_getpageframeinfo3`, the call libxenguest's save uses to find the pages to send): one hypercall
+  /// for the whole batch, without mapping anything, so holes cost almost nothing.
+  func guestFrameKinds(of domain: DomainID, frames: [UInt64]) throws -> [GuestFrameKind]
+
+  /// Maps `frames` read-only in one batch (`xenforeignmemory_map`, at most `GuestFrameKind.batchLimit`), appends
+  /// each one's page to `pages` in order, and unmaps them. A frame that does not map fails the whole call, naming
+  /// the frame, with nothing appended.
+  func readGuestFrames(of domain: DomainID, frames: [UInt64], appendingTo pages: inout [UInt8]) throws
+
+  /// Maps `frames` read-write in one batch (`xenforeignmemory_map`, at most `GuestFrameKind.batchLimit`) and, only
+  /// once every frame has mapped, copies one page of `pages` into each, in order. A frame that does not map fails
+  /// the call, naming the frame, before any byte is written. `pages` holds exactly one page per frame.
+  func writeGuestFrames(of domain: DomainID, frames: [UInt64], pages: ArraySlice<UInt8>) throws
+
+  /// An HVM container's architectural state, every vcpu's and the emulated platform's, in Xen's save format
+  /// (`xc_domain_hvm_getcontext`; `HVMContextRecords` reads it). Xen pauses the domain while it copies.
+  func hvmContext(of domain: DomainID) throws -> [UInt8]
+
+  /// Loads an HVM context in Xen's save format into an HVM container (`xc_domain_hvm_setcontext`), replacing the
+  /// state of every vcpu and device it holds records for. Xen pauses the domain while it loads.
+  func setHVMContext(_ context: [UInt8], of domain: DomainID) throws
+
   // MARK: xenstore
 
   /// Reads a node (`xs_read`); `nil` when it does not exist.

@@ -39,6 +39,18 @@ public enum XenHostOperation: String, CaseIterable, Sendable, Hashable, Codable 
   case readGuestMemory = "xenforeignmemory_map(PROT_READ)"
   /// `writeGuestMemory(of:frame:offset:bytes:)`.
   case writeGuestMemory = "xenforeignmemory_map(PROT_WRITE)"
+  /// `maximumGuestFrame(of:)`.
+  case maximumGuestFrame = "xc_domain_maximum_gpfn"
+  /// `guestFrameKinds(of:frames:)`.
+  case guestFrameKinds = "xc_domctl(XEN_DOMCTL_getpageframeinfo3)"
+  /// `readGuestFrames(of:frames:appendingTo:)`.
+  case readGuestFrames = "xenforeignmemory_map(PROT_READ, batch)"
+  /// `writeGuestFrames(of:frames:pages:)`.
+  case writeGuestFrames = "xenforeignmemory_map(PROT_WRITE, batch)"
+  /// `hvmContext(of:)`.
+  case hvmContext = "xc_domain_hvm_getcontext"
+  /// `setHVMContext(_:of:)`.
+  case setHVMContext = "xc_domain_hvm_setcontext"
   /// `read(_:transaction:)`.
   case read = "xs_read"
   /// `write(_:value:transaction:)`.

@@ -25,6 +25,32 @@ public struct HVMParameter: RawRepresentable, Hashable, Sendable {
 
   /// `HVM_PARAM_CONSOLE_EVTCHN`: the guest's port for the PV console.
   public static let consoleEventChannel = HVMParameter(rawValue: 18)
+
+  /// `HVM_PARAM_IOREQ_PFN`: the device model's synchronous I/O request page (0 without one).
+  public static let ioRequestFrame = HVMParameter(rawValue: 5)
+
+  /// `HVM_PARAM_BUFIOREQ_PFN`: the device model's buffered I/O request page (0 without one).
+  public static let bufferedIORequestFrame = HVMParameter(rawValue: 6)
+
+  /// `HVM_PARAM_IDENT_PT`: the identity-map page table Xen uses for a guest in real mode on Intel (0 without one).
+  public static let identityPageTable = HVMParameter(rawValue: 12)
+
+  /// `HVM_PARAM_PAGING_RING_PFN`: the memory-paging ring (0 without one).
+  public static let pagingRingFrame = HVMParameter(rawValue: 27)
+
+  /// `HVM_PARAM_MONITOR_RING_PFN`: the VM-event monitor ring (0 without one).
+  public static let monitorRingFrame = HVMParameter(rawValue: 28)
+
+  /// `HVM_PARAM_SHARING_RING_PFN`: the memory-sharing ring (0 without one).
+  public static let sharingRingFrame = HVMParameter(rawValue: 29)
+
+  /// The parameters that name pages Xen or the toolstack owns inside the guest's physical map (rings shared with
+  /// dom0 and Xen's own tables): their contents belong to the other side, so a capture leaves them out and a rewind
+  /// never writes them.
+  public static let specialPages: [HVMParameter] = [
+    .storeFrame, .consoleFrame, .ioRequestFrame, .bufferedIORequestFrame, .identityPageTable, .pagingRingFrame,
+    .monitorRingFrame, .sharingRingFrame,
+  ]
 }
 
 extension HVMParameter: CustomStringConvertible {
@@ -37,6 +63,12 @@ extension HVMParameter: CustomStringConvertible {
     case .acpiSleepState: "HVM_PARAM_ACPI_S_STATE"
     case .consoleFrame: "HVM_PARAM_CONSOLE_PFN"
     case .consoleEventChannel: "HVM_PARAM_CONSOLE_EVTCHN"
+    case .ioRequestFrame: "HVM_PARAM_IOREQ_PFN"
+    case .bufferedIORequestFrame: "HVM_PARAM_BUFIOREQ_PFN"
+    case .identityPageTable: "HVM_PARAM_IDENT_PT"
+    case .pagingRingFrame: "HVM_PARAM_PAGING_RING_PFN"
+    case .monitorRingFrame: "HVM_PARAM_MONITOR_RING_PFN"
+    case .sharingRingFrame: "HVM_PARAM_SHARING_RING_PFN"
     default: "HVM param \(rawValue)"
     }
   }

@@ -26,6 +26,7 @@ extension StepRunner {
       case .alreadyInProgress: "alreadyInProgress"
       case .hostCall: "hostCall"
       case .rebuildIncomplete: "rebuildIncomplete"
+      case .rewindIncomplete: "rewindIncomplete"
       }
     case is XenCallError: "xenCall"
     case is CancellationError: "cancelled"

@@ -198,6 +198,7 @@ extension SuspendResumeError {
     case .hostCall(_, let state, _): state
     case .shutDownForOtherReason(_, let reason?, _): .shutDown(reason)
     case .rebuildIncomplete: .paused
+    case .rewindIncomplete: .shutDown(.suspend)
     case .domainNotFound, .refused, .shutDownForOtherReason, .unsupported, .alreadyInProgress: nil
     }
   }
@@ -206,7 +207,9 @@ extension SuspendResumeError {
   var promisesNothingChanged: Bool {
     switch self {
     case .refused, .notSuspended, .alreadyInProgress, .unsupported: true
-    case .domainNotFound, .timedOut, .shutDownForOtherReason, .hostCall, .rebuildIncomplete: false
+    case .domainNotFound, .timedOut, .shutDownForOtherReason, .hostCall, .rebuildIncomplete,
+      .rewindIncomplete:
+      false
     }
   }
 }

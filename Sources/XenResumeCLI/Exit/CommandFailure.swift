@@ -70,6 +70,7 @@ extension CommandFailure {
     case .alreadyInProgress: .alreadyInProgress
     case .hostCall: .xenCall
     case .rebuildIncomplete: .rebuildIncomplete
+    case .rewindIncomplete: .rewindIncomplete
     }
   }
 

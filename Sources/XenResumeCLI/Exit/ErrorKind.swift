@@ -27,6 +27,12 @@ enum ErrorKind: String, Sendable, Codable, CaseIterable {
   /// A call into Xen failed after a slow resume soft reset the domain: it is held paused. Only the controller that
   /// soft reset it can finish the rebuild, and it ended with this process; such a domain must be destroyed.
   case rebuildIncomplete
+  /// A rewind failed after it had begun writing the captured memory back: the domain is held paused and suspended
+  /// with its memory part old, part captured. A rewind to the same capture file writes it all again; otherwise the
+  /// domain must be destroyed.
+  case rewindIncomplete
+  /// A capture file could not be read or written, or fails its checks (magic, version, length, checksum).
+  case captureFile
 
   /// The exit status that goes with the kind.
   var exitStatus: ExitStatus {
@@ -34,7 +40,8 @@ enum ErrorKind: String, Sendable, Codable, CaseIterable {
     case .timeout: .timeout
     case .domainNotFound: .domainNotFound
     case .refused, .notSuspended, .shutdownForOtherReason, .unsupported, .alreadyInProgress: .failure
-    case .xenCall, .rebuildIncomplete: .xenCall
+    case .xenCall, .rebuildIncomplete, .rewindIncomplete: .xenCall
+    case .captureFile: .failure
     case .usage: .usage
     case .backendUnavailable: .backendUnavailable
     case .interrupted: .interrupted

@@ -56,6 +56,8 @@ public enum SuspendControllerMetrics {
     case hostCall
     /// `SuspendResumeError.rebuildIncomplete`.
     case rebuildIncomplete
+    /// `SuspendResumeError.rewindIncomplete`.
+    case rewindIncomplete
     /// `CancellationError`: the task was cancelled.
     case cancelled
     /// Any other error: for a checkpoint, typically its body's own.
@@ -76,6 +78,7 @@ public enum SuspendControllerMetrics {
         case .alreadyInProgress: self = .alreadyInProgress
         case .hostCall: self = .hostCall
         case .rebuildIncomplete: self = .rebuildIncomplete
+        case .rewindIncomplete: self = .rewindIncomplete
         }
       case is CancellationError: self = .cancelled
       default: self = .other
@@ -240,6 +243,7 @@ final class ControllerMetrics: Sendable {
     case .cancelled: 9
     case .other: 10
     case .rebuildIncomplete: 11
+    case .rewindIncomplete: 12
     }
   }
 }

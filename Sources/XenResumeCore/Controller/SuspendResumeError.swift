@@ -24,6 +24,10 @@ public enum SuspendResumeError: Error, Sendable, Hashable {
   /// the rebuild from where it stopped (nothing else is accepted for it); no other controller knows how far it got,
   /// so once this one is gone, destroying the domain is the way out.
   case rebuildIncomplete(DomainID, failure: XenCallError, remaining: [String])
+  /// A rewind had begun writing the captured memory back (`framesWritten` of `frameCount` frames) when a host call
+  /// failed. The guest's memory is part old, part captured: the domain is held paused (still suspended), never let
+  /// run so. A rewind to the same capture, by any controller, writes it all again; otherwise destroy the domain.
+  case rewindIncomplete(DomainID, failure: XenCallError, framesWritten: Int, frameCount: Int)
   /// A host call failed; `state` is the domain's state afterwards (`nil` when it could not be read), and
   /// `undone` says what the controller rolled back.
   case hostCall(XenCallError, state: DomainState?, undone: String?)
@@ -33,7 +37,8 @@ public enum SuspendResumeError: Error, Sendable, Hashable {
     switch self {
     case .domainNotFound(let domain), .refused(let domain, _), .notSuspended(let domain, _),
       .timedOut(let domain, _, _, _), .shutDownForOtherReason(let domain, _, _), .unsupported(let domain, _, _),
-      .alreadyInProgress(let domain, _), .rebuildIncomplete(let domain, _, _):
+      .alreadyInProgress(let domain, _), .rebuildIncomplete(let domain, _, _),
+      .rewindIncomplete(let domain, _, _, _):
       domain
     case .hostCall(let error, _, _):
       error.domain ?? .dom0
@@ -71,6 +76,11 @@ extension SuspendResumeError: CustomStringConvertible {
         "domain \(domain) was soft reset for a slow resume, then \(error); it is held paused, "
         + "not running half rebuilt; still to do: \(remaining.joined(separator: ", ")); a slow resume by the same "
         + "controller finishes it (no other controller knows how far the rebuild got)"
+    case .rewindIncomplete(let domain, let error, let written, let count):
+      return
+        "the rewind of domain \(domain) had written \(written) of \(count) captured frames when \(error); its memory "
+        + "is part old, part captured, so it is held paused and suspended; rewind it to the same capture again, or "
+        + "destroy it"
     case .hostCall(let error, let state, let undone):
       var text = "\(error)"
       if let undone { text += "; undone: \(undone)" }

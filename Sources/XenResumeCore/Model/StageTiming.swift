@@ -43,7 +43,9 @@ public struct StageTiming: Sendable, Hashable {
     case startInfoRewritten
     /// Slow resume of a PV guest with more than one vcpu: its secondary vcpus reset.
     case secondaryVCPUsReset
-    /// Slow resume of a PVH or PVHVM guest: the domain paused once more and `XEN_DOMCTL_soft_reset` returned (every
+    /// Rewind: the domain paused once more, and the captured memory and HVM context written into it.
+    case stateReplaced
+    /// Slow resume of a PVH or PVHVM guest: the domain paused once more (for a rewind, from `stateReplaced`) and `XEN_DOMCTL_soft_reset` returned (every
     /// event channel closed, every vcpu_info registration dropped; Xen resumed it, the extra pause still holds it).
     case softReset
     /// Slow resume of a PVH or PVHVM guest: new xenstore and console ports allocated and named in its HVM
@@ -69,6 +71,7 @@ public struct StageTiming: Sendable, Hashable {
       case .returnRegisterSet: "return register set"
       case .startInfoRewritten: "start_info rewritten"
       case .secondaryVCPUsReset: "secondary vcpus reset"
+      case .stateReplaced: "state replaced"
       case .softReset: "soft reset"
       case .channelsRebuilt: "channels rebuilt"
       case .domainResumed: "domain resumed"

@@ -3,9 +3,11 @@ extension SuspendController {
   /// it in the chosen mode under the cross-process suspend lock. Nothing is touched when the domain is not
   /// suspended, was suspended by another toolstack since this controller last resumed it, another process holds
   /// the lock, or the mode is refused. Marks every stage but the last (`xenstoreResumed`), which ends once the lock
-  /// taken here is released; returns what the caller reports and counts.
+  /// taken here is released; returns what the caller reports and counts. With `replacement`, the slow resume is a
+  /// rewind: the captured state is written into the paused domain before its soft reset.
   func resumeSuspended(
-    _ domain: DomainID, mode: ResumeMode, options: ResumeOptions, marks: inout StageMarks
+    _ domain: DomainID, mode: ResumeMode, options: ResumeOptions, marks: inout StageMarks,
+    rewindingTo replacement: GuestStateReplacement? = nil
   ) throws -> (guestType: GuestType, suspendedBy: SuspendPath?) {
     let info = try host.domainInfo(domain)
     let known = currentSession(domain, info: info)
@@ -19,6 +21,12 @@ extension SuspendController {
     let rebuildPending = known.session?.softResetRebuild != nil
     guard info.isSuspended || rebuildPending else {
       throw SuspendResumeError.notSuspended(domain, state: DomainState(info))
+    }
+    if rebuildPending && replacement != nil {
+      throw SuspendResumeError.refused(
+        domain,
+        reason: "a slow resume soft reset it and could not finish rebuilding its channels; finish that with a slow "
+          + "resume before rewinding it")
     }
     if rebuildPending && mode != .slow {
       throw SuspendResumeError.refused(
@@ -60,14 +68,14 @@ extension SuspendController {
         || (session.guestType.isPVAware && session.guestType.isHVMContainer
           && !options.contains(.resumeSlowWithoutSoftReset))
       if bySoftReset {
-        if session.suspendedBy == .hypervisorShutdown {
+        if session.suspendedBy == .hypervisorShutdown && replacement == nil {
           throw SuspendResumeError.refused(
             domain,
             reason: "the guest was stopped by xc_domain_shutdown, not in its suspend hypercall: a soft reset would "
               + "close its event channels under it; use the uncooperative mode")
         }
         marks.mark(.stateChecked, at: clock.elapsed())
-        try resumeSlowBySoftReset(domain, session: session, marks: &marks)
+        try resumeSlowBySoftReset(domain, session: session, marks: &marks, replacing: replacement)
         break
       }
       if session.guestType.isPVAware && !options.contains(.confirmSlowResumeOfPVAwareGuest) {

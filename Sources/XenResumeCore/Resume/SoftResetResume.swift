@@ -56,7 +56,12 @@ extension SuspendController {
   /// remembers how far the rebuild got, so a second slow resume finishes it.
   ///
   /// Marks `softReset`, `channelsRebuilt` and `domainResumed`.
-  func resumeSlowBySoftReset(_ domain: DomainID, session: DomainSession, marks: inout StageMarks) throws {
+  ///
+  /// With `replacement` (a rewind), the captured memory and HVM context are written into the domain once it is paused,
+  /// before the soft reset (`GuestStateReplacement`), and marked `stateReplaced`.
+  func resumeSlowBySoftReset(
+    _ domain: DomainID, session: DomainSession, marks: inout StageMarks, replacing replacement: GuestStateReplacement? = nil
+  ) throws {
     var rebuild: SoftResetRebuild
     if let pending = session.softResetRebuild {
       rebuild = pending
@@ -64,7 +69,7 @@ extension SuspendController {
         "finishing the rebuild of a soft-reset domain",
         metadata: ["domain": "\(domain)", "remaining": "\(rebuild.remaining.joined(separator: ", "))"])
     } else {
-      rebuild = try softReset(domain)
+      rebuild = try softReset(domain, replacing: replacement, marks: &marks)
     }
     marks.mark(.softReset, at: clock.elapsed())
     do {
@@ -92,7 +97,9 @@ extension SuspendController {
 
   /// Reads what the rebuild needs, pauses the domain and soft resets it. Everything is read before the first
   /// change, and a failure takes the pause back, so a refusal leaves the guest suspended as it was.
-  private func softReset(_ domain: DomainID) throws -> SoftResetRebuild {
+  private func softReset(
+    _ domain: DomainID, replacing replacement: GuestStateReplacement?, marks: inout StageMarks
+  ) throws -> SoftResetRebuild {
     let storeFrame = try host.hvmParameter(.storeFrame, of: domain)
     guard storeFrame != 0 else {
       throw SuspendResumeError.refused(
@@ -105,8 +112,17 @@ extension SuspendController {
     } catch {
       throw translate(error, domain: domain)
     }
+    if let replacement {
+      try replaceState(of: domain, with: replacement)
+      marks.mark(.stateReplaced, at: clock.elapsed())
+    }
     do {
       try host.softResetDomain(domain)
+    } catch let error as XenCallError where replacement != nil && error.errno != .noSuchProcess {
+      // The captured state is in the domain already: taking the pause back would let a fast resume run it with
+      // the channels of another moment. Held paused, like a rewind that failed while writing.
+      let frames = replacement?.capture.frames.count ?? 0
+      throw SuspendResumeError.rewindIncomplete(domain, failure: error, framesWritten: frames, frameCount: frames)
     } catch {
       // Refused before anything changed (EINVAL: a vcpu not paused for shutdown), or Xen crashed the domain after a
       // late failure: the state `translate` reads tells which.

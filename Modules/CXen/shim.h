@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <fcntl.h>
 
 #include <xenctrl.h>
@@ -19,6 +20,7 @@
 #include <xenforeignmemory.h>
 #include <xentoollog.h>
 #include <xen/domctl.h>
+#include <xen/hvm/save.h>
 #include <xen/foreign/x86_32.h>
 #include <xen/foreign/x86_64.h>
 
@@ -112,6 +114,48 @@ static const size_t CXEN_DOMAININFO_CPU_TIME = offsetof(xc_domaininfo_t, cpu_tim
 static const size_t CXEN_DOMAININFO_MAX_VCPU_ID = offsetof(xc_domaininfo_t, max_vcpu_id);
 static const size_t CXEN_DOMAININFO_HANDLE = offsetof(xc_domaininfo_t, handle);
 static const size_t CXEN_DOMAININFO_EMULATION_FLAGS = offsetof(xc_domaininfo_t, arch_config.emulation_flags);
+
+/* An HVM context (xc_domain_hvm_getcontext) is a run of hvm_save_descriptor-headed records; HVMContextRecords reads
+ * it with hard-coded numbers, pinned here. HVM_SAVE_CODE() is a sizeof over a macro-built struct, which the importer
+ * cannot evaluate. */
+static const size_t CXEN_HVM_SAVE_DESCRIPTOR_SIZE = sizeof(struct hvm_save_descriptor);
+static const size_t CXEN_HVM_HW_CPU_RAX = offsetof(struct hvm_hw_cpu, rax);
+static const size_t CXEN_HVM_SAVE_CODE_END = HVM_SAVE_CODE(END);
+static const size_t CXEN_HVM_SAVE_CODE_HEADER = HVM_SAVE_CODE(HEADER);
+static const size_t CXEN_HVM_SAVE_CODE_CPU = HVM_SAVE_CODE(CPU);
+
+/* ---- XEN_DOMCTL_getpageframeinfo3 for a batch of guest frames. ----
+ * libxenctrl's own wrapper, xc_get_pfn_type_batch, is declared only in its private xc_private.h, and the domctl needs
+ * its array in hypercall-safe memory, which only the DECLARE_HYPERCALL_BUFFER / set_xen_guest_handle macros (GNU
+ * statement expressions over a hidden shadow variable) can set up: Swift can call neither. So the shim does what
+ * xc_get_pfn_type_batch does. `words` holds the `num` frames on entry and, on success, each one's type word in
+ * their place (unchanged on failure). Returns xc_domctl's result, with its errno (or the allocation's) kept across
+ * the buffer's release. Like the resumedomain domctl the backend fills in Swift, it leaves interface_version to
+ * xc_domctl, which stamps every domctl with the headers' XEN_DOMCTL_INTERFACE_VERSION. */
+static inline int cxen_get_pfn_type_batch(xc_interface *xch, uint32_t domid, unsigned int num, xen_pfn_t *words) {
+  DECLARE_HYPERCALL_BUFFER(xen_pfn_t, buffer);
+  struct xen_domctl domctl;
+  int rc, saved_errno;
+
+  buffer = xc_hypercall_buffer_alloc(xch, buffer, sizeof(*buffer) * num);
+  if (buffer == NULL)
+    return -1;
+  memcpy(buffer, words, sizeof(*buffer) * num);
+
+  memset(&domctl, 0, sizeof(domctl));
+  domctl.cmd = XEN_DOMCTL_getpageframeinfo3;
+  domctl.domain = (domid_t)domid;
+  domctl.u.getpageframeinfo3.num = num;
+  set_xen_guest_handle(domctl.u.getpageframeinfo3.array, buffer);
+
+  rc = xc_domctl(xch, &domctl);
+  saved_errno = errno;
+  if (rc >= 0)
+    memcpy(words, buffer, sizeof(*buffer) * num);
+  xc_hypercall_buffer_free(xch, buffer);
+  errno = saved_errno;
+  return rc;
+}
 
 /* ---- xc_domain_getinfo_single, libxenctrl's exact one-domain lookup (Xen 4.18 and later). ----
  * No macro announces it. __XEN_LATEST_INTERFACE_VERSION__ cannot tell: it stayed 0x00040e00 from 4.15 through 4.18

@@ -90,4 +90,24 @@ enum HeaderLayout {
 
   /// `sizeof(xen_domain_handle_t)`: the bytes `DomainHandle` is made of.
   static let domainHandleSize = MemoryLayout<xen_domain_handle_t>.size
+
+  /// `sizeof(struct hvm_save_descriptor)`: the header of every record in an HVM context.
+  static let hvmSaveDescriptorSize = CXEN_HVM_SAVE_DESCRIPTOR_SIZE
+  /// `offsetof(struct hvm_hw_cpu, rax)` in C and as imported: where a `CPU` record holds a vcpu's return register.
+  static let hvmCPUReturnRegisterOffset = (c: CXEN_HVM_HW_CPU_RAX, imported: MemoryLayout<hvm_hw_cpu>.offset(of: \.rax))
+  /// `HVM_SAVE_CODE(END)`, `HVM_SAVE_CODE(HEADER)` and `HVM_SAVE_CODE(CPU)`: the record types an HVM context is read by.
+  static let hvmSaveCodes = (
+    end: CXEN_HVM_SAVE_CODE_END, header: CXEN_HVM_SAVE_CODE_HEADER, cpu: CXEN_HVM_SAVE_CODE_CPU
+  )
+  /// `HVM_FILE_MAGIC`, the first word of the `HEADER` record.
+  static let hvmFileMagic = UInt32(HVM_FILE_MAGIC)
+
+  /// `XEN_DOMCTL_PFINFO_LTAB_SHIFT`: where the type sits in a word `XEN_DOMCTL_getpageframeinfo3` writes back.
+  static let pageFrameInfoTypeShift = Int(XEN_DOMCTL_PFINFO_LTAB_SHIFT)
+  /// The `XEN_DOMCTL_PFINFO_*` type words `GuestFrameKind` decodes: RAM without a page-table type, a pinned L1 page
+  /// table (a PV guest's RAM too), an invalid frame, a broken page.
+  static let pageFrameInfoWords = (
+    notab: XEN_DOMCTL_PFINFO_NOTAB, pinnedL1: XEN_DOMCTL_PFINFO_L1TAB | XEN_DOMCTL_PFINFO_LPINTAB,
+    xtab: XEN_DOMCTL_PFINFO_XTAB, broken: XEN_DOMCTL_PFINFO_BROKEN
+  )
 }

@@ -43,9 +43,7 @@ extension LibxenHost {
     }
   }
 
-  /// Maps one frame for the length of `body`. A mapping can fail as a whole (NULL, errno) or for the page alone
-  /// (the per-page error slot, which holds a negative errno on Linux), and both are reported; the mapping is always
-  /// unmapped, and an unmap failure is reported too, since it leaks a mapping of guest memory.
+  /// Maps one frame for the length of `body`, with the rules of every mapping (`FrameMapper.withMapped`).
   private func withMappedFrame<Result: Sendable>(
     _ operation: XenHostOperation,
     domain: DomainID,
@@ -53,32 +51,8 @@ extension LibxenHost {
     protection: Int32,
     _ body: (UnsafeMutableRawBufferPointer) -> Result
   ) throws(XenCallError) -> Result {
-    let domid = try LibxenTypes.domainID(domain, for: operation)
-    guard let pfn = xen_pfn_t(exactly: frame) else {
-      throw XenCallError(
-        operation, domain: domain, errno: .invalidArgument, hint: "frame \(frame) does not fit xen_pfn_t")
-    }
-    return try foreignMemory.withLock { (handle: inout ForeignMemoryHandle) throws(XenCallError) -> Result in
-      let fmem = handle.raw
-      var frames = [pfn]
-      var pageErrors: [Int32] = [0]
-      let address = try LibxenCall.pointer(operation, domain: domain, hint: "mapping frame \(frame)") {
-        xenforeignmemory_map(fmem, domid, protection, 1, &frames, &pageErrors)
-      }
-      let unmap = { () throws(XenCallError) in
-        _ = try LibxenCall.value(operation, domain: domain, hint: "xenforeignmemory_unmap of frame \(frame)") {
-          xenforeignmemory_unmap(fmem, address, 1)
-        }
-      }
-      guard pageErrors[0] == 0 else {
-        try? unmap()
-        throw XenCallError(
-          operation, domain: domain, errno: Errno(rawValue: abs(pageErrors[0])),
-          hint: "frame \(frame) cannot be mapped")
-      }
-      let result = body(UnsafeMutableRawBufferPointer(start: address, count: GuestLayout.pageSize))
-      try unmap()
-      return result
+    try withFrameMapper(operation, domain: domain) { mapper throws(XenCallError) in
+      try mapper.withMapped(operation, frames: [frame], protection: protection, body)
     }
   }
 }

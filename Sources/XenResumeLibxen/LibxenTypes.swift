@@ -31,6 +31,35 @@ enum LibxenTypes {
     }
   }
 
+  /// Guest frames as the `xen_pfn_t` array the batch calls hand to C. A batch stays within
+  /// `GuestFrameKind.batchLimit`, the most one `XEN_DOMCTL_getpageframeinfo3` takes, so that one batch of kinds is one
+  /// batch of mappings; a longer one, or a frame `xen_pfn_t` cannot hold, is refused before any call.
+  static func guestFrames(
+    _ frames: [UInt64], domain: DomainID, for operation: XenHostOperation
+  ) throws(XenCallError) -> [xen_pfn_t] {
+    guard frames.count <= GuestFrameKind.batchLimit else {
+      throw XenCallError(
+        operation, domain: domain, errno: .invalidArgument,
+        hint: "\(frames.count) frames exceed the batch limit of \(GuestFrameKind.batchLimit)")
+    }
+    var pfns: [xen_pfn_t] = []
+    pfns.reserveCapacity(frames.count)
+    for frame in frames {
+      guard let pfn = xen_pfn_t(exactly: frame) else {
+        throw XenCallError(
+          operation, domain: domain, errno: .invalidArgument, hint: "frame \(frame) does not fit xen_pfn_t")
+      }
+      pfns.append(pfn)
+    }
+    return pfns
+  }
+
+  /// Names a batch of frames in a hint: "frame 4096" for one, "1024 frames starting with frame 4096" for more.
+  static func describe(frames: [UInt64]) -> String {
+    guard let first = frames.first else { return "no frames" }
+    return frames.count == 1 ? "frame \(first)" : "\(frames.count) frames starting with frame \(first)"
+  }
+
   /// `XEN_DOMCTL_resumedomain` as the `UInt32` that `xen_domctl.cmd` holds.
   static let resumeDomainCommand = UInt32(XEN_DOMCTL_resumedomain)
 }

@@ -81,6 +81,18 @@ final class BrokenXenHost: XenHost {
   func writeGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, bytes: [UInt8]) throws {
     try base.writeGuestMemory(of: domain, frame: frame, offset: offset, bytes: bytes)
   }
+  func maximumGuestFrame(of domain: DomainID) throws -> UInt64 { try base.maximumGuestFrame(of: domain) }
+  func guestFrameKinds(of domain: DomainID, frames: [UInt64]) throws -> [GuestFrameKind] {
+    try base.guestFrameKinds(of: domain, frames: frames)
+  }
+  func readGuestFrames(of domain: DomainID, frames: [UInt64], appendingTo pages: inout [UInt8]) throws {
+    try base.readGuestFrames(of: domain, frames: frames, appendingTo: &pages)
+  }
+  func writeGuestFrames(of domain: DomainID, frames: [UInt64], pages: ArraySlice<UInt8>) throws {
+    try base.writeGuestFrames(of: domain, frames: frames, pages: pages)
+  }
+  func hvmContext(of domain: DomainID) throws -> [UInt8] { try base.hvmContext(of: domain) }
+  func setHVMContext(_ context: [UInt8], of domain: DomainID) throws { try base.setHVMContext(context, of: domain) }
 
   func read(_ path: String, transaction: XenStoreTransaction) throws -> String? {
     try base.read(path, transaction: transaction)

@@ -30,7 +30,7 @@ import SystemPackage
 /// `NullHostState.swift`, checked by the conformance suite's watch and event-channel rules.
 ///
 /// The class, its guests and its choke point are here; the calls are in `NullXenHost+Domains.swift`,
-/// `+XenStore.swift` and `+EventChannels.swift`, the state they share in `NullHostState.swift`.
+/// `+GuestState.swift`, `+XenStore.swift` and `+EventChannels.swift`, the state they share in `NullHostState.swift`.
 public final class NullXenHost: XenHost {
   /// A guest to create.
   public struct Guest: Sendable, Hashable {

@@ -20,15 +20,7 @@ extension SuspendController {
     do {
       try checkFramesStillRAM(of: domain, capture: capture)
     } catch {
-      let undone: String?
-      do {
-        try host.unpauseDomain(domain)
-        undone = "the extra pause taken back; nothing written"
-      } catch {
-        logger.error("could not take back the extra pause", metadata: ["domain": "\(domain)", "error": "\(error)"])
-        undone = nil
-      }
-      throw translate(error, domain: domain, undone: undone)
+      throw undoPause(of: domain, after: error)
     }
     var written = 0
     do {
@@ -46,6 +38,9 @@ extension SuspendController {
       // resume between capture and rewind only changed the live context).
       try host.setHVMContext(
         records.settingReturnRegister(ofVCPU: 0, to: 0, in: capture.hvmContext), of: domain)
+    } catch let error as XenCallError where written == 0 && error.call == XenHostOperation.writeGuestFrames.rawValue {
+      // A batch is written only once all of it has mapped, so a failed first batch wrote nothing.
+      throw undoPause(of: domain, after: error)
     } catch let error as XenCallError where error.errno != .noSuchProcess {
       logger.error(
         "a rewind failed while writing the guest's state; it is held paused",
@@ -53,6 +48,19 @@ extension SuspendController {
       throw SuspendResumeError.rewindIncomplete(
         domain, failure: error, framesWritten: written, frameCount: capture.frames.count)
     }
+  }
+
+  /// Takes back the extra pause after a failure that wrote nothing, and says so in the error.
+  private func undoPause(of domain: DomainID, after error: any Error) -> any Error {
+    let undone: String?
+    do {
+      try host.unpauseDomain(domain)
+      undone = "the extra pause taken back; nothing written"
+    } catch {
+      logger.error("could not take back the extra pause", metadata: ["domain": "\(domain)", "error": "\(error)"])
+      undone = nil
+    }
+    return translate(error, domain: domain, undone: undone)
   }
 
   /// Refuses a capture whose frames are not all RAM of the domain now, or one that would overwrite a page the

@@ -3,9 +3,9 @@ import RealXenLab
 
 /// dom0's driver, run by the image's /rx/main.sh once Xen's tool stack is up: boots the lab's guests, runs each guest's
 /// scenario group as soon as it is up (the groups run side by side: under emulation most of a scenario is latency),
-/// then the lifecycle scenarios and the conformance suite once over the main guests, then the main PVH and PVHVM
-/// guests' slow resumes (the soft-reset one, then the same-domain one: they may kill them), the diagnostics, and last
-/// the act that kills xenstored. Every result
+/// then the lifecycle scenarios and the conformance suite once over the main guests, then the PVH guests' rewinds one
+/// at a time, then the main PVH and PVHVM guests' and the kernel PVH guests' slow resumes (the soft-reset one, then
+/// the same-domain one: they may kill them), the diagnostics, and last the act that kills xenstored. Every result
 /// is judged where it is recorded and printed as one `@@RESULT` line; `LabPlan` says what runs where.
 public enum Dom0Driver {
   /// Runs the lab of Xen `xen` from `table`; 0 when the run got to its end (the results say what passed).
@@ -56,6 +56,13 @@ public enum Dom0Driver {
     if lab.runsLifecycle && context.budgetAllows() { await context.channelLifecycle(booted) }
     if context.budgetAllows() { await context.conformance(main) }
 
+    // One guest at a time, in table order: each PVH guest's rewind tries its capture on the lab's other PVH guest,
+    // which nothing else may touch meanwhile. Then the slow resumes and the crash, side by side.
+    for guest in guests where !LabPlan.oneGuestAtATime(for: guest).isEmpty {
+      if let run = booted.first(where: { $0.guest == guest }) {
+        await context.run(LabPlan.oneGuestAtATime(for: guest), on: run)
+      }
+    }
     await withTaskGroup(of: Void.self) { group in
       for run in booted where !LabPlan.afterSuite(for: run.guest).isEmpty {
         group.addTask { await context.run(LabPlan.afterSuite(for: run.guest), on: run) }
@@ -141,6 +148,9 @@ extension Dom0Lab {
       case .slowOutcome:
         console.mark("slow-resume outcome of \(guest.name) (domain \(guest.domain))")
         await slowOutcome(guest)
+      case .rewind:
+        console.mark("rewind of \(guest.name) (domain \(guest.domain))")
+        await rewind(guest)
       }
     }
   }

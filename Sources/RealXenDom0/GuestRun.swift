@@ -44,18 +44,53 @@ public enum GuestConsole {
   public static func aliveLimit(of guest: LabGuest) -> Double { guest.type.hasDeviceModel ? 40 : 15 }
 
   /// Waits until the guest's counter moves past its current value, for at most `seconds` (its type's limit by
-  /// default). The file is read every half second: the guest writes once a second, and a console log has nothing to
-  /// wait on but its size.
+  /// default).
   public static func alive(_ guest: LabGuest, within seconds: Double? = nil) async -> Liveness {
     let limit = seconds ?? aliveLimit(of: guest)
     let before = counter(of: guest)
+    let moved = await poll(within: limit) {
+      let now = counter(of: guest)
+      return now > before ? now : nil
+    }
+    if let moved { return Liveness(alive: true, counter: "\(before)->\(moved)") }
+    return Liveness(alive: false, counter: "\(before)->\(counter(of: guest)) (no progress in \(Int(limit))s)")
+  }
+
+  /// Waits until the guest's counter reaches `target`, for at most `seconds`; the counter then (below `target` when
+  /// it did not get there).
+  public static func counter(of guest: LabGuest, reaching target: Int, within seconds: Double) async -> Int {
+    await poll(within: seconds) {
+      let now = counter(of: guest)
+      return now >= target ? now : nil
+    } ?? counter(of: guest)
+  }
+
+  /// The counters the guest printed after the first `line` lines of its console (`SlowConsole.lineCount`), in order.
+  public static func counters(of guest: LabGuest, afterLine line: Int) -> [Int] {
+    SlowConsole.linesAfter(line, in: SlowConsole.read(GuestRun.consoleLog(of: guest))).compactMap(
+      ConsoleCounter.last(in:))
+  }
+
+  /// Waits until `done` holds for the counters the guest printed after the first `line` lines of its console, for at
+  /// most `seconds`; those counters then.
+  public static func counters(
+    of guest: LabGuest, afterLine line: Int, within seconds: Double, until done: ([Int]) -> Bool
+  ) async -> [Int] {
+    await poll(within: seconds) {
+      let now = counters(of: guest, afterLine: line)
+      return done(now) ? now : nil
+    } ?? counters(of: guest, afterLine: line)
+  }
+
+  /// Asks `check` every half second until it answers, for at most `seconds`; `nil` when it never did. A console log
+  /// has nothing to wait on but its size, and the guest writes once a second.
+  private static func poll<Value>(within seconds: Double, _ check: () -> Value?) async -> Value? {
     let clock = ContinuousClock()
-    let end = clock.now + .milliseconds(Int(limit * 1000))
+    let end = clock.now + .milliseconds(Int(seconds * 1000))
     while clock.now < end {
       try? await Task.sleep(for: .milliseconds(500))
-      let now = counter(of: guest)
-      if now > before { return Liveness(alive: true, counter: "\(before)->\(now)") }
+      if let value = check() { return value }
     }
-    return Liveness(alive: false, counter: "\(before)->\(counter(of: guest)) (no progress in \(Int(limit))s)")
+    return nil
   }
 }

@@ -36,6 +36,9 @@ public enum GuestScenario: String, CaseIterable, Sendable {
   /// What the guest does after a confirmed same-domain slow resume without a soft reset (the survival matrix; may
   /// kill it).
   case slowOutcome = "slow-outcome"
+  /// A PVH guest's `xen-resume capture`, its wrong-domain rewind refused on the lab's other PVH guest, then its
+  /// `rewind` back to the capture, its counter going back; a PVHVM guest's capture refused as unsupported.
+  case rewind
   /// An event channel guest's checkpoints through its channel against the xenstore path, alternating.
   case pathCompare = "path-compare"
   /// xen-resume and libxenguest exclude each other through the suspend lock, and neither leaves anything behind.
@@ -66,8 +69,9 @@ public enum GuestScenario: String, CaseIterable, Sendable {
 }
 
 /// What a lab runs and so what a complete run reports: the one place that says which scenario runs on which guest.
-/// dom0's driver runs a guest's `group(for:)` in order as soon as the guest is up, then its `afterSuite(for:)` once the
-/// lifecycle scenarios and the conformance suite are done; the report expects `expected(lab:guests:)`.
+/// dom0's driver runs a guest's `group(for:)` in order as soon as the guest is up; once the lifecycle scenarios and the
+/// conformance suite are done, every guest's `oneGuestAtATime(for:)`, one guest after the other, then their
+/// `afterSuite(for:)` side by side; the report expects `expected(lab:guests:)`.
 public enum LabPlan {
   /// The scenarios of a guest's own group, in the order they run (a forced suspend, the one scenario that may leave a
   /// guest broken, comes last but for the slow resumes).
@@ -90,22 +94,46 @@ public enum LabPlan {
     case .pvhvm: scenarios += [.slowRefused, .shutdownRefused, .deviceModel, .xsResume]
     case .hvm: scenarios += [.registers, .slowHVM, .deviceModel]
     }
-    // A guest there for another kernel ends its group with the slow resumes; a main guest's come after the suite
-    // (below), since the lifecycle scenarios and the conformance suite still need it.
-    if guest.role == .kernel { scenarios += slowResumes(of: guest.type) }
+    // A guest there for another kernel ends its group with the slow resumes (a PVHVM one after its refused capture);
+    // a PVH one's come after the suite, after its rewind, as a main guest's do (below).
+    if guest.role == .kernel && guest.type != .pvh { scenarios += lastScenarios(of: guest.type) }
     return scenarios
   }
 
-  /// The scenarios of a guest after the lifecycle scenarios and the conformance suite: the main PVH and PVHVM guests'
-  /// slow resumes (the main PV guest is the xenstored-lost scenario's, and the throwaway guest gives PV's cell), and
-  /// the PVH event channel guest's crash.
+  /// The scenarios dom0 runs after the lifecycle scenarios and the conformance suite one guest at a time, before any
+  /// guest's `afterSuite(for:)`: the rewind of every PVH guest of the main and kernel roles. Its wrong-domain rewind is
+  /// tried on the lab's other PVH guest (`rewindPartner(of:in:)`), which must be running and left alone meanwhile;
+  /// and its capture file, a whole guest's memory, is in dom0's RAM (`/tmp`): one at a time.
+  public static func oneGuestAtATime(for guest: LabGuest) -> [GuestScenario] {
+    guest.type == .pvh && (guest.role == .main || guest.role == .kernel) ? [.rewind] : []
+  }
+
+  /// The guest a PVH guest's wrong-domain rewind is tried on: the lab's first other guest rewound one at a time, a PVH
+  /// guest of the main or kernel role (another domain of the same type, size and vcpu count, so that only its handle
+  /// differs); `nil` when there is none, or `guest` is not one.
+  public static func rewindPartner(of guest: LabGuest, in lab: Lab) -> LabGuest? {
+    guard !oneGuestAtATime(for: guest).isEmpty else { return nil }
+    return lab.guests.first { $0 != guest && !oneGuestAtATime(for: $0).isEmpty }
+  }
+
+  /// The scenarios of a guest after the lifecycle scenarios, the conformance suite and the rewinds
+  /// (`oneGuestAtATime(for:)`): the main PVH and PVHVM guests' and the kernel PVH guests' slow resumes (the main
+  /// PVHVM guest's after its refused capture; the main PV guest is the xenstored-lost scenario's, and the throwaway
+  /// guest gives PV's cell), and the PVH event channel guest's crash.
   public static func afterSuite(for guest: LabGuest) -> [GuestScenario] {
     switch guest.role {
-    case .main: guest.type == .pvh || guest.type == .pvhvm ? slowResumes(of: guest.type) : []
+    case .main: guest.type == .pvh || guest.type == .pvhvm ? lastScenarios(of: guest.type) : []
+    case .kernel: guest.type == .pvh ? lastScenarios(of: guest.type) : []
     // The crash kills the guest, so it waits for the event channel lifecycle run.
     case .eventChannel: guest.type == .pvh ? [.channelCrash] : []
-    case .kernel, .throwaway: []
+    case .throwaway: []
     }
+  }
+
+  /// The scenarios that end a guest's use: a PVHVM guest's capture, which must be refused, then the slow resumes
+  /// (a PVH guest's rewind comes before, in `oneGuestAtATime(for:)`).
+  static func lastScenarios(of type: GuestKind) -> [GuestScenario] {
+    (type == .pvhvm ? [.rewind] : []) + slowResumes(of: type)
   }
 
   /// The slow resumes that end a guest's use, for the survival matrix: a PVH or PVHVM guest's soft-reset resume, which
@@ -127,7 +155,7 @@ public enum LabPlan {
     var rows = [ResultKey("dom0-ready", "dom0")]
     for guest in guests {
       rows.append(ResultKey("boot", guest.name))
-      for scenario in group(for: guest) + afterSuite(for: guest) {
+      for scenario in group(for: guest) + oneGuestAtATime(for: guest) + afterSuite(for: guest) {
         rows += scenario.rows.map { ResultKey($0, guest.name) }
       }
     }

@@ -128,11 +128,12 @@ public struct LabGuest: Codable, Sendable, Hashable {
 
 /// What a lab uses a guest for.
 public enum GuestRole: String, Codable, Sendable {
-  /// Every scenario, the lifecycle scenarios and the conformance suite; PVH and PVHVM end with the slow resumes (the
-  /// soft-reset one, then the same-domain one).
+  /// Every scenario, the lifecycle scenarios and the conformance suite; PVH and PVHVM end with the rewind (PVHVM: a
+  /// refused capture) and the slow resumes (the soft-reset one, then the same-domain one).
   case main
   /// Its type's scenario group at another kernel, ending with the slow resumes (the soft-reset one only for PVH and
-  /// PVHVM).
+  /// PVHVM, after the rewind; a PVH guest's rewind and slow resumes come after the conformance suite, as the main
+  /// guests' do).
   case kernel
   /// Only the slow-resume outcome, and the error paths that need no guest.
   case throwaway

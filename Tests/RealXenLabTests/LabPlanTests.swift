@@ -34,12 +34,43 @@ final class LabPlanTests: XCTestCase {
     XCTAssertEqual(LabPlan.afterSuite(for: pv510), [])
   }
 
-  func testAPVHOrPVHVMKernelGuestEndsWithTheSoftResetResumeThenTheSameDomainOne() {
-    for kind in [GuestKind.pvh, .pvhvm] {
-      let guest = LabGuest(name: kind.rawValue + "510", type: kind, kernel: "5.10", role: .kernel)
-      XCTAssertEqual(LabPlan.group(for: guest).suffix(3), [.xsResume, .slowSoftReset, .slowOutcome], kind.rawValue)
-      XCTAssertEqual(LabPlan.afterSuite(for: guest), [], kind.rawValue)
+  func testAPVHVMKernelGuestEndsWithItsRefusedCaptureThenTheSoftResetResumeThenTheSameDomainOne() {
+    let guest = LabGuest(name: "pvhvm510", type: .pvhvm, kernel: "5.10", role: .kernel)
+    XCTAssertEqual(LabPlan.group(for: guest).suffix(4), [.xsResume, .rewind, .slowSoftReset, .slowOutcome])
+    XCTAssertEqual(LabPlan.oneGuestAtATime(for: guest), [])
+    XCTAssertEqual(LabPlan.afterSuite(for: guest), [])
+  }
+
+  /// A PVH guest's rewind needs the lab's other PVH guest running and left alone, so both are rewound one at a time
+  /// after the suite; the kernel PVH guest's slow resumes, which may kill it, wait for that.
+  func testAPVHGuestIsRewoundAfterTheSuiteOneAtATimeThenGetsItsSlowResumes() {
+    for role in [GuestRole.main, .kernel] {
+      let guest = LabGuest(name: "pvh", type: .pvh, kernel: "5.10", role: role)
+      XCTAssertEqual(LabPlan.group(for: guest).last, .xsResume, role.rawValue)
+      XCTAssertEqual(LabPlan.oneGuestAtATime(for: guest), [.rewind], role.rawValue)
+      XCTAssertEqual(LabPlan.afterSuite(for: guest), [.slowSoftReset, .slowOutcome], role.rawValue)
     }
+    let channel = LabGuest(name: "pvhec", type: .pvh, kernel: "6.1", role: .eventChannel)
+    XCTAssertEqual(LabPlan.oneGuestAtATime(for: channel), [])
+  }
+
+  /// Every PVH and PVHVM guest of the main and kernel roles is rewound (PVHVM: its capture refused), and each lab's
+  /// two such PVH guests try their captures on each other.
+  func testTheRewindRunsOnEveryPVHAndPVHVMGuestAndThePVHGuestsArePaired() throws {
+    var placed: [String] = []
+    for lab in try table().labs {
+      let rows = Set(LabPlan.expected(lab: lab, guests: lab.guests))
+      for guest in lab.guests where rows.contains(ResultKey("rewind", guest.name)) {
+        let partner = LabPlan.rewindPartner(of: guest, in: lab)
+        placed.append("\(lab.xen) \(guest.name)" + (partner.map { " <-> \($0.name)" } ?? ""))
+      }
+    }
+    XCTAssertEqual(
+      placed,
+      [
+        "4.17 pvhvm", "4.17 pvh <-> pvh612", "4.17 pvh612 <-> pvh", "4.20 pvhvm", "4.20 pvh <-> pvh510",
+        "4.20 pvh510 <-> pvh", "4.20 pvhvm510",
+      ])
   }
 
   /// Every PVH and PVHVM guest of every kernel the labs boot (but the event channel guest, whose group ends with its
@@ -69,8 +100,13 @@ final class LabPlanTests: XCTestCase {
       let guest = LabGuest(name: kind.rawValue, type: kind, kernel: "6.1", role: .main)
       XCTAssertFalse(LabPlan.group(for: guest).contains(.slowOutcome), kind.rawValue)
       XCTAssertFalse(LabPlan.group(for: guest).contains(.slowSoftReset), kind.rawValue)
-      XCTAssertEqual(LabPlan.afterSuite(for: guest), [.slowSoftReset, .slowOutcome], kind.rawValue)
     }
+    XCTAssertEqual(
+      LabPlan.afterSuite(for: LabGuest(name: "pvh", type: .pvh, kernel: "6.1", role: .main)),
+      [.slowSoftReset, .slowOutcome])
+    XCTAssertEqual(
+      LabPlan.afterSuite(for: LabGuest(name: "pvhvm", type: .pvhvm, kernel: "6.1", role: .main)),
+      [.rewind, .slowSoftReset, .slowOutcome])
     let pv = LabGuest(name: "pv", type: .pv, kernel: "6.1", role: .main)
     XCTAssertEqual(LabPlan.afterSuite(for: pv), [])
     // The forced suspend, which may leave a guest broken, is the last scenario of the PV group but for the summary.

@@ -273,6 +273,7 @@ extension LabReport {
     out += pauses(guests: guests, byKey: byKey)
     out += PauseComparisonReport.lines(xen: lab.xen, guests: guests, byKey: byKey)
     out += pathRatios(xen: lab.xen, guests: guests, byKey: byKey)
+    out += rewinds(xen: lab.xen, guests: guests, byKey: byKey)
     out += notes(guests: guests, byKey: byKey)
     out.append("")
     let boots = columnOrder(guests).map { guest in
@@ -376,6 +377,36 @@ extension LabReport {
         as: PathCompareFacts.self)
       return "path-ratio xen=\(xen) guest=\(guest.type.rawValue) eventChannel/xenstore="
         + "\(facts?.ratio.map(twoPlaces) ?? "n/a") cycles=\(facts?.cycles ?? 0)"
+    }
+  }
+
+  /// One `rewind` line per PVH guest the plan rewinds: the capture's size and time, the rewind's time and the pause
+  /// the guest felt, and the console counters that show it went back, from its rewind facts whatever their verdict
+  /// ("n/a" without them). Times in milliseconds, per MiB of guest memory too.
+  static func rewinds(xen: String, guests: [LabGuest], byKey: [ResultKey: Row]) -> [String] {
+    columnOrder(guests).filter { LabPlan.oneGuestAtATime(for: $0).contains(.rewind) }.map { guest in
+      let facts = byKey[ResultKey(GuestScenario.rewind.rawValue, guest.name)]?.results.last?.facts(
+        as: RewindFacts.self)
+      let captured = facts?.captureDocument
+      let rewound = facts?.rewindDocument
+      let mebibytes = captured?.memoryBytes.map { Double($0) / 1_048_576 }
+      func milliseconds(_ microseconds: Double?) -> Double? { microseconds.map { $0 / 1000 } }
+      func perMebibyte(_ ms: Double?) -> String {
+        guard let ms, let mebibytes, mebibytes > 0 else { return "n/a" }
+        return twoPlaces(ms / mebibytes)
+      }
+      let captureMs = milliseconds(captured?.captureMicroseconds)
+      let rewindMs = milliseconds(rewound?.rewind?.durationMicroseconds)
+      let fields = [
+        "frames=\(captured?.frames.map(String.init) ?? "n/a")", "mib=\(mebibytes.map(twoPlaces) ?? "n/a")",
+        "capture-ms=\(captureMs.map(whole) ?? "n/a")", "capture-ms-per-mib=\(perMebibyte(captureMs))",
+        "rewind-ms=\(rewindMs.map(whole) ?? "n/a")", "rewind-ms-per-mib=\(perMebibyte(rewindMs))",
+        "pause-ms=\(milliseconds(rewound?.pauseMicroseconds).map(whole) ?? "n/a")",
+        "counter-at-capture=\(facts.map { String($0.counterAtCapture) } ?? "n/a")",
+        "counter-before=\(facts?.counterBeforeRewind.map(String.init) ?? "n/a")",
+        "counter-after=\(facts?.counterAfterRewind.map(String.init) ?? "n/a")",
+      ]
+      return "rewind xen=\(xen) guest=\(guest.name) kernel=\(guest.kernel) " + fields.joined(separator: " ")
     }
   }
 

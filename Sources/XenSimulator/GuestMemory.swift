@@ -1,7 +1,8 @@
 import SystemPackage
 @_spi(XenHostBackends) import XenResumeCore
 
-/// A simulated guest's memory as a toolstack sees it through foreign mappings: machine frames the domain owns.
+/// A simulated guest's memory as a toolstack sees it through foreign mappings: machine frames a PV domain owns, or
+/// the frames of an HVM container's physical map (`GuestMemory+PhysicalMap.swift`).
 ///
 /// Only what a resume needs is modelled, and only pages that differ from what the layout implies are stored, so a
 /// domain costs a few hundred bytes however many of them a benchmark creates.
@@ -17,7 +18,12 @@ import SystemPackage
 /// `p2m_vaddr` and an even `p2m_generation` announce it. The walk uses a non-zero index at every level and sets
 /// NX in the last entry, so a reader that indexes or masks wrongly reads an absent entry or a wrong frame.
 /// `GuestMemoryDamage` changes what the guest itself holds, for tests of readers that must refuse it.
-/// HVM containers own frames laid out the same way, but their pages hold nothing the simulator interprets.
+///
+/// HVM containers have pages numbered the same way behind their physical map (gfns; a guest with a device model
+/// has the VGA hole in it), where PFNs 0–15 hold the guest kernel's own pages, whose bytes are the guest's alone
+/// (derived from its `identity`), 16 and 17 the rings, and a PV-aware kernel maps its shared_info page at gfn 19.
+/// Every guest keeps its progress page at PFN 18: how many suspends it made and the stamp of the registers it
+/// stopped with (`recordSuspend(stamp:)`), which is how a rewind of its memory shows.
 struct GuestMemory {
   /// What a foreign write did to the guest, beyond storing bytes.
   enum WriteEffect: Equatable {
@@ -35,6 +41,13 @@ struct GuestMemory {
   static let firstPageTablePFN: UInt64 = 8
   static let storeRingPFN: UInt64 = 16
   static let consoleRingPFN: UInt64 = 17
+  /// The guest's progress page: its suspend count at offset 0 and its register stamp at offset 8, little-endian.
+  static let progressPFN: UInt64 = 18
+  /// The pages an HVM container's kernel keeps its page tables and text in: what its code depends on.
+  static let hvmKernelPFNs: Range<UInt64> = 0..<16
+  /// Where a PV-aware kernel in an HVM container maps its shared_info page (`XENMAPSPACE_shared_info`): a frame of
+  /// its own RAM, as Linux takes a page of its brk for it, which Xen's page then replaces in the physical map.
+  static let hvmSharedInfoGFN: UInt64 = 19
   /// The event channel the xenstore ring uses, as start_info announces it.
   static let storeEventChannel: UInt64 = 1
   /// Machine frames are numbered from here upwards, a window of `framesPerDomain` frames per domain id.
@@ -61,8 +74,20 @@ struct GuestMemory {
   let width: GuestWidth
   let pageCount: UInt64
   let machineFrameBase: UInt64
-  /// Whether the pages hold PV structures (start_info, the p2m lists, the PV fields of shared_info).
+  /// Whether the pages hold PV structures (start_info, the p2m lists, the PV fields of shared_info). Without them
+  /// the memory is an HVM container's, reached through its physical map.
   let hasPVStructures: Bool
+  /// What makes the guest's own pages its own (the domain's incarnation): an HVM container's kernel pages are
+  /// derived from it, so another guest's pages never match them.
+  let identity: UInt64
+  /// Whether the physical map has the VGA hole (an HVM container with a device model: HVM, PVHVM).
+  let hasVGAHole: Bool
+  /// Whether Xen's shared_info page is in an HVM container's physical map, at `hvmSharedInfoGFN`.
+  private(set) var sharedInfoMapped = false
+  /// The suspend count in the progress page.
+  private(set) var progressCount: UInt64 = 0
+  /// The register stamp in the progress page (`SimulatedVCPU.stamp(of:)` when the guest last suspended).
+  private(set) var progressStamp: UInt64 = 0
   /// start_info's `store_mfn` as the guest left it (an MFN while it runs, a PFN while it is suspended).
   private(set) var startInfoStoreField: UInt64
   /// start_info's `console.domU.mfn`, likewise.
@@ -79,12 +104,18 @@ struct GuestMemory {
   private var damagedPageTableEntries: [Int: UInt64] = [:]
   private var damagedFrameListEntries: [Int: UInt64] = [:]
 
-  init(domain: DomainID, width: GuestWidth, pageCount: Int, hasPVStructures: Bool) {
-    precondition(pageCount > Int(Self.consoleRingPFN) && pageCount <= GuestLayout.framesPerPage(.bits64))
+  init(
+    domain: DomainID, identity: UInt64, width: GuestWidth, pageCount: Int, hasPVStructures: Bool,
+    hasVGAHole: Bool = false
+  ) {
+    precondition(pageCount > Int(Self.hvmSharedInfoGFN) && pageCount <= GuestLayout.framesPerPage(.bits64))
+    precondition(!(hasPVStructures && hasVGAHole), "a PV guest's memory has no physical map to hold a hole")
     self.width = width
     self.pageCount = UInt64(pageCount)
     self.machineFrameBase = Self.firstMachineFrame + UInt64(domain.rawValue) * Self.framesPerDomain
     self.hasPVStructures = hasPVStructures
+    self.identity = identity
+    self.hasVGAHole = hasVGAHole
     self.startInfoStoreField = 0
     self.startInfoConsoleField = 0
     startInfoStoreField = machineFrame(ofPFN: Self.storeRingPFN)
@@ -220,6 +251,36 @@ struct GuestMemory {
       + "\(String(expected, radix: 16)) of its ring"
   }
 
+  /// `XENMAPSPACE_shared_info` at `hvmSharedInfoGFN`, as a PV-aware kernel in an HVM container registers it at boot
+  /// and when it wakes as a new domain: Xen's page replaces (and frees) the RAM page at that frame.
+  mutating func mapSharedInfo() {
+    precondition(!hasPVStructures, "a PV guest's shared_info page is outside its p2m")
+    sharedInfoMapped = true
+    writtenPages[hvmSharedInfoRAMFrame] = nil
+  }
+
+  /// `arch_domain_soft_reset`: the shared_info page leaves the physical map and a new RAM page takes its frame, so
+  /// that the guest finds no hole there when it maps its shared_info again.
+  mutating func replaceSharedInfoWithRAM() {
+    guard sharedInfoMapped else { return }
+    sharedInfoMapped = false
+    writtenPages[hvmSharedInfoRAMFrame] = nil
+  }
+
+  /// The machine frame of the RAM page at `hvmSharedInfoGFN` (below any hole, so its PFN is its gfn).
+  private var hvmSharedInfoRAMFrame: UInt64 { machineFrame(ofPFN: Self.hvmSharedInfoGFN) }
+
+  /// What the guest does on its way into its suspend hypercall: counts the suspend in its progress page and notes
+  /// there the stamp of the registers it stops with, which it checks when it returns from the hypercall.
+  mutating func recordSuspend(stamp: UInt64) {
+    progressCount &+= 1
+    progressStamp = stamp
+    let frame = machineFrame(ofPFN: Self.progressPFN)
+    guard var written = writtenPages[frame] else { return }
+    storeProgressFields(into: &written)
+    writtenPages[frame] = written
+  }
+
   // MARK: Foreign access
 
   /// The bytes of an owned page, as a foreign mapping would show them.
@@ -232,20 +293,33 @@ struct GuestMemory {
   mutating func write(_ bytes: [UInt8], toFrame mfn: UInt64, offset: Int) -> WriteEffect {
     var newPage = page(mfn)
     newPage.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
-    guard hasPVStructures else {
-      writtenPages[mfn] = newPage
-      return .harmless
-    }
     let pfn = pseudoPhysicalFrame(ofMFN: mfn)
-    if pfn == Self.startInfoPFN {
+    if pfn == Self.progressPFN {
+      return writeProgressPage(newPage)
+    }
+    if hasPVStructures, pfn == Self.startInfoPFN {
       return writeStartInfo(newPage)
     }
     if let name = structureName(mfn: mfn, pfn: pfn) {
-      if newPage == layoutPage(mfn) { return .harmless }
+      // The guest's own bytes written back (a rewind of its own memory) leave it as it was.
+      if newPage == layoutPage(mfn) {
+        writtenPages[mfn] = nil
+        return .harmless
+      }
       writtenPages[mfn] = newPage
       return .corrupted("a foreign write changed the guest's \(name) (frame 0x\(String(mfn, radix: 16)))")
     }
     writtenPages[mfn] = newPage
+    return .harmless
+  }
+
+  /// The progress page is the guest's data: a write changes the count and stamp it reads there (the guest judges
+  /// them when it returns from its suspend hypercall), and whatever else it holds.
+  private mutating func writeProgressPage(_ newPage: [UInt8]) -> WriteEffect {
+    progressCount = newPage.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: 0, width: .bits64) }
+    progressStamp = newPage.withUnsafeBytes { GuestMemoryWord.load(from: $0, at: 8, width: .bits64) }
+    let frame = machineFrame(ofPFN: Self.progressPFN)
+    writtenPages[frame] = newPage == layoutPage(frame) ? nil : newPage
     return .harmless
   }
 
@@ -266,6 +340,7 @@ struct GuestMemory {
   private func structureName(mfn: UInt64, pfn: UInt64?) -> String? {
     if mfn == sharedInfoFrame { return "shared_info page" }
     guard let pfn else { return nil }
+    guard hasPVStructures else { return Self.hvmKernelPFNs.contains(pfn) ? "kernel (its page tables and text)" : nil }
     if pfn >= Self.firstP2MPFN, pfn < Self.firstP2MPFN + p2mPageCount { return "p2m" }
     switch p2mLayout {
     case .threeLevel:
@@ -283,9 +358,10 @@ struct GuestMemory {
   // MARK: Layout pages
 
   private func layoutPage(_ mfn: UInt64) -> [UInt8] {
-    guard hasPVStructures else { return Self.zeroPage }
-    if mfn == sharedInfoFrame { return sharedInfoPage() }
+    if mfn == sharedInfoFrame { return hasPVStructures ? sharedInfoPage() : Self.zeroPage }
     guard let pfn = pseudoPhysicalFrame(ofMFN: mfn) else { return Self.zeroPage }
+    if pfn == Self.progressPFN { return progressPage() }
+    guard hasPVStructures else { return Self.hvmKernelPFNs.contains(pfn) ? kernelPage(pfn: pfn) : Self.zeroPage }
     if p2mLayout == .linear, let page = pageTablePage(pfn: pfn) { return page }
     switch pfn {
     case Self.startInfoPFN:
@@ -303,6 +379,35 @@ struct GuestMemory {
   }
 
   private static let zeroPage = [UInt8](repeating: 0, count: GuestLayout.pageSize)
+
+  /// The progress page as the guest keeps it: its suspend count and register stamp, nothing else.
+  private func progressPage() -> [UInt8] {
+    var page = Self.zeroPage
+    storeProgressFields(into: &page)
+    return page
+  }
+
+  private func storeProgressFields(into page: inout [UInt8]) {
+    let fields = [progressCount, progressStamp]
+    page.withUnsafeMutableBytes { buffer in
+      for (index, value) in fields.enumerated() {
+        GuestMemoryWord.store(value, into: buffer, at: 8 * index, width: .bits64)
+      }
+    }
+  }
+
+  /// One of an HVM container's kernel pages: words only this guest holds there.
+  private func kernelPage(pfn: UInt64) -> [UInt8] {
+    var page = Self.zeroPage
+    let identity = identity
+    page.withUnsafeMutableBytes { buffer in
+      for index in 0..<(GuestLayout.pageSize / 8) {
+        let word = SimulatedVCPU.scramble(identity << 24 | pfn << 12 | UInt64(index))
+        GuestMemoryWord.store(word, into: buffer, at: 8 * index, width: .bits64)
+      }
+    }
+    return page
+  }
 
   private func framePage(_ frames: [UInt64]) -> [UInt8] {
     var page = Self.zeroPage

@@ -17,6 +17,10 @@ public struct GuestObservations: Sendable, Hashable {
   public var acknowledgementsRefused = 0
   /// Suspend hypercalls the guest made (each one left the domain shut down with reason suspend).
   public var suspendsCompleted = 0
+  /// The suspend hypercalls the guest remembers making: a count it keeps in a page of its own memory, one up at each
+  /// suspend hypercall. Unlike `suspendsCompleted`, which counts from outside what happened, it is what the guest's
+  /// memory says, so a rewind of its memory takes it back to the count at the capture.
+  public var suspendsRemembered: UInt64 = 0
   /// Times it woke from its suspend hypercall with a non-zero return ("suspend cancelled").
   public var resumesCancelled = 0
   /// Times it woke from its suspend hypercall with 0 ("resumed as a new domain").

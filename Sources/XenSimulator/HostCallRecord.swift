@@ -66,6 +66,10 @@ public enum HostCallArguments: Sendable, Hashable {
   case vcpuContext(UInt32, width: GuestWidth, returnRegister: UInt64, startInfoRegister: UInt64)
   /// A range of one guest page.
   case memory(frame: UInt64, offset: Int, count: Int)
+  /// A batch of guest frames: how many, and the first and last (`nil` for an empty batch).
+  case frames(count: Int, first: UInt64?, last: UInt64?)
+  /// An HVM context handed to Xen (its size).
+  case hvmContext(byteCount: Int)
   /// A xenstore path.
   case path(String, transaction: XenStoreTransaction)
   /// A xenstore write.
@@ -109,6 +113,12 @@ extension HostCallArguments: CustomStringConvertible {
         + String(startInfoRegister, radix: 16)
     case .memory(let frame, let offset, let count):
       return "frame 0x\(String(frame, radix: 16)), offset \(offset), \(count) bytes"
+    case .frames(let count, let first, let last):
+      guard let first, let last else { return "no frames" }
+      let range = "0x\(String(first, radix: 16))" + (count == 1 ? "" : "…0x\(String(last, radix: 16))")
+      return "\(count) frame\(count == 1 ? "" : "s") \(range)"
+    case .hvmContext(let byteCount):
+      return "\(byteCount) bytes"
     case .path(let path, let transaction):
       return "path \(path)" + Self.describe(transaction)
     case .write(let path, let value, let transaction):
@@ -172,8 +182,10 @@ public enum HostCallResult: Sendable, Hashable {
   case width(GuestWidth)
   /// A vcpu context, summarised by the two registers the resume paths touch.
   case vcpuContext(returnRegister: UInt64, startInfoRegister: UInt64)
-  /// Bytes read from guest memory (their count).
+  /// Bytes read from guest memory, or an HVM context (their count).
   case bytes(count: Int)
+  /// What `XEN_DOMCTL_getpageframeinfo3` reported, counted by kind.
+  case frameKinds(ram: Int, absent: Int, broken: Int)
   /// A xenstore value, `nil` for a missing node.
   case value(String?)
   /// A transaction.
@@ -205,6 +217,7 @@ extension HostCallResult: CustomStringConvertible {
     case .vcpuContext(let returnRegister, let startInfoRegister):
       "return register \(returnRegister), start_info register 0x\(String(startInfoRegister, radix: 16))"
     case .bytes(let count): "\(count) bytes"
+    case .frameKinds(let ram, let absent, let broken): "\(ram) RAM, \(absent) absent, \(broken) broken"
     case .value(let value): value.map { "\"\($0)\"" } ?? "no node"
     case .transaction(let transaction): "transaction \(transaction.rawValue)"
     case .watch(let watch): "watch \(watch.rawValue)"

@@ -134,7 +134,8 @@ struct SimulatedDomain {
     self.vcpus = (0..<vcpuCount).map { SimulatedVCPU(seed: incarnation << 16 | UInt64($0)) }
     if guest != nil {
       memory = GuestMemory(
-        domain: id, width: contextWidth, pageCount: SimulatedGuest.memoryPages, hasPVStructures: type == .pv)
+        domain: id, identity: incarnation, width: contextWidth, pageCount: SimulatedGuest.memoryPages,
+        hasPVStructures: type == .pv, hasVGAHole: type == .hvm || type == .pvhvm)
       if type == .pv, guest?.p2m == .linear { memory?.useLinearP2M() }
     }
     if type.isHVMContainer, let guest {
@@ -187,7 +188,7 @@ struct SimulatedDomain {
       domain: id,
       flags: flags,
       maxVCPUID: UInt32(vcpus.count - 1),
-      sharedInfoFrame: memory?.sharedInfoFrame ?? GuestMemory.firstMachineFrame - 1,
+      sharedInfoFrame: memory?.reportedSharedInfoFrame ?? GuestMemory.firstMachineFrame - 1,
       emulationFlags: Self.emulationFlags(of: type),
       totalPages: UInt64(memory?.pageCount ?? 0x20000),
       handle: handle,

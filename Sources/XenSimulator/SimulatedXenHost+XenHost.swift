@@ -130,7 +130,8 @@ extension SimulatedXenHost {
 
   // MARK: Foreign memory
 
-  /// Reads from a frame the domain owns (EPERM otherwise, as "Couldn't map"); EINVAL for a range outside the page.
+  /// Reads from a frame of the domain: a machine frame a PV domain owns (EPERM otherwise, as "Couldn't map"), a gfn
+  /// of an HVM container's physical map (EINVAL for a hole); EINVAL for a range outside the page.
   public func readGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, count: Int) throws -> [UInt8] {
     try call(
       .readGuestMemory, domain: domain, { .memory(frame: frame, offset: offset, count: count) },
@@ -140,8 +141,9 @@ extension SimulatedXenHost {
     }
   }
 
-  /// Writes into a frame the domain owns (EPERM otherwise); EINVAL for a range outside the page. Changing anything
-  /// but start_info's store and console frames in the guest's own structures corrupts it.
+  /// Writes into a frame of the domain, mapped as `readGuestMemory` maps it; EINVAL for a range outside the page.
+  /// Changing the guest's own structures (a PV guest's p2m, shared_info and start_info but its store and console
+  /// frames; an HVM container's kernel pages and shared_info) corrupts it.
   public func writeGuestMemory(of domain: DomainID, frame: UInt64, offset: Int, bytes: [UInt8]) throws {
     try call(
       .writeGuestMemory, domain: domain, { .memory(frame: frame, offset: offset, count: bytes.count) },

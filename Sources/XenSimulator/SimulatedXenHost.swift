@@ -166,9 +166,10 @@ public final class SimulatedXenHost: XenHost, Sendable {
         state.record(operation, domain: domain, arguments, .succeeded(result(value)))
         outcome = .success(value)
       } catch {
-        let errno = (error as? Errno) ?? .ioError
+        let failure = error as? ExplainedErrno
+        let errno = failure?.errno ?? (error as? Errno) ?? .ioError
         state.record(operation, domain: domain, arguments, .failed(errno, injected: false))
-        outcome = .failure(XenCallError(operation, domain: domain, errno: errno))
+        outcome = .failure(XenCallError(operation, domain: domain, errno: errno, hint: failure?.hint))
       }
       state.runGuestWork()
       return (outcome, state.takeEffects())
@@ -180,6 +181,13 @@ public final class SimulatedXenHost: XenHost, Sendable {
     }
     callObservers.didCall(operation, domain: domain, failure: nil)
     return try outcome.get()
+  }
+
+  /// An errno a call's rules throw with what it is about, which the call's `XenCallError` carries as its hint (e.g.
+  /// the frame of a batch that did not map).
+  struct ExplainedErrno: Error {
+    let errno: Errno
+    let hint: String
   }
 
   /// Asks the observers whether the call may go ahead; a refusal (an injected fault) is traced as injected and

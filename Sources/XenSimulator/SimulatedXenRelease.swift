@@ -2,10 +2,11 @@ import SystemPackage
 
 /// The Xen release a `SimulatedXenHost` plays, for the rules in which releases differ.
 ///
-/// One rule differs today: the errno Xen gives a vcpu that registers its vcpu_info a second time in the same domain
+/// Two rules differ today: the errno Xen gives a vcpu that registers its vcpu_info a second time in the same domain
 /// (`VCPUOP_register_vcpu_info`), which a Linux guest does when a same-domain slow resume makes it believe it runs
-/// in a new domain. Every other rule is Xen 4.17's whatever the release (4.20 keeps them: `HVM_NR_PARAMS` is 39 in
-/// both, for instance).
+/// in a new domain, and whether `XEN_DOMCTL_sethvmcontext` checks a context whole before loading any of it
+/// (`checksHVMContextBeforeLoading`). Every other rule is Xen 4.17's whatever the release (4.20 keeps them:
+/// `HVM_NR_PARAMS` is 39 in both, for instance).
 ///
 /// A registration stays until the domain dies or is soft-reset (`domain_kill`, `domain_soft_reset` unmap it; neither
 /// `XEN_DOMCTL_resumedomain` nor a vcpu reset does), so only a new domain lets a guest register again.
@@ -28,6 +29,18 @@ public enum SimulatedXenRelease: String, Sendable, Hashable, CaseIterable, Codab
     switch self {
     case .xen4_17: .invalidArgument
     case .xen4_20: .resourceBusy
+    }
+  }
+
+  /// Whether `XEN_DOMCTL_sethvmcontext` checks the whole context before it changes anything. 4.20: yes, since 4.19
+  /// ("x86/HVM: split restore state checking from state loading", commit 5b6cab423c) the domctl runs `hvm_load`'s
+  /// checking pass first, so a context it refuses changes nothing. 4.17: `hvm_load` checks the header, takes every
+  /// vcpu down, then loads record by record, so a record it refuses part-way leaves the records before it loaded
+  /// and every vcpu without one of them down.
+  public var checksHVMContextBeforeLoading: Bool {
+    switch self {
+    case .xen4_17: false
+    case .xen4_20: true
     }
   }
 }

@@ -232,6 +232,7 @@ extension SimulatorState {
     var observations = domain.observations
     observations.xenstoreConnected = guestXenStoreIsConnected(domain)
     observations.consoleConnected = guestConsoleIsConnected(domain)
+    observations.suspendsRemembered = domain.memory?.progressCount ?? 0
     return observations
   }
 }

@@ -49,6 +49,8 @@ extension SimulatorState {
     guard let guest = domains[id]?.guest else { return }
     // Linux's xen_vcpu_setup for every possible cpu: the first registration of each vcpu, which Xen accepts.
     if guest.kernel.registersVCPUInfo(as: guest.type) { _ = guestRegistersVCPUInfo(id) }
+    // xen_hvm_init_shared_info: a PV-aware kernel in an HVM container maps its shared_info into its physical map.
+    if guest.type.isHVMContainer { domains[id]?.memory?.mapSharedInfo() }
     try? guestWrite(XenStorePath.featureSuspend(of: id), value: "1", as: id)
     try? guestWrite(XenStorePath.home(of: id) + "/device/vif/0/state", value: "4", as: id)
     if guest.advertisesSuspendEventChannel { advertiseSuspendPort(id) }
@@ -134,7 +136,8 @@ extension SimulatorState {
 
   /// The suspend hypercall: a PV guest canonicalises start_info and passes its frame in `rdx`; vcpu0 will return
   /// from `SCHEDOP_shutdown` with whatever `rax` holds when the domain runs again (0 unless the toolstack changes
-  /// it).
+  /// it). Every vcpu's registers moved on since the guest last stopped; it counts the suspend in its progress page
+  /// and notes there the stamp of the registers it stops with.
   private mutating func guestEntersSuspend(_ id: DomainID) {
     guard var domain = domains[id], let guest = domain.guest, domain.observations.phase == .suspending else { return }
     if guest.behaviour == .crashesOnSuspend {
@@ -149,8 +152,10 @@ extension SimulatorState {
     if case .corruptsMemoryWhileSuspended(let corruption) = domain.hostility, let memory = domain.memory {
       domain.memory?.apply(memory.damage(for: corruption))
     }
+    for index in domain.vcpus.indices where domain.vcpus[index].isInitialised { domain.vcpus[index].runOn() }
     domain.vcpus[0].returnRegister = 0
     domain.vcpus[0].startInfoRegister = guest.type == .pv ? (domain.memory?.startInfoFrame ?? 0) : 0
+    domain.memory?.recordSuspend(stamp: SimulatedVCPU.stamp(of: domain.vcpus))
     domain.observations.phase = .suspended
     domain.observations.suspendsCompleted += 1
     domains[id] = domain
@@ -165,6 +170,7 @@ extension SimulatorState {
     guard let domain = domains[id], domain.guest != nil else { return }
     switch domain.observations.phase {
     case .suspended:
+      guestReturnsFromSuspend(id)
       if domain.vcpus[0].returnRegister != 0 {
         guestWakesCancelled(id)
       } else {
@@ -266,6 +272,7 @@ extension SimulatorState {
       storePortSource = "start_info's store_evtchn"
     } else {
       domain.observations.sharedInfoRegistrations += 1
+      domain.memory?.mapSharedInfo()
       domain.hvmParameters[HVMParameter.callbackIRQ.rawValue] = guest.kernel.callbackIRQ
       domain.guestStorePort = domain.hvmParameters[HVMParameter.storeEventChannel.rawValue].flatMap(
         UInt32.init(exactly:))

@@ -20,7 +20,7 @@ extension SimulatorState {
         domain.observations.phase = .stoppedByForce
         // Stopped at an arbitrary point: its registers hold whatever it was computing, not a start_info frame.
         domain.vcpus[0].runOn()
-        if let memory = domain.memory, memory.owns(domain.vcpus[0].startInfoRegister) {
+        if let memory = domain.memory, case .success = memory.mappedFrame(domain.vcpus[0].startInfoRegister) {
           domain.vcpus[0].startInfoRegister ^= 0xFFFF_0000_0000
         }
       }
@@ -56,9 +56,9 @@ extension SimulatorState {
   /// 3. Every vcpu's vcpu_info registration is dropped (the runstate area with it).
   /// 4. `arch_domain_soft_reset`: EINVAL for a PV domain, and Xen then calls `domain_crash`, which on a domain already
   ///    shut down keeps the first shutdown code: the domain stays shut down as it was, with its channels gone, and
-  ///    the guest is dead. An HVM container's shared_info page is replaced at the same frame (the simulator keeps
-  ///    no registration for it: the guest registers it again when it wakes as a new domain), and its IOREQ servers
-  ///    are left alone.
+  ///    the guest is dead. An HVM container's shared_info page leaves its physical map and a new RAM page takes its
+  ///    frame (the guest maps its shared_info there again when it wakes as a new domain), and its IOREQ servers are
+  ///    left alone.
   /// 5. `domain_resume`: the shutdown is cleared, but the toolstack's pauses are kept, so the guest does not run
   ///    before they are all taken back.
   ///
@@ -80,6 +80,7 @@ extension SimulatorState {
       }
       throw Errno.invalidArgument
     }
+    domains[id]?.memory?.replaceSharedInfoWithRAM()
     domains[id]?.shutdownReason = nil
     unnoticedShutdowns.remove(id)
     if domains[id]?.isRunning == true { guestRunsAgain(id) }
@@ -202,23 +203,35 @@ extension SimulatorState {
 
   // MARK: Foreign memory
 
-  /// Checks a foreign mapping: EPERM for a frame the domain does not own ("Couldn't map"), EINVAL for a range
-  /// outside the page.
-  func checkedMemory(of id: DomainID, frame: UInt64, offset: Int, count: Int) throws -> GuestMemory {
-    let domain = try existingDomain(id)
-    guard let memory = domain.memory, memory.owns(frame) else { throw Errno.notPermitted }
+  /// The machine frame a foreign mapping of `frame` reaches (`GuestMemory.mappedFrame`): for a PV domain a frame
+  /// it owns, EPERM otherwise ("Couldn't map"); for an HVM container a gfn of its physical map, EINVAL for a hole.
+  /// Domain 0, whose memory the simulator does not model, has nothing to map (EPERM).
+  func mappedFrame(of id: DomainID, frame: UInt64) throws -> UInt64 {
+    guard let memory = try existingDomain(id).memory else { throw Errno.notPermitted }
+    return try memory.mappedFrame(frame).get()
+  }
+
+  /// Checks a foreign mapping (`mappedFrame(of:frame:)`), then EINVAL for a range outside the page; returns the
+  /// machine frame it reaches.
+  func checkedMemory(of id: DomainID, frame: UInt64, offset: Int, count: Int) throws -> UInt64 {
+    let mapped = try mappedFrame(of: id, frame: frame)
     guard offset >= 0, count >= 0, offset <= GuestLayout.pageSize - count else { throw Errno.invalidArgument }
-    return memory
+    return mapped
   }
 
   func readGuestMemory(of id: DomainID, frame: UInt64, offset: Int, count: Int) throws -> [UInt8] {
-    let memory = try checkedMemory(of: id, frame: frame, offset: offset, count: count)
-    return Array(memory.page(frame)[offset..<(offset + count)])
+    let mapped = try checkedMemory(of: id, frame: frame, offset: offset, count: count)
+    return Array(domains[id]?.memory?.page(mapped)[offset..<(offset + count)] ?? [])
   }
 
   mutating func writeGuestMemory(of id: DomainID, frame: UInt64, offset: Int, bytes: [UInt8]) throws {
-    _ = try checkedMemory(of: id, frame: frame, offset: offset, count: bytes.count)
-    guard let effect = domains[id]?.memory?.write(bytes, toFrame: frame, offset: offset) else { return }
+    let mapped = try checkedMemory(of: id, frame: frame, offset: offset, count: bytes.count)
+    writeMapped(bytes, of: id, toFrame: mapped, offset: offset)
+  }
+
+  /// Stores bytes through a mapping already checked, and corrupts the guest when they changed what it depends on.
+  mutating func writeMapped(_ bytes: [UInt8], of id: DomainID, toFrame mapped: UInt64, offset: Int) {
+    guard let effect = domains[id]?.memory?.write(bytes, toFrame: mapped, offset: offset) else { return }
     if case .corrupted(let reason) = effect { domains[id]?.corrupt(reason) }
   }
 

@@ -18,20 +18,8 @@ final class SoftResetTests: XCTestCase {
     return (host, domain)
   }
 
-  /// What a domain builder gives the guest again after a soft reset: new xenstore and console ports named in the
-  /// HVM parameters, xenstored bound to the first (XS_INTRODUCE), xenconsoled to the second (`console/port`),
-  /// XS_RESUME. Leaves the domain paused.
   private func rebuild(_ domain: DomainID, on host: SimulatedXenHost, introduce: Bool = true) throws {
-    let storePort = try host.allocateUnboundEventChannel(in: domain, remote: .dom0)
-    try host.setHVMParameter(.storeEventChannel, of: domain, to: UInt64(storePort.rawValue))
-    let consolePort = try host.allocateUnboundEventChannel(in: domain, remote: .dom0)
-    try host.setHVMParameter(.consoleEventChannel, of: domain, to: UInt64(consolePort.rawValue))
-    if introduce {
-      let storeFrame = try host.hvmParameter(.storeFrame, of: domain)
-      try host.introduceDomain(domain, storeFrame: storeFrame, storePort: storePort)
-    }
-    try host.write(XenStorePath.consolePort(of: domain), value: String(consolePort.rawValue))
-    try host.resumeDomainInXenStore(domain)
+    try HandDrivenToolstack(host: host).rebuildAfterSoftReset(domain, introduce: introduce)
   }
 
   private func assertBoundByDom0(

@@ -119,6 +119,22 @@ struct HandDrivenToolstack {
     try host.resumeDomain(domain)
   }
 
+  /// What a domain builder gives the guest again after a soft reset: new xenstore and console ports named in the
+  /// HVM parameters, xenstored bound to the first (XS_INTRODUCE), xenconsoled to the second (`console/port`),
+  /// XS_RESUME. Leaves the domain paused.
+  func rebuildAfterSoftReset(_ domain: DomainID, introduce: Bool = true) throws {
+    let storePort = try host.allocateUnboundEventChannel(in: domain, remote: .dom0)
+    try host.setHVMParameter(.storeEventChannel, of: domain, to: UInt64(storePort.rawValue))
+    let consolePort = try host.allocateUnboundEventChannel(in: domain, remote: .dom0)
+    try host.setHVMParameter(.consoleEventChannel, of: domain, to: UInt64(consolePort.rawValue))
+    if introduce {
+      let storeFrame = try host.hvmParameter(.storeFrame, of: domain)
+      try host.introduceDomain(domain, storeFrame: storeFrame, storePort: storePort)
+    }
+    try host.write(XenStorePath.consolePort(of: domain), value: String(consolePort.rawValue))
+    try host.resumeDomainInXenStore(domain)
+  }
+
   /// XS_RESUME after either resume.
   func finishResume(_ domain: DomainID) throws {
     try host.resumeDomainInXenStore(domain)

@@ -26,7 +26,8 @@ public enum SuspendResumeError: Error, Sendable, Hashable {
   case rebuildIncomplete(DomainID, failure: XenCallError, remaining: [String])
   /// A rewind had begun writing the captured memory back (`framesWritten` of `frameCount` frames) when a host call
   /// failed. The guest's memory is part old, part captured: the domain is held paused (still suspended), never let
-  /// run so. A rewind to the same capture, by any controller, writes it all again; otherwise destroy the domain.
+  /// run so. A rewind to the same capture, by any controller, writes it all again under that pause and lets the guest
+  /// run; otherwise destroy the domain.
   case rewindIncomplete(DomainID, failure: XenCallError, framesWritten: Int, frameCount: Int)
   /// A host call failed; `state` is the domain's state afterwards (`nil` when it could not be read), and
   /// `undone` says what the controller rolled back.

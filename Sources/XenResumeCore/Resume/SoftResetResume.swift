@@ -107,10 +107,13 @@ extension SuspendController {
     }
     let consoleFrame = try host.hvmParameter(.consoleFrame, of: domain)
     let rebuild = SoftResetRebuild(storeFrame: storeFrame, hasConsole: consoleFrame != 0)
-    do {
-      try host.pauseDomain(domain)
-    } catch {
-      throw translate(error, domain: domain)
+    // A rewind that failed part-way left its pause holding the domain: the rewind that finishes it goes on under it.
+    if replacement?.pauseHeld != true {
+      do {
+        try host.pauseDomain(domain)
+      } catch {
+        throw translate(error, domain: domain)
+      }
     }
     if let replacement {
       try replaceState(of: domain, with: replacement)

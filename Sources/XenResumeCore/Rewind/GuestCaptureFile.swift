@@ -125,10 +125,12 @@ public enum GuestCaptureFile {
     let contextLength = header.littleEndianValue(at: 64, bytes: 8)
     // Sizes are checked against the file's real length before anything is allocated for them.
     let perFrame = UInt64(8 + GuestLayout.pageSize)
-    guard frameCount <= UInt64(length) / perFrame, contextLength <= UInt64(length) else {
-      throw .malformed("its header describes \(frameCount) frames and a \(contextLength)-byte context, more than the file holds")
+    let (framesBytes, framesOverflow) = frameCount.multipliedReportingOverflow(by: perFrame)
+    let (contentBytes, contentOverflow) = framesBytes.addingReportingOverflow(contextLength)
+    guard !framesOverflow, !contentOverflow, contentBytes <= UInt64(Int64.max - Int64(headerSize) - 4) else {
+      throw .malformed("its header describes \(frameCount) frames and a \(contextLength)-byte context: no file is so large")
     }
-    let expected = Int64(headerSize) + Int64(contextLength) + Int64(frameCount * perFrame) + 4
+    let expected = Int64(headerSize) + Int64(contentBytes) + 4
     guard expected == length else { throw .wrongLength(expected: expected, actual: length) }
     let context = try readExactly(Int(contextLength), from: file)
     checksum.update(context)

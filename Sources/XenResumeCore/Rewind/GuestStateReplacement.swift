@@ -5,6 +5,10 @@ struct GuestStateReplacement: Sendable {
   let capture: GuestCapture
   /// Called after each batch of frames written.
   let progress: (@Sendable (GuestCopyProgress) -> Void)?
+  /// Whether the suspended domain was found paused by a toolstack: the pause a rewind that failed part-way holds
+  /// (by any controller). The rewind then goes on under that pause instead of taking one more, so that its end lets
+  /// the guest run; and a refusal leaves that pause in place.
+  let pauseHeld: Bool
 }
 
 extension SuspendController {
@@ -20,7 +24,7 @@ extension SuspendController {
     do {
       try checkFramesStillRAM(of: domain, capture: capture)
     } catch {
-      throw undoPause(of: domain, after: error)
+      throw undoPause(of: domain, after: error, held: replacement.pauseHeld)
     }
     var written = 0
     do {
@@ -40,7 +44,7 @@ extension SuspendController {
         records.settingReturnRegister(ofVCPU: 0, to: 0, in: capture.hvmContext), of: domain)
     } catch let error as XenCallError where written == 0 && error.call == XenHostOperation.writeGuestFrames.rawValue {
       // A batch is written only once all of it has mapped, so a failed first batch wrote nothing.
-      throw undoPause(of: domain, after: error)
+      throw undoPause(of: domain, after: error, held: replacement.pauseHeld)
     } catch let error as XenCallError where error.errno != .noSuchProcess {
       logger.error(
         "a rewind failed while writing the guest's state; it is held paused",
@@ -50,8 +54,10 @@ extension SuspendController {
     }
   }
 
-  /// Takes back the extra pause after a failure that wrote nothing, and says so in the error.
-  private func undoPause(of domain: DomainID, after error: any Error) -> any Error {
+  /// Takes back the extra pause after a failure that wrote nothing, and says so in the error; a pause that was
+  /// held before the rewind began stays.
+  private func undoPause(of domain: DomainID, after error: any Error, held: Bool) -> any Error {
+    if held { return translate(error, domain: domain, undone: "nothing written; the domain stays paused as it was") }
     let undone: String?
     do {
       try host.unpauseDomain(domain)

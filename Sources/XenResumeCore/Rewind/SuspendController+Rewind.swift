@@ -12,6 +12,9 @@ extension SuspendController {
   /// `specialPages`: the xenstore and console rings among them) are not written: the soft reset and the rebuild
   /// give the guest fresh ones, as a new domain gets.
   ///
+  /// A suspended domain found paused by a toolstack (as a rewind that failed part-way leaves it, whichever controller
+  /// ran it) is rewound under that pause, which the rewind's end takes back.
+  ///
   /// The copy runs on the calling thread (a 128 MiB guest is 32768 pages) and is not interrupted by cancellation
   /// once it has begun writing: a guest with part of its memory rewound must not be let run.
   /// - Parameters:
@@ -39,7 +42,7 @@ extension SuspendController {
       try checkIdentity(of: info, guestType: guestType, against: capture)
       guard info.isSuspended else { throw SuspendResumeError.notSuspended(domain, state: DomainState(info)) }
       try Task.checkCancellation()
-      let replacement = GuestStateReplacement(capture: capture, progress: progress)
+      let replacement = GuestStateReplacement(capture: capture, progress: progress, pauseHeld: info.isPaused)
       let (resumedType, _) = try resumeSuspended(
         domain, mode: .slow, options: [], marks: &marks, rewindingTo: replacement)
       marks.mark(.xenstoreResumed, at: clock.elapsed())

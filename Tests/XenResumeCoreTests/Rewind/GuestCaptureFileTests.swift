@@ -1,7 +1,7 @@
 import SystemPackage
 import Testing
 
-@testable import XenResumeCore
+@_spi(XenHostBackends) @testable import XenResumeCore
 
 #if canImport(Glibc)
   import Glibc
@@ -26,7 +26,8 @@ struct GuestCaptureFileTests {
     var template = Array("/tmp/capture-test-XXXXXX".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { throw Errno(rawValue: errno) }
-    return (FileDescriptor(rawValue: fd), String(cString: template))
+    let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    return (FileDescriptor(rawValue: fd), path)
   }
 
   static func written(_ capture: GuestCapture) throws -> [UInt8] {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import XenResumeCore
+@_spi(XenHostBackends) @testable import XenResumeCore
 
 @Suite("HVM context records")
 struct HVMContextRecordsTests {

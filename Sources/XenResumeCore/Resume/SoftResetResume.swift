@@ -60,7 +60,8 @@ extension SuspendController {
   /// With `replacement` (a rewind), the captured memory and HVM context are written into the domain once it is paused,
   /// before the soft reset (`GuestStateReplacement`), and marked `stateReplaced`.
   func resumeSlowBySoftReset(
-    _ domain: DomainID, session: DomainSession, marks: inout StageMarks, replacing replacement: GuestStateReplacement? = nil
+    _ domain: DomainID, session: DomainSession, marks: inout StageMarks,
+    replacing replacement: GuestStateReplacement? = nil
   ) throws {
     var rebuild: SoftResetRebuild
     if let pending = session.softResetRebuild {

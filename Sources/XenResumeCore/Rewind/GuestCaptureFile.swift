@@ -49,8 +49,10 @@ public enum GuestCaptureFile {
     public var description: String {
       switch self {
       case .notACapture: "not a capture file (wrong magic)"
-      case .unsupportedVersion(let version): "capture file version \(version) is not supported (this library reads \(GuestCaptureFile.version))"
-      case .wrongLength(let expected, let actual): "capture file is \(actual) bytes, its header describes \(expected): truncated or damaged"
+      case .unsupportedVersion(let version):
+        "capture file version \(version) is not supported (this library reads \(GuestCaptureFile.version))"
+      case .wrongLength(let expected, let actual):
+        "capture file is \(actual) bytes, its header describes \(expected): truncated or damaged"
       case .checksumMismatch(let stored, let computed):
         "capture file fails its checksum (stored CRC-32C \(hex(stored)), computed \(hex(computed))): damaged"
       case .malformed(let reason): "capture file is malformed: \(reason)"
@@ -128,7 +130,8 @@ public enum GuestCaptureFile {
     let (framesBytes, framesOverflow) = frameCount.multipliedReportingOverflow(by: perFrame)
     let (contentBytes, contentOverflow) = framesBytes.addingReportingOverflow(contextLength)
     guard !framesOverflow, !contentOverflow, contentBytes <= UInt64(Int64.max - Int64(headerSize) - 4) else {
-      throw .malformed("its header describes \(frameCount) frames and a \(contextLength)-byte context: no file is so large")
+      throw .malformed(
+        "its header describes \(frameCount) frames and a \(contextLength)-byte context: no file is so large")
     }
     let expected = Int64(headerSize) + Int64(contentBytes) + 4
     guard expected == length else { throw .wrongLength(expected: expected, actual: length) }
@@ -174,7 +177,8 @@ public enum GuestCaptureFile {
       var done = 0
       while done < count {
         do {
-          let got = try file.read(into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[done...])))
+          let got = try file.read(
+            into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[done...])))
           if got == 0 { break }
           done += got
         } catch {

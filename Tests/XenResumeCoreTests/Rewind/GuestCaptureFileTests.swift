@@ -87,8 +87,9 @@ struct GuestCaptureFileTests {
   @Test("a truncated file, another file, another version are each refused with their own failure")
   func refusals() throws {
     let bytes = try Self.written(Self.sampleCapture())
-    #expect(throws: GuestCaptureFile.Failure.wrongLength(expected: Int64(bytes.count), actual: Int64(bytes.count - 4096)))
-    {
+    #expect(
+      throws: GuestCaptureFile.Failure.wrongLength(expected: Int64(bytes.count), actual: Int64(bytes.count - 4096))
+    ) {
       try Self.read(Array(bytes.dropLast(4096)))
     }
     var other = bytes

@@ -85,7 +85,8 @@ public struct StageTiming: Sendable, Hashable {
 /// operation, and a checkpoint loop suspends and resumes many times a second. Room for five, the most any operation
 /// passes (a slow resume of a PV guest; a suspend passes at most four), so `SuspendedDomain` and `ResumedDomain`
 /// stay small: the async frames that carry them are allocated per task, and the parallel benchmark's tasks paid for
-/// every byte more. Only stages given to a public initialiser can outnumber that; they are then kept in an array.
+/// every byte more. Only a rewind (six stages, an operation that copies a whole guest's memory anyway) and stages
+/// given to a public initialiser outnumber that; they are then kept in an array.
 struct StageDurations: Sendable, Hashable {
   private static let capacity = 5
   private var count = 0

@@ -45,7 +45,7 @@ import Testing
       "capture 7 \(file) --json",
       #"{"backend":"xen","domain":7,"file":"/tmp/rewind-7.capture","guestType":"pvh","frames":32760,"#
         + #""memoryBytes":134184960,"contextBytes":2168,"leftSuspended":false,"captureMicroseconds":8190000.0,"#
-        + #""fileWriteMicroseconds":900000.0,"pauseMicroseconds":9000000.0,"#
+        + #""holeScanMicroseconds":7100000.0,"fileWriteMicroseconds":900000.0,"pauseMicroseconds":9000000.0,"#
         + #""suspend":{"backend":"xen","domain":7,"guestType":"pvh","path":"xenstoreControl","#
         + #""durationMicroseconds":600000.0,"stages":[]},"#
         + #""resume":{"backend":"xen","domain":7,"mode":"fast","durationMicroseconds":900.0,"stages":[]}}"#)
@@ -406,11 +406,13 @@ import Testing
     let rewinds = report.text.split(separator: "\n").filter { $0.hasPrefix("rewind xen=") }.map(String.init)
     let pvh: String =
       "rewind xen=4.20 guest=pvh kernel=6.12 frames=32760 mib=127.97 capture-ms=8190 capture-ms-per-mib=64.00 "
-      + "rewind-ms=6 rewind-ms-per-mib=0.05 pause-ms=12500 counter-at-capture=40 counter-before=50 counter-after=41"
+      + "rewind-ms=6 rewind-ms-per-mib=0.05 capture-hole-scan-ms=7100 capture-pause-ms=9000 pause-ms=12500 "
+      + "counter-at-capture=40 counter-before=50 counter-after=41"
     // The 5.10 guest's facts are not a rewind's: every figure is n/a.
     let pvh510: String =
       "rewind xen=4.20 guest=pvh510 kernel=5.10 frames=n/a mib=n/a capture-ms=n/a capture-ms-per-mib=n/a "
-      + "rewind-ms=n/a rewind-ms-per-mib=n/a pause-ms=n/a counter-at-capture=n/a counter-before=n/a counter-after=n/a"
+      + "rewind-ms=n/a rewind-ms-per-mib=n/a capture-hole-scan-ms=n/a capture-pause-ms=n/a pause-ms=n/a "
+      + "counter-at-capture=n/a counter-before=n/a counter-after=n/a"
     #expect(rewinds == [pvh, pvh510])
   }
 }

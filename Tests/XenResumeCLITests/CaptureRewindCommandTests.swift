@@ -26,7 +26,8 @@ final class CaptureRewindCommandTests: XCTestCase {
       Set(document.keys),
       [
         "backend", "domain", "file", "guestType", "frames", "memoryBytes", "contextBytes", "leftSuspended",
-        "captureMicroseconds", "fileWriteMicroseconds", "pauseMicroseconds", "suspend", "resume",
+        "captureMicroseconds", "holeScanMicroseconds", "fileWriteMicroseconds", "pauseMicroseconds", "suspend",
+        "resume",
       ])
     XCTAssertEqual(document["guestType"] as? String, "pvh")
     XCTAssertEqual(document["leftSuspended"] as? Bool, false)

@@ -11,6 +11,8 @@ public struct CaptureDocument: Decodable, Sendable, Equatable {
   public var leftSuspended: Bool?
   /// The copy out of the suspended guest.
   public var captureMicroseconds: Double?
+  /// The part of the copy spent classifying holes of the guest's physical map.
+  public var holeScanMicroseconds: Double?
   /// Writing the file, after the guest was resumed.
   public var fileWriteMicroseconds: Double?
   /// From the start of the suspend to the end of the fast resume.

@@ -401,6 +401,8 @@ extension LabReport {
         "frames=\(captured?.frames.map(String.init) ?? "n/a")", "mib=\(mebibytes.map(twoPlaces) ?? "n/a")",
         "capture-ms=\(captureMs.map(whole) ?? "n/a")", "capture-ms-per-mib=\(perMebibyte(captureMs))",
         "rewind-ms=\(rewindMs.map(whole) ?? "n/a")", "rewind-ms-per-mib=\(perMebibyte(rewindMs))",
+        "capture-hole-scan-ms=\(milliseconds(captured?.holeScanMicroseconds).map(whole) ?? "n/a")",
+        "capture-pause-ms=\(milliseconds(captured?.pauseMicroseconds).map(whole) ?? "n/a")",
         "pause-ms=\(milliseconds(rewound?.pauseMicroseconds).map(whole) ?? "n/a")",
         "counter-at-capture=\(facts.map { String($0.counterAtCapture) } ?? "n/a")",
         "counter-before=\(facts?.counterBeforeRewind.map(String.init) ?? "n/a")",

@@ -29,13 +29,7 @@ struct CaptureCommand: XenResumeCommand {
   @Flag(name: .customLong("leave-suspended"), help: "Leave the guest suspended after the capture.")
   var leaveSuspended = false
 
-  @Option(
-    parsing: .unconditional,
-    help: ArgumentHelp(
-      "The suspend's time budget, e.g. 500ms, 60s, 2m; a bare number is seconds (default: 60s).",
-      valueName: "duration"),
-    transform: DurationArgument.parse)
-  var timeout = DurationArgument(duration: .seconds(60), text: "60s")
+  @OptionGroup var suspendTimeout: SuspendTimeoutOption
 
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
@@ -51,7 +45,8 @@ struct CaptureCommand: XenResumeCommand {
     var suspendReport: SuspendReport?
     if !alreadySuspended {
       suspendReport = SuspendReport(
-        backend: backend.kind, suspended: try await controller.suspend(domain, timeout: timeout.duration))
+        backend: backend.kind, suspended: try await controller.suspend(domain, timeout: suspendTimeout.timeout.duration)
+      )
     }
     let captureStart = clock.now
     let capture: GuestCapture
@@ -59,7 +54,7 @@ struct CaptureCommand: XenResumeCommand {
       capture = try await controller.capture(domain, progress: progress.report)
     } catch {
       progress.finish()
-      if !alreadySuspended { try await resumeAfterFailure(domain, controller: controller, error: error) }
+      if !alreadySuspended { try await controller.resumeFastAfterFailure(of: domain, what: "capture", error: error) }
       throw error
     }
     progress.finish()
@@ -74,6 +69,7 @@ struct CaptureCommand: XenResumeCommand {
     let report = CaptureReport(
       backend: backend.kind, domain: domain, file: file, capture: capture,
       leftSuspended: alreadySuspended || leaveSuspended, captureTime: captureTime,
+      holeScanTime: progress.emptyBatchTime,
       fileWriteTime: writeStart.duration(to: clock.now), pause: pause, suspend: suspendReport, resume: resumeReport)
     if global.json {
       JSONOutput.print(report)
@@ -82,15 +78,4 @@ struct CaptureCommand: XenResumeCommand {
     }
   }
 
-  /// The guest this command suspended is resumed fast when the capture fails; the capture's own error is the one
-  /// reported, unless the resume fails too.
-  private func resumeAfterFailure(_ domain: DomainID, controller: SuspendController, error: any Error) async throws {
-    do {
-      try await controller.resume(domain, mode: .fast)
-    } catch let resumeError {
-      CommandLogging.logger().error(
-        "the capture failed, then the resume that followed it", metadata: ["capture": "\(error)"])
-      throw resumeError
-    }
-  }
 }

@@ -26,13 +26,7 @@ struct RewindCommand: XenResumeCommand {
   @Argument(help: "A capture file written by `xen-resume capture`.")
   var file: String
 
-  @Option(
-    parsing: .unconditional,
-    help: ArgumentHelp(
-      "The suspend's time budget, e.g. 500ms, 60s, 2m; a bare number is seconds (default: 60s).",
-      valueName: "duration"),
-    transform: DurationArgument.parse)
-  var timeout = DurationArgument(duration: .seconds(60), text: "60s")
+  @OptionGroup var suspendTimeout: SuspendTimeoutOption
 
   mutating func run() async throws {
     let backend = try BackendSelection.open(backendOptions)
@@ -49,7 +43,8 @@ struct RewindCommand: XenResumeCommand {
     var suspendReport: SuspendReport?
     if !alreadySuspended {
       suspendReport = SuspendReport(
-        backend: backend.kind, suspended: try await controller.suspend(domain, timeout: timeout.duration))
+        backend: backend.kind, suspended: try await controller.suspend(domain, timeout: suspendTimeout.timeout.duration)
+      )
     }
     let progress = CopyProgressLine(verb: "written back", domain: domain)
     let rewound: ResumedDomain
@@ -58,7 +53,7 @@ struct RewindCommand: XenResumeCommand {
     } catch {
       progress.finish()
       if !alreadySuspended, Self.leftSuspendedAsItWas(error) {
-        try await resumeAfterFailure(domain, controller: controller, error: error)
+        try await controller.resumeFastAfterFailure(of: domain, what: "rewind", error: error)
       }
       throw error
     }
@@ -81,18 +76,6 @@ struct RewindCommand: XenResumeCommand {
     switch error {
     case .refused, .notSuspended, .unsupported, .alreadyInProgress, .hostCall: return true
     case .rewindIncomplete, .rebuildIncomplete, .domainNotFound, .timedOut, .shutDownForOtherReason: return false
-    }
-  }
-
-  /// The guest this command suspended is resumed fast after a failure that left it as it was; the rewind's error is
-  /// the one reported, unless the resume fails too.
-  private func resumeAfterFailure(_ domain: DomainID, controller: SuspendController, error: any Error) async throws {
-    do {
-      try await controller.resume(domain, mode: .fast)
-    } catch let resumeError {
-      CommandLogging.logger().error(
-        "the rewind failed, then the resume that followed it", metadata: ["rewind": "\(error)"])
-      throw resumeError
     }
   }
 }

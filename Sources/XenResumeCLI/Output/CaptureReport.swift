@@ -1,7 +1,7 @@
 import SwiftXenResume
 
 /// What `capture` prints: `{"backend":…,"domain":7,"file":"/tmp/g.capture","guestType":"pvh","frames":32760,
-/// "memoryBytes":134184960,"contextBytes":2168,"leftSuspended":false,"captureMicroseconds":…,
+/// "memoryBytes":134184960,"contextBytes":2168,"leftSuspended":false,"captureMicroseconds":…,"holeScanMicroseconds":…,
 /// "fileWriteMicroseconds":…,"pauseMicroseconds":…,"suspend":{…},"resume":{…}}`.
 struct CaptureReport: Encodable, Sendable {
   /// The backend.
@@ -22,6 +22,9 @@ struct CaptureReport: Encodable, Sendable {
   var leftSuspended: Bool
   /// The copy out of the suspended guest: HVM context and memory.
   var captureMicroseconds: Double
+  /// The part of `captureMicroseconds` spent in batches of the physical map that held no page to copy: classifying
+  /// holes (`XEN_DOMCTL_getpageframeinfo3`), which costs per frame of the map, not per page of RAM.
+  var holeScanMicroseconds: Double
   /// Writing the file, after the guest was resumed (unless left suspended).
   var fileWriteMicroseconds: Double
   /// What the guest felt: from the start of the suspend to the end of the fast resume (or of the capture, when left
@@ -35,7 +38,8 @@ struct CaptureReport: Encodable, Sendable {
   /// The report of a capture.
   init(
     backend: BackendKind, domain: DomainID, file: String, capture: GuestCapture, leftSuspended: Bool,
-    captureTime: Duration, fileWriteTime: Duration, pause: Duration?, suspend: SuspendReport?, resume: ResumeReport?
+    captureTime: Duration, holeScanTime: Duration, fileWriteTime: Duration, pause: Duration?, suspend: SuspendReport?,
+    resume: ResumeReport?
   ) {
     self.backend = backend
     self.domain = domain
@@ -46,6 +50,7 @@ struct CaptureReport: Encodable, Sendable {
     contextBytes = capture.hvmContext.count
     self.leftSuspended = leftSuspended
     captureMicroseconds = captureTime.microseconds
+    holeScanMicroseconds = holeScanTime.microseconds
     fileWriteMicroseconds = fileWriteTime.microseconds
     pauseMicroseconds = pause?.microseconds
     self.suspend = suspend
@@ -57,7 +62,8 @@ struct CaptureReport: Encodable, Sendable {
     let mebibytes = Double(memoryBytes) / 1_048_576
     var text =
       "domain \(domain) captured to \(file): \(frames) frames (\(Duration.decimal(mebibytes, places: 1)) MiB), "
-      + "\(contextBytes)-byte HVM context; copy \(Duration.humanReadable(microseconds: captureMicroseconds)), "
+      + "\(contextBytes)-byte HVM context; copy \(Duration.humanReadable(microseconds: captureMicroseconds)) "
+      + "(holes \(Duration.humanReadable(microseconds: holeScanMicroseconds))), "
       + "file \(Duration.humanReadable(microseconds: fileWriteMicroseconds))"
     if let pauseMicroseconds { text += ", guest paused \(Duration.humanReadable(microseconds: pauseMicroseconds))" }
     text += leftSuspended ? "; left suspended" : "; resumed fast"

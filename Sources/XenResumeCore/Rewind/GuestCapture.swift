@@ -56,10 +56,14 @@ public struct GuestCopyProgress: Sendable, Hashable {
   public var framesDone: UInt64
   /// Frames in all: the guest physical map's size for a capture, the captured frames for a rewind.
   public var frameCount: UInt64
+  /// Pages copied so far: a capture's RAM frames found, a rewind's frames written. A capture's batch that copied
+  /// none was all holes (or Xen's and the rings' pages), so a caller can tell the scan of the map from the copy.
+  public var framesCopied: UInt64
 
-  /// Progress after `framesDone` of `frameCount` frames.
-  public init(framesDone: UInt64, frameCount: UInt64) {
+  /// Progress after `framesDone` of `frameCount` frames, `framesCopied` pages copied.
+  public init(framesDone: UInt64, frameCount: UInt64, framesCopied: UInt64) {
     self.framesDone = framesDone
     self.frameCount = frameCount
+    self.framesCopied = framesCopied
   }
 }

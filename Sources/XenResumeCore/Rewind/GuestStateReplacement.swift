@@ -34,7 +34,9 @@ extension SuspendController {
         try host.writeGuestFrames(
           of: domain, frames: Array(capture.frames[start..<end]), pages: capture.pages(of: start..<end))
         written = end
-        replacement.progress?(GuestCopyProgress(framesDone: UInt64(end), frameCount: UInt64(capture.frames.count)))
+        replacement.progress?(
+          GuestCopyProgress(
+            framesDone: UInt64(end), frameCount: UInt64(capture.frames.count), framesCopied: UInt64(end)))
         start = end
       }
       let records = try HVMContextRecords(capture.hvmContext)

@@ -133,7 +133,8 @@ extension SuspendController {
         try host.readGuestFrames(of: domain, frames: ram, appendingTo: &memory)
         frames += ram
       }
-      progress?(GuestCopyProgress(framesDone: end + 1, frameCount: maximumFrame + 1))
+      progress?(
+        GuestCopyProgress(framesDone: end + 1, frameCount: maximumFrame + 1, framesCopied: UInt64(frames.count)))
       base = end + 1
       // A long copy gives other tasks of the cooperative pool their turn between batches.
       await Task.yield()

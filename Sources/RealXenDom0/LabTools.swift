@@ -43,6 +43,16 @@ public final class LabTools: Sendable {
     await run(.cClient, [paths.cClient] + arguments, limit: limit)
   }
 
+  /// One C client cycle on `path` that holds its suspend until @releaseDomain announces it (at most 10 s) before it
+  /// resumes: run right after xen-resume, its `seenBy` says whether xen-resume left XS_RESUME done (C xenstored
+  /// announces a domain's next suspend only after XS_RESUME). A cycle that resumed at once could undo a suspend found
+  /// by its first look or its 200 ms re-read before xenstored handled the suspend's VIRQ_DOM_EXC, and xenstored would
+  /// then never announce it: a race of the client's, seen once on the 4.20 lab's Linux 5.10 PVH guest (CI of
+  /// 2026-12-07), not a missing XS_RESUME.
+  public func cReleaseDomainProbe(_ domain: String, path: String, limit: Double = 120) async -> CommandRecord {
+    await cClient(["cycle", domain, "--count", "1", "--path", path, "--release-before-resume"], limit: limit)
+  }
+
   /// `xl ARGS` (limit 60 s unless given).
   public func xl(_ arguments: [String], limit: Double = 60) async -> CommandRecord {
     await run(.xl, ["xl"] + arguments, limit: limit)

@@ -87,6 +87,18 @@ extension Dom0Lab {
         failedSwiftBlock = swift
         break
       }
+      if blocks == 1 {
+        // Right after xen-resume's first block, the C client's held cycle says whether xen-resume left XS_RESUME
+        // done (the xs-resume row). The blocks' own cycles cannot: back to back, the client may resume a suspend
+        // before xenstored has handled its VIRQ_DOM_EXC, which xenstored then never announces (`cReleaseDomainProbe`).
+        let probe = await tools.cReleaseDomainProbe(guest.id, path: cPath)
+        let seenBy = probe.decode(CClientCycleDocument.self)?.seenBy
+        tally(guest.guest) { tally in
+          tally.cycles += probe.decode(CClientCycleDocument.self)?.succeeded ?? 0
+          tally.cSeenByReleaseDomain += seenBy?.releaseDomain ?? 0
+          tally.cSeenByPoll += seenBy?.poll ?? 0
+        }
+      }
       let c = await tools.cClient(
         ["cycle", guest.id, "--count", String(size), "--interval-ms", "25", "--path", cPath, "--samples"],
         limit: 600)
@@ -98,13 +110,8 @@ extension Dom0Lab {
       cSamples += cycle?.samples ?? []
       let cCycles = cycle?.succeeded ?? 0
       cSucceeded += cCycles
-      let seenBy = cycle?.seenBy
-      if let poll = seenBy?.poll { cSeenByPollPerBlock.append(poll) }
-      tally(guest.guest) { tally in
-        tally.cycles += cCycles
-        tally.cSeenByReleaseDomain += seenBy?.releaseDomain ?? 0
-        tally.cSeenByPoll += seenBy?.poll ?? 0
-      }
+      if let poll = cycle?.seenBy?.poll { cSeenByPollPerBlock.append(poll) }
+      tally(guest.guest) { $0.cycles += cCycles }
       guard c.succeeded else {
         failedCBlock = c
         break

@@ -36,7 +36,7 @@ extension Dom0Lab {
     let cWhileSwiftHolds = lockHeldBySwift ? await tools.cClient(["lock", guest.id]) : nil
     let swiftRun = await swiftHolding
     // Right after xen-resume exited: a @releaseDomain-based suspend must be announced by @releaseDomain.
-    let cXenstore = await tools.cClient(["cycle", guest.id, "--path", "xenstore", "--count", "1"], limit: 120)
+    let cXenstore = await tools.cReleaseDomainProbe(guest.id, path: "xenstore")
     // The C client holds the lock while xen-resume tries.
     async let cHolding = tools.cClient(["lock", guest.id, "--hold-ms", "15000"], limit: 120)
     let lockHeldByC = await SuspendLockProbe.awaitHeld(domain: guest.domain, seconds: 60)

@@ -116,8 +116,7 @@ extension Dom0Lab {
       // to back, it may find a suspend by its 200 ms re-read and send XS_RESUME before xenstored has handled the
       // suspend's VIRQ_DOM_EXC, and xenstored then never fires @releaseDomain for it (seen for 2 or 3 of 100
       // cycles on the 4.17 lab), which says nothing about xen-resume.
-      let first = await tools.cClient(
-        ["cycle", guest.id, "--count", "1", "--path", guest.guest.cClientPath], limit: limit)
+      let first = await tools.cReleaseDomainProbe(guest.id, path: guest.guest.cClientPath, limit: limit)
       let seenBy = first.decode(CClientCycleDocument.self)?.seenBy
       // Its seenBy is not read, so it does not wait for late @releaseDomain events: each suspend xenstored never
       // announces would otherwise add the client's 10 s late-event wait to the loop (on the 4.17 lab's pure HVM guest

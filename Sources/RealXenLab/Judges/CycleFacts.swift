@@ -323,7 +323,8 @@ public struct CompareFacts: ScenarioFacts {
   public var cPause: [PauseSummary]
   /// Each xen-resume block's host calls per cycle.
   public var hostCallsPerCycle: [Double]
-  /// Each C block's suspends noticed only by its poll.
+  /// Each C block's suspends noticed only by its poll: reported, not judged (back to back, the client may resume a
+  /// suspend before xenstored announces it; the xs-resume row judges a held cycle instead).
   public var cSeenByPollPerBlock: [Int]
   /// The xen-resume block that failed, if one did.
   public var failedSwiftBlock: CommandRecord?

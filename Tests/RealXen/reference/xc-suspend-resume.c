@@ -6,7 +6,8 @@
  * same guest in the same boot and compare them. Every command prints exactly one JSON line on stdout.
  *
  *   xc-suspend-resume cycle  DOMID [--count N] [--path xenstore|evtchn|shutdown] [--resume fast|slow|none]
- *                                  [--timeout-ms N] [--interval-ms N] [--late-release-ms N] [--samples]
+ *                                  [--timeout-ms N] [--interval-ms N] [--late-release-ms N]
+ *                                  [--release-before-resume] [--samples]
  *   xc-suspend-resume paced  DOMID [--path xenstore|evtchn|shutdown] [--resume fast|slow] [--timeout-ms N]
  *                                  one cycle per line on stdin, one JSON line per cycle (its pause, stages and what
  *                                  it cost the process: CPU, context switches, wake-ups), until end of input
@@ -326,10 +327,14 @@ static int wait_channel(xc_interface *xch, struct suspend_channel *ch, int max_m
 struct opts {
     /* late_release_ms: how long after a resume a cycle still waits for its suspend's @releaseDomain before counting
      * it in "seenBy.poll" (LATE_RELEASE_MS unless --late-release-ms says otherwise; 0 for a loop whose seenBy nobody
-     * reads, since each suspend xenstored never announces would add the whole wait to the loop's time). */
+     * reads, since each suspend xenstored never announces would add the whole wait to the loop's time).
+     * release_before_resume (--release-before-resume): the cycle holds the suspend until @releaseDomain announces it
+     * (or late_release_ms passes) and only then resumes. Without it a suspend found by the first look or the 200 ms
+     * re-read may be resumed, XS_RESUME included, before xenstored has handled VIRQ_DOM_EXC, and xenstored then
+     * never announces it: a race of this client's, not a missing XS_RESUME. */
     int count, timeout_ms, interval_ms, late_release_ms;
     const char *path, *resume;
-    bool samples;
+    bool samples, release_before_resume;
 };
 
 static int do_resume(xc_interface *xch, struct xs_handle *xsh, uint32_t domid, const char *mode, int *err)
@@ -480,6 +485,8 @@ static int one_cycle(struct cycle_ctx *c, int n, struct cycle_times *t, char *er
         t->woke = c->evtchn ? wait_channel(xch, &c->ch, wait_ms) : wait_events(xsh, wait_ms);
     }
     t->suspended = now_us();
+    if (c->o.release_before_resume && !c->evtchn && !(t->woke & WAKE_REL) && await_release(xsh, c->o.late_release_ms))
+        t->woke |= WAKE_REL;
     if (c->resume) {
         int e;
         int rc = do_resume(xch, NULL, domid, c->o.resume, &e);
@@ -835,7 +842,7 @@ static int usage(void)
     fprintf(stderr,
             "usage: xc-suspend-resume cycle DOMID [--count N] [--path xenstore|evtchn|shutdown]\n"
             "                                     [--resume fast|slow|none] [--timeout-ms N] [--interval-ms N]\n"
-            "                                     [--late-release-ms N] [--samples]\n"
+            "                                     [--late-release-ms N] [--release-before-resume] [--samples]\n"
             "       xc-suspend-resume paced DOMID [--path xenstore|evtchn|shutdown] [--resume fast|slow] [--timeout-ms N]\n"
             "       xc-suspend-resume suspend DOMID [--path xenstore|evtchn|shutdown] [--timeout-ms N]\n"
             "       xc-suspend-resume lock DOMID [--hold-ms N]\n"
@@ -872,6 +879,8 @@ int main(int argc, char **argv)
             o.interval_ms = atoi(argv[++i]);
         else if (!strcmp(a, "--late-release-ms") && v)
             o.late_release_ms = atoi(argv[++i]);
+        else if (!strcmp(a, "--release-before-resume"))
+            o.release_before_resume = true;
         else if (!strcmp(a, "--hold-ms") && v)
             hold_ms = atoi(argv[++i]);
         else if (!strcmp(a, "--path") && v && (!strcmp(v, "xenstore") || !strcmp(v, "evtchn") || !strcmp(v, "shutdown")))

@@ -11,8 +11,8 @@
 #                     prebuilt programs to test (built against the lab's release: use them with REALXEN_XEN; the
 #                     lab's program also writes the report, inside the lab's root, which sees only the project's
 #                     directory: it and REALXEN_WORK must be under it);
-#                     without them each is built with `swift build -c release --product NAME --static-swift-stdlib`
-#                     inside the lab's root (root.sh; scratch path .build-realxen-XEN), when the package has it
+#                     without them they are built, in one `swift build -c release --static-swift-stdlib`, inside
+#                     the lab's root (root.sh; scratch path .build-realxen-XEN), when the package has them
 #   REALXEN_TIMEOUT   QEMU's hard timeout per lab in seconds (default 1500)
 #   REALXEN_MEASURE   brief (default, CI's) or full (the pause-time comparison of the README's figures; run.sh)
 #   REALXEN_BOOTS, REALXEN_BUDGET, REALXEN_LAB_ESTIMATE
@@ -60,12 +60,13 @@ run_start=$(now)
 labs_left=$(echo $releases | wc -w)
 has_product() { grep -q "name: *\"$1\"" "$ROOT/Package.swift"; }
 
-# build_product XEN NAME: the release build of NAME against XEN's libxen-dev, in that lab's root; prints its path.
-build_product() {
-  local args=(-c release --product "$2" --static-swift-stdlib --scratch-path ".build-realxen-$1") dir
+# build_products XEN: the release build of the package's programs against XEN's libxen-dev, in that lab's root, all in
+# one `swift build` (a build per `--product` planned and checked the whole package again each time); prints the
+# directory that holds them.
+build_products() {
+  local args=(-c release --static-swift-stdlib --scratch-path ".build-realxen-$1")
   "$HERE/root.sh" "$1" swift build "${args[@]}" >&2 || return
-  dir=$("$HERE/root.sh" "$1" swift build "${args[@]}" --show-bin-path) || return
-  echo "$dir/$2"
+  "$HERE/root.sh" "$1" swift build "${args[@]}" --show-bin-path
 }
 
 # lost_to_emulator QEMU_STATUS SERIAL_LOG: succeeds, printing the evidence, when a failed boot shows the emulator's
@@ -113,17 +114,20 @@ for xen in $releases; do
   echo "== real Xen $xen"
   # The programs, unless the caller gave them (env), each built against this release.
   declare -A bins=()
-  swift_s=0
+  swift_s=0 bindir=""
   for product in xen-resume:XEN_RESUME_BIN xen-host-conformance:XEN_HOST_CONFORMANCE_BIN \
     xen-resume-lifecycle:XEN_RESUME_LIFECYCLE_BIN xen-resume-lab:XEN_RESUME_LAB_BIN; do
     name=${product%%:*} var=${product#*:}
     if [ -n "${!var:-}" ]; then
       bins[$var]=${!var}
     elif has_product "$name"; then
-      echo "real-xen[$xen]: building $name against Xen $xen (release, static Swift stdlib, in the lab's root)"
-      ts=$(now)
-      bins[$var]=$(build_product "$xen" "$name") || { echo "real-xen[$xen]: building $name failed" >&2; exit 1; }
-      swift_s=$((swift_s + $(now) - ts))
+      if [ -z "$bindir" ]; then
+        echo "real-xen[$xen]: building the programs against Xen $xen (release, static Swift stdlib, in the lab's root)"
+        ts=$(now)
+        bindir=$(build_products "$xen") || { echo "real-xen[$xen]: building the programs failed" >&2; exit 1; }
+        swift_s=$(($(now) - ts))
+      fi
+      bins[$var]=$bindir/$name
     else
       echo "real-xen[$xen]: no $name product in the package: running without it (its scenarios will fail)"
       bins[$var]=""
